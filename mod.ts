@@ -1,0 +1,27 @@
+/**
+ * baton: take compute off the main thread and react to it through events.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
+ *
+ * function collatz(n: number): number {
+ *   return n % 2 === 0 ? n / 2 : 3 * n + 1;
+ * }
+ * const scheduler = Scheduler.withWorkers(2);
+ * const task = scheduler.task(collatz);
+ * scheduler.onStart(() => task.submit(12));
+ * task.onResult((_future, n) => {
+ *   if (n !== 1) task.submit(n);
+ * });
+ * const exit = await scheduler.run({ timeout: "1s" });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/events/mod.ts";
+export * from "./src/scheduler/mod.ts";
+export * from "./src/executors/mod.ts";
+export * from "./src/plugins/mod.ts";
+export { type Duration, parseDuration, parseSize, type Size } from "./src/units.ts";

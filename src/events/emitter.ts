@@ -1,0 +1,181 @@
+/**
+ * The emitter: events, their callbacks, and how often each fired.
+ *
+ * @module
+ */
+
+import { Event } from "./event.ts";
+import { type Callback, type CallbackOptions, Handler } from "./handler.ts";
+import { UnknownEventError } from "./errors.ts";
+
+/**
+ * A function that subscribes a callback to one event, and also carries that
+ * event, a way to emit it and how often it fired.
+ *
+ * @example
+ * ```ts
+ * import { Emitter, Event } from "@baton/baton";
+ * const em = new Emitter();
+ * const onTick = em.subscriber(new Event<[n: number]>("tick"));
+ * onTick((n) => console.log("tick", n));
+ * onTick.emit(1);
+ * onTick.count; // 1
+ * ```
+ */
+export interface Subscriber<A extends unknown[]> {
+  /** Subscribes `callback` to the event. */
+  (callback: Callback<A>, options?: CallbackOptions): Handler<A>;
+  /** The event. */
+  readonly event: Event<A>;
+  /** Emits the event on the emitter. */
+  emit(...args: A): void;
+  /** How many times the event was emitted. */
+  readonly count: number;
+}
+
+/**
+ * Where an emitter sends what its callbacks do besides returning: errors,
+ * and promises of async callbacks (so an owner can wait for them).
+ */
+export interface CallbackHost {
+  /** A callback threw or rejected; return `true` to go on with the emission. */
+  error(error: unknown): boolean;
+  /** An async callback returned this promise; the host must handle its rejection. */
+  pending(promise: PromiseLike<unknown>): void;
+}
+
+/**
+ * Holds events and their callbacks. Callbacks of one event run in the order
+ * they were registered, always.
+ *
+ * @example
+ * ```ts
+ * import { Emitter, Event } from "@baton/baton";
+ * const USER_JOINED = new Event<[name: string]>("user-joined");
+ * const em = new Emitter("chat");
+ * const h = em.on(USER_JOINED, (name) => console.log(name), { name: "greet" });
+ * em.emit(USER_JOINED, "ada");
+ * em.eventCounts.get("user-joined"); // 1
+ * h.remove();
+ * ```
+ */
+export class Emitter {
+  /** The emitter's name, used in rendering and errors. */
+  readonly name: string;
+  /** How many times each event was emitted, by name (only events emitted at least once). */
+  readonly eventCounts: Map<string, number> = new Map();
+  readonly #events = new Map<string, Event<never>>();
+  /** Handlers per event name; replaced, never mutated, so emission can iterate safely. */
+  readonly #handlers = new Map<string, Handler<never>[]>();
+  /**
+   * Where callback errors and async callbacks go. Without one, a synchronous
+   * throw propagates out of `emit()` and an async rejection stays unhandled.
+   */
+  protected callbackHost?: CallbackHost;
+
+  /** Creates an emitter called `name`. */
+  constructor(name = "emitter") {
+    this.name = name;
+  }
+
+  /** The declared events, in declaration order. */
+  get events(): Event[] {
+    return [...this.#events.values()] as Event[];
+  }
+
+  /** Declares events so that they can be subscribed to by name. */
+  addEvent(...events: Event<never>[]): void {
+    for (const event of events) {
+      const known = this.#events.get(event.name);
+      if (known && known !== event) {
+        throw new Error(`${this.name} already declares a different event named "${event.name}"`);
+      }
+      this.#events.set(event.name, event);
+    }
+  }
+
+  /** Subscribes `callback` to `event` (an {@linkcode Event} or the name of a declared one). */
+  on<A extends unknown[]>(
+    event: Event<A> | string,
+    callback: Callback<A>,
+    options: CallbackOptions = {},
+  ): Handler<A> {
+    const resolved = this.#resolve(event);
+    const handler: Handler<A> = new Handler(
+      resolved,
+      callback,
+      options,
+      () => this.#detach(handler as unknown as Handler<never>),
+    );
+    const list = this.#handlers.get(resolved.name) ?? [];
+    this.#handlers.set(resolved.name, [...list, handler as unknown as Handler<never>]);
+    return handler;
+  }
+
+  /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
+  emit<A extends unknown[]>(event: Event<A> | string, ...args: A): void {
+    const name = typeof event === "string" ? this.#resolve(event).name : event.name;
+    if (typeof event !== "string" && !this.#events.has(name)) this.addEvent(event as Event<never>);
+    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+    const handlers = this.#handlers.get(name);
+    if (!handlers) return;
+    for (const handler of handlers as unknown as Handler<A>[]) {
+      if (!this.#runHandler(handler, args)) return;
+    }
+  }
+
+  /** Creates a {@linkcode Subscriber} for `event`, declaring it. */
+  subscriber<A extends unknown[]>(event: Event<A>): Subscriber<A> {
+    this.addEvent(event as Event<never>);
+    const subscribe = (callback: Callback<A>, options?: CallbackOptions) =>
+      this.on(event, callback, options);
+    return Object.defineProperties(subscribe, {
+      event: { value: event },
+      emit: { value: (...args: A) => this.emit(event, ...args) },
+      count: { get: () => this.eventCounts.get(event.name) ?? 0 },
+    }) as unknown as Subscriber<A>;
+  }
+
+  /** The handlers subscribed to `event`, in order. */
+  handlers<A extends unknown[]>(event: Event<A> | string): readonly Handler<A>[] {
+    const name = typeof event === "string" ? event : event.name;
+    return (this.#handlers.get(name) ?? []) as unknown as Handler<A>[];
+  }
+
+  #runHandler<A extends unknown[]>(handler: Handler<A>, args: A): boolean {
+    const host = this.callbackHost;
+    if (!host) {
+      handler.run(args, noop);
+      return true;
+    }
+    try {
+      handler.run(args, (result) => {
+        if (isThenable(result)) host.pending(result);
+      });
+      return true;
+    } catch (error) {
+      return host.error(error);
+    }
+  }
+
+  #resolve<A extends unknown[]>(event: Event<A> | string): Event<A> {
+    if (event instanceof Event) {
+      if (!this.#events.has(event.name)) this.addEvent(event as Event<never>);
+      return event;
+    }
+    const known = this.#events.get(String(event));
+    if (!known) throw new UnknownEventError(this.name, String(event), [...this.#events.keys()]);
+    return known as unknown as Event<A>;
+  }
+
+  #detach(handler: Handler<never>): void {
+    const list = this.#handlers.get(handler.event.name);
+    if (list) this.#handlers.set(handler.event.name, list.filter((h) => h !== handler));
+  }
+}
+
+function noop(): void {}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown>)?.then === "function";
+}

@@ -1,0 +1,112 @@
+/**
+ * A callback registered on an emitter, with the options that decide when it runs.
+ *
+ * @module
+ */
+
+import type { Event } from "./event.ts";
+
+/** Options accepted by every `on(...)` / subscriber call. */
+export interface CallbackOptions {
+  /** Name shown when the emitter is rendered; defaults to the function's name. */
+  name?: string;
+  /** Call only when this returns `true` at emission time. */
+  when?: () => boolean;
+  /** Call on the n-th, 2n-th, … emission seen by this handler. */
+  every?: number;
+  /** Call this many times per emission (default 1). */
+  repeat?: number;
+  /** Stop calling after this many calls. */
+  maxCalls?: number;
+  /** Leave this handler out of the rendered tree. */
+  hidden?: boolean;
+}
+
+/** A callback for an event with arguments `A`; it may be async. */
+export type Callback<A extends unknown[]> = (...args: A) => unknown;
+
+function positiveInteger(option: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`Callback option ${option} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * A registered callback. Returned by `emitter.on(...)`; `remove()` unsubscribes it.
+ *
+ * @example
+ * ```ts
+ * import { Emitter, Event } from "@baton/baton";
+ * const TICK = new Event<[n: number]>("tick");
+ * const em = new Emitter();
+ * const h = em.on(TICK, (n) => console.log(n), { maxCalls: 1 });
+ * em.emit(TICK, 1);
+ * em.emit(TICK, 2);
+ * h.callCount; // 1
+ * ```
+ */
+export class Handler<A extends unknown[] = unknown[]> {
+  /** The event this handler listens to. */
+  readonly event: Event<A>;
+  /** The callback itself. */
+  readonly callback: Callback<A>;
+  /** Display name. */
+  readonly name: string;
+  /** Whether rendering leaves it out. */
+  readonly hidden: boolean;
+  /** How many times the callback has been called. */
+  callCount = 0;
+  /** How many emissions this handler has seen (for `every`). */
+  #seen = 0;
+  readonly #when?: () => boolean;
+  readonly #every: number;
+  readonly #repeat: number;
+  readonly #maxCalls: number;
+  readonly #detach: () => void;
+
+  /** Used by {@linkcode Emitter.on}; not meant to be called directly. */
+  constructor(
+    event: Event<A>,
+    callback: Callback<A>,
+    options: CallbackOptions,
+    detach: () => void,
+  ) {
+    if (typeof callback !== "function") {
+      throw new TypeError(`A callback for "${event}" must be a function, got ${typeof callback}`);
+    }
+    this.event = event;
+    this.callback = callback;
+    this.name = options.name ?? (callback.name || "anonymous");
+    this.hidden = options.hidden ?? false;
+    this.#when = options.when;
+    this.#every = positiveInteger("every", options.every) ?? 1;
+    this.#repeat = positiveInteger("repeat", options.repeat) ?? 1;
+    this.#maxCalls = positiveInteger("maxCalls", options.maxCalls) ?? Infinity;
+    this.#detach = detach;
+  }
+
+  /**
+   * Runs the callback for one emission as its options allow, passing each
+   * result to `onResult` (so the emitter can watch for async rejections).
+   * Returns how many times it was called.
+   */
+  run(args: A, onResult: (result: unknown) => void): number {
+    this.#seen++;
+    if (this.#seen % this.#every !== 0) return 0;
+    if (this.#when && !this.#when()) return 0;
+    let calls = 0;
+    for (let i = 0; i < this.#repeat && this.callCount < this.#maxCalls; i++) {
+      this.callCount++;
+      calls++;
+      onResult(this.callback(...args));
+    }
+    return calls;
+  }
+
+  /** Unsubscribes this handler; calling it again does nothing. */
+  remove(): void {
+    this.#detach();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The small interface every executor implements: sequential, Web Workers,
+ * subprocesses, and distributed engines.
+ *
+ * @module
+ */
+
+import type { Permissions, ResolvedLimits } from "./limits.ts";
+
+/**
+ * What a task function sees as `this`: a signal that aborts when the call's
+ * wall-time limit is reached or the call is cancelled.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler, type TaskContext } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.task(async function poll(this: TaskContext) {
+ *   while (!this.signal.aborted) await new Promise((r) => setTimeout(r, 10));
+ * }, { limits: { wallTime: "50ms" } });
+ * ```
+ */
+export interface TaskContext {
+  /** Aborts at the wall-time deadline or on cancellation. */
+  readonly signal: AbortSignal;
+}
+
+/** One call handed to an executor. */
+export interface Call {
+  /** The id of the call's future. */
+  readonly id: number;
+  /** The function to run. */
+  readonly fn: (...args: never[]) => unknown;
+  /** Its arguments. */
+  readonly args: readonly unknown[];
+  /** Limits to enforce, in milliseconds and bytes. */
+  readonly limits: ResolvedLimits;
+  /** Permissions to run under (undefined: the executor's own). */
+  readonly permissions?: Permissions;
+}
+
+/** How an executor reports back to the scheduler. Each call is reported at most once as settled. */
+export interface ExecutorHost {
+  /** The call began to run. */
+  started(call: Call): void;
+  /** The call returned `value`. */
+  fulfilled(call: Call, value: unknown): void;
+  /** The call failed with `error`. */
+  rejected(call: Call, error: unknown): void;
+}
+
+/** One worker (thread or process) as shown in renderings and the monitor. */
+export interface WorkerInfo {
+  /** Stable label, e.g. `worker-1`. */
+  readonly id: string;
+  /** Whether it is running a call. */
+  readonly busy: boolean;
+  /** Calls handed to it and not yet answered. */
+  readonly inFlight: number;
+  /** Operating-system process id, for processes. */
+  readonly pid?: number;
+}
+
+/** A snapshot of an executor for rendering. */
+export interface ExecutorInfo {
+  /** e.g. `"sequential"`, `"workers"`, `"processes"`. */
+  readonly kind: string;
+  /** Options worth showing, e.g. `{ maxWorkers: 2 }`. */
+  readonly options: Record<string, unknown>;
+  /** Calls waiting for a worker. */
+  readonly queued: number;
+  /** The live workers. */
+  readonly workers: readonly WorkerInfo[];
+}
+
+/**
+ * Runs calls somewhere and reports their outcome through an {@linkcode ExecutorHost}.
+ *
+ * Contract: after `start()`, `execute()` queues a call; the executor reports
+ * `started` then exactly one of `fulfilled`/`rejected`, unless `cancel()`
+ * returned `true` for it or `shutdown()` has resolved, after which the call
+ * is never reported again.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler, SequentialExecutor } from "@baton/baton";
+ * const scheduler = new Scheduler({ executor: new SequentialExecutor() });
+ * ```
+ */
+export interface Executor {
+  /** e.g. `"sequential"`, `"workers"`, `"processes"`. */
+  readonly kind: string;
+  /** Throws when the executor cannot enforce `limits` or `permissions`, saying which one can. */
+  validate(options: { limits: ResolvedLimits; permissions?: Permissions }): void;
+  /** Prepares to run calls (spawns workers lazily or eagerly). */
+  start(host: ExecutorHost): void | Promise<void>;
+  /** Queues a call. */
+  execute(call: Call): void;
+  /** Cancels a queued or running call; returns `true` if it will never be reported. */
+  cancel(call: Call): boolean;
+  /**
+   * Stops taking calls. With `wait`, resolves once every running call has
+   * been reported (queued ones are dropped); without, kills what runs at once.
+   */
+  shutdown(wait: boolean): Promise<void>;
+  /** A snapshot for rendering. */
+  info(): ExecutorInfo;
+}

@@ -1,0 +1,115 @@
+/**
+ * Resource limits and permissions a task may ask its executor to enforce.
+ *
+ * @module
+ */
+
+import { type Duration, parseDuration, parseSize, type Size } from "../units.ts";
+
+/** Resource limits for one call of a task. */
+export interface Limits {
+  /** Wall-clock time per call. */
+  wallTime?: Duration;
+  /** CPU time per call (process executor only). */
+  cpuTime?: Duration;
+  /** Memory per call (process executor only). */
+  memory?: Size;
+}
+
+/** {@linkcode Limits} in milliseconds and bytes. */
+export interface ResolvedLimits {
+  /** Milliseconds. */
+  wallTime?: number;
+  /** Milliseconds. */
+  cpuTime?: number;
+  /** Bytes. */
+  memory?: number;
+}
+
+/** One Deno permission: all, none, or a list of allowed values. */
+export type PermissionValue = boolean | string[];
+
+/** Deno's permission descriptor for task code: `"none"`, `"inherit"` or per kind. */
+export type Permissions =
+  | "none"
+  | "inherit"
+  | {
+    read?: PermissionValue;
+    write?: PermissionValue;
+    net?: PermissionValue;
+    env?: PermissionValue;
+    run?: PermissionValue;
+    ffi?: PermissionValue;
+    sys?: PermissionValue;
+    import?: PermissionValue;
+  };
+
+/** The permission kinds, in a fixed order. */
+export const PERMISSION_KINDS = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "run",
+  "ffi",
+  "sys",
+  "import",
+] as const;
+
+/** Checks and converts limits to milliseconds and bytes. */
+export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
+  if (limits === undefined) return {};
+  if (typeof limits !== "object" || limits === null) {
+    throw new TypeError(`limits must be an object like { wallTime: "5s" }, got ${limits}`);
+  }
+  const known = new Set(["wallTime", "cpuTime", "memory"]);
+  for (const key of Object.keys(limits)) {
+    if (!known.has(key)) {
+      throw new TypeError(`Unknown limit "${key}"; accepted: wallTime, cpuTime, memory`);
+    }
+  }
+  const resolved: ResolvedLimits = {};
+  if (limits.wallTime !== undefined) resolved.wallTime = parseDuration(limits.wallTime);
+  if (limits.cpuTime !== undefined) resolved.cpuTime = parseDuration(limits.cpuTime);
+  if (limits.memory !== undefined) resolved.memory = parseSize(limits.memory);
+  return resolved;
+}
+
+/**
+ * Checks a permission descriptor and fills every kind, so that nothing is
+ * left to Deno's "prompt" default. Returns `undefined` for `"inherit"`.
+ */
+export function resolvePermissions(
+  permissions: Permissions | undefined,
+): Record<(typeof PERMISSION_KINDS)[number], PermissionValue> | undefined {
+  if (permissions === undefined || permissions === "inherit") return undefined;
+  const full = Object.fromEntries(PERMISSION_KINDS.map((k) => [k, false])) as Record<
+    (typeof PERMISSION_KINDS)[number],
+    PermissionValue
+  >;
+  if (permissions === "none") return full;
+  if (typeof permissions !== "object" || permissions === null) {
+    throw new TypeError(
+      `permissions must be "none", "inherit" or an object like { net: false, read: ["./data"] }, ` +
+        `got ${JSON.stringify(permissions)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(permissions)) {
+    if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `Unknown permission "${key}"; accepted: ${PERMISSION_KINDS.join(", ")}`,
+      );
+    }
+    const ok = typeof value === "boolean" ||
+      (Array.isArray(value) && value.every((v) => typeof v === "string"));
+    if (!ok) {
+      throw new TypeError(
+        `Permission "${key}" must be true, false or a list of strings, got ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+    full[key as (typeof PERMISSION_KINDS)[number]] = value as PermissionValue;
+  }
+  return full;
+}

@@ -1,0 +1,25 @@
+/**
+ * Executors: where compute runs, and the limits they enforce.
+ *
+ * @module
+ */
+export type {
+  Call,
+  Executor,
+  ExecutorHost,
+  ExecutorInfo,
+  TaskContext,
+  WorkerInfo,
+} from "./executor.ts";
+export { SequentialExecutor } from "./sequential.ts";
+export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
+export { remote } from "./remote.ts";
+export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
+export {
+  CpuTimeLimitError,
+  LimitError,
+  type LimitKind,
+  MemoryLimitError,
+  WallTimeLimitError,
+  WorkerCrashedError,
+} from "./errors.ts";

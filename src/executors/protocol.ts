@@ -1,0 +1,39 @@
+/**
+ * The messages between the main side and a worker (thread or process). One
+ * protocol for every transport.
+ *
+ * @module
+ */
+
+/** How a worker finds the function to call. */
+export type FunctionRef =
+  /** Shipped by source: `source` is sent once per worker, then `key` alone. */
+  | { kind: "source"; key: number; name: string; source?: string }
+  /** Imported from a module marked with `remote(import.meta.url, fn)`. */
+  | { kind: "module"; key: number; url: string; name: string };
+
+/** Main side → worker. */
+export type ToWorker =
+  /** Run a call (calls run one at a time, in arrival order). */
+  | { t: "call"; id: number; fn: FunctionRef; args: readonly unknown[] }
+  /** Abort the call's signal if it runs; drop it if it has not started. */
+  | { t: "cancel"; id: number }
+  /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */
+  | { t: "steal"; id: number };
+
+/** An error as it crosses the boundary. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** A thrown non-Error value, when it could be cloned. */
+  thrown?: unknown;
+  /** Whether a non-Error value was thrown. */
+  nonError?: boolean;
+}
+
+/** Worker → main side. */
+export type FromWorker =
+  | { t: "ok"; id: number; value: unknown }
+  | { t: "err"; id: number; error: WireError }
+  | { t: "dropped"; id: number };

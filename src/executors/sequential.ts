@@ -1,0 +1,165 @@
+/**
+ * Runs calls in the main thread, one at a time, each in its own macrotask so
+ * that long result→submit chains never grow the stack.
+ *
+ * @module
+ */
+
+import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
+import type { Permissions, ResolvedLimits } from "./limits.ts";
+import { Queue } from "./queue.ts";
+import { WallTimeLimitError } from "./errors.ts";
+import { CancelledError } from "../scheduler/errors.ts";
+
+interface Running {
+  readonly call: Call;
+  readonly controller: AbortController;
+  timer?: ReturnType<typeof setTimeout>;
+  settled: boolean;
+}
+
+/**
+ * The main-thread executor behind `Scheduler.sequential()`. Wall-time limits
+ * are cooperative (the call's `this.signal` aborts and its future rejects at
+ * the deadline); CPU, memory and permissions cannot be enforced here and are
+ * refused.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler, SequentialExecutor } from "@baton/baton";
+ * const scheduler = new Scheduler({ executor: new SequentialExecutor(), name: "local" });
+ * ```
+ */
+export class SequentialExecutor implements Executor {
+  /** Always `"sequential"`. */
+  readonly kind = "sequential";
+  readonly #queue = new Queue<Call>();
+  #host?: ExecutorHost;
+  #channel?: MessageChannel;
+  #kicked = false;
+  #running?: Running;
+  #idle?: PromiseWithResolvers<void>;
+
+  /** Refuses CPU and memory limits and permissions. */
+  validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
+    const refused = [
+      limits.cpuTime !== undefined && "cpuTime",
+      limits.memory !== undefined && "memory",
+    ].filter(Boolean);
+    if (refused.length) {
+      throw new Error(
+        `The sequential executor cannot enforce the ${refused.join(" and ")} limit: ` +
+          `use Scheduler.withProcesses(n), which enforces CPU, memory and wall time`,
+      );
+    }
+    if (permissions !== undefined && permissions !== "inherit") {
+      throw new Error(
+        "The sequential executor runs in the main thread and cannot narrow permissions: " +
+          "use Scheduler.withWorkers(n) or Scheduler.withProcesses(n)",
+      );
+    }
+  }
+
+  /** Opens the channel used to step off the stack. */
+  start(host: ExecutorHost): void {
+    this.#host = host;
+    this.#channel = new MessageChannel();
+    this.#channel.port1.onmessage = () => this.#runNext();
+  }
+
+  /** Queues a call. */
+  execute(call: Call): void {
+    this.#queue.push(call);
+    this.#kick();
+  }
+
+  /** Drops a queued call, or abandons the running one (its signal aborts). */
+  cancel(call: Call): boolean {
+    if (this.#queue.remove(call)) return true;
+    const running = this.#running;
+    if (running?.call !== call || running.settled) return false;
+    this.#finish(running);
+    running.controller.abort(new CancelledError(call.id));
+    return true;
+  }
+
+  /** Drops queued calls; with `wait`, waits for the running call. */
+  async shutdown(wait: boolean): Promise<void> {
+    this.#queue.drain();
+    const running = this.#running;
+    if (running && !wait) this.cancel(running.call);
+    if (this.#running) {
+      this.#idle = Promise.withResolvers();
+      await this.#idle.promise;
+    }
+    this.#channel?.port1.close();
+    this.#channel = undefined;
+    this.#host = undefined;
+  }
+
+  /** A snapshot for rendering. */
+  info(): ExecutorInfo {
+    return {
+      kind: this.kind,
+      options: {},
+      queued: this.#queue.size,
+      workers: [{ id: "main", busy: this.#running !== undefined, inFlight: this.#running ? 1 : 0 }],
+    };
+  }
+
+  #kick(): void {
+    if (this.#kicked || this.#running || this.#queue.size === 0 || !this.#channel) return;
+    this.#kicked = true;
+    this.#channel.port2.postMessage(0);
+  }
+
+  #runNext(): void {
+    this.#kicked = false;
+    const call = this.#queue.shift();
+    const host = this.#host;
+    if (!call || !host) return;
+    const running: Running = { call, controller: new AbortController(), settled: false };
+    this.#running = running;
+    host.started(call);
+    const wallTime = call.limits.wallTime;
+    const startedAt = performance.now();
+    if (wallTime !== undefined) {
+      running.timer = setTimeout(() => {
+        if (running.settled) return;
+        this.#finish(running);
+        const error = new WallTimeLimitError(wallTime, performance.now() - startedAt);
+        running.controller.abort(error);
+        host.rejected(call, error);
+      }, wallTime);
+    }
+    const settle = (ok: boolean, outcome: unknown) => {
+      if (running.settled) return;
+      this.#finish(running);
+      const elapsed = performance.now() - startedAt;
+      // A synchronous call cannot be interrupted; it still reports the overrun.
+      if (wallTime !== undefined && elapsed > wallTime) {
+        host.rejected(call, new WallTimeLimitError(wallTime, elapsed));
+      } else if (ok) host.fulfilled(call, outcome);
+      else host.rejected(call, outcome);
+    };
+    try {
+      const result = (call.fn as (...args: unknown[]) => unknown).apply(
+        { signal: running.controller.signal },
+        call.args as unknown[],
+      );
+      if (typeof (result as PromiseLike<unknown>)?.then === "function") {
+        (result as PromiseLike<unknown>).then((v) => settle(true, v), (e) => settle(false, e));
+      } else settle(true, result);
+    } catch (error) {
+      settle(false, error);
+    }
+  }
+
+  #finish(running: Running): void {
+    running.settled = true;
+    clearTimeout(running.timer);
+    if (this.#running === running) this.#running = undefined;
+    if (this.#idle) this.#idle.resolve();
+    else this.#kick();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * A pool of Web Workers.
+ *
+ * @module
+ */
+
+import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
+import { type Permissions, type ResolvedLimits, resolvePermissions } from "./limits.ts";
+import { Pool, type Transport, type TransportEvents } from "./pool.ts";
+import { WorkerCrashedError } from "./errors.ts";
+import { assertWorkerOptions } from "./worker_options.ts";
+
+/** Options of `Scheduler.withWorkers(n, options)`. */
+export interface WorkerExecutorOptions {
+  /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
+  permissions?: Permissions;
+  /**
+   * Calls handed to each worker at once (default 2): the next call is already
+   * there when one finishes, so no round trip is lost between tiny calls. An
+   * idle worker takes back calls that wait behind a long one. Use 1 for long,
+   * uneven jobs.
+   */
+  prefetch?: number;
+}
+
+const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
+
+/**
+ * Runs calls on `n` Web Workers. Wall-time limits are cooperative (the call's
+ * `this.signal` aborts and the future rejects at the deadline, but a busy loop
+ * keeps its worker); CPU and memory limits are refused — use processes.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler, WorkerExecutor } from "@baton/baton";
+ * const scheduler = new Scheduler({ executor: new WorkerExecutor(2) });
+ * ```
+ */
+export class WorkerExecutor implements Executor {
+  /** Always `"workers"`. */
+  readonly kind = "workers";
+  readonly #size: number;
+  readonly #permissions?: Permissions;
+  readonly #pool: Pool;
+  readonly #keys = new WeakMap<object, string>();
+
+  /** A pool of `n` workers. */
+  constructor(n: number, options: WorkerExecutorOptions = {}) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`The number of workers must be a positive integer, got ${n}`);
+    }
+    const prefetch = options.prefetch ?? 2;
+    if (!Number.isInteger(prefetch) || prefetch < 1) {
+      throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
+    }
+    this.#size = n;
+    this.#permissions = options.permissions;
+    if (resolvePermissions(options.permissions)) assertWorkerOptions();
+    this.#pool = new Pool({
+      size: n,
+      prefetch,
+      label: "worker",
+      onWallTime: "signal",
+      keyOf: (call) => this.#keyOf(call.permissions ?? this.#permissions),
+      spawn: (key, events) => spawnWorker(key, events),
+    });
+  }
+
+  /** Refuses CPU and memory limits; checks that permissions can be applied. */
+  validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
+    const refused = [
+      limits.cpuTime !== undefined && "cpuTime",
+      limits.memory !== undefined && "memory",
+    ].filter(Boolean);
+    if (refused.length) {
+      throw new Error(
+        `Web Workers cannot enforce the ${refused.join(" and ")} limit (Deno cannot stop a ` +
+          `busy worker, and a worker out of memory ends the whole process): use ` +
+          `Scheduler.withProcesses(n), which enforces CPU, memory and wall time`,
+      );
+    }
+    if (resolvePermissions(permissions)) assertWorkerOptions();
+  }
+
+  /** Starts accepting calls; workers start on demand. */
+  start(host: ExecutorHost): void {
+    this.#pool.start(host);
+  }
+
+  /** Queues a call. */
+  execute(call: Call): void {
+    this.#pool.execute(call);
+  }
+
+  /** Cancels a queued or running call. */
+  cancel(call: Call): boolean {
+    return this.#pool.cancel(call);
+  }
+
+  /** Drops the queue, optionally waits for running calls, ends the workers. */
+  shutdown(wait: boolean): Promise<void> {
+    return this.#pool.shutdown(wait);
+  }
+
+  /** A snapshot for rendering. */
+  info(): ExecutorInfo {
+    return this.#pool.info(this.kind, { maxWorkers: this.#size });
+  }
+
+  #keyOf(permissions: Permissions | undefined): string {
+    if (permissions === undefined) return "";
+    if (typeof permissions === "string") return permissions;
+    let key = this.#keys.get(permissions);
+    if (key === undefined) {
+      key = JSON.stringify(resolvePermissions(permissions));
+      this.#keys.set(permissions, key);
+    }
+    return key;
+  }
+}
+
+function spawnWorker(key: string, events: TransportEvents): Transport {
+  const permissions = key === "" || key === "inherit"
+    ? undefined
+    : key === "none"
+    ? "none"
+    : JSON.parse(key);
+  const worker = new Worker(ENTRY, {
+    type: "module",
+    ...(permissions ? { deno: { permissions } } : {}),
+  } as WorkerOptions);
+  let dead = false;
+  worker.onmessage = (event) => events.message(event.data);
+  const die = (message: string) => {
+    if (dead) return;
+    dead = true;
+    worker.terminate();
+    events.exit(new WorkerCrashedError(message));
+  };
+  worker.onerror = (event) => {
+    // Without preventDefault an error inside the worker would end the main process.
+    event.preventDefault();
+    die(`A Web Worker failed: ${event.message ?? "unknown error"}; it was replaced`);
+  };
+  worker.onmessageerror = () => die("A Web Worker sent a message that could not be read");
+  return {
+    post: (message) => worker.postMessage(message),
+    kill: () => {
+      dead = true;
+      worker.terminate();
+    },
+  };
+}

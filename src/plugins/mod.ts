@@ -1,0 +1,6 @@
+/**
+ * Task plugins.
+ *
+ * @module
+ */
+export type { Plugin } from "./plugin.ts";

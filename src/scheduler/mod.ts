@@ -1,0 +1,20 @@
+/**
+ * Scheduler, tasks and futures.
+ *
+ * @module
+ */
+export {
+  type ErrorClass,
+  type ExceptionAction,
+  type ExceptionPolicy,
+  type ExitCode,
+  type ExitState,
+  type LaterHandle,
+  type RunOptions,
+  Scheduler,
+  type SchedulerOptions,
+  type StopOptions,
+} from "./scheduler.ts";
+export { type AnyTask, Task, type TaskOptions } from "./task.ts";
+export { Future, type FutureStatus } from "./future.ts";
+export { CancelledError, SchedulerNotRunningError, ThrownValueError } from "./errors.ts";

@@ -1,0 +1,238 @@
+/**
+ * A function bound to a scheduler, with events of its own.
+ *
+ * @module
+ */
+
+import { Emitter, type Subscriber } from "../events/emitter.ts";
+import {
+  CpuTimeLimitError,
+  type LimitError,
+  MemoryLimitError,
+  WallTimeLimitError,
+} from "../executors/errors.ts";
+import {
+  type Limits,
+  type Permissions,
+  type ResolvedLimits,
+  resolveLimits,
+} from "../executors/limits.ts";
+import type { Plugin } from "../plugins/plugin.ts";
+import { TaskEvents } from "./events.ts";
+import type { Future } from "./future.ts";
+import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
+
+/** Options for `scheduler.task(fn, options)`. */
+export interface TaskOptions {
+  /** Display name; defaults to the function's name. */
+  name?: string;
+  /** Plugins, applied in order. */
+  plugins?: Plugin[];
+  /** Per-call resource limits, enforced by the executor. */
+  limits?: Limits;
+  /** Permissions for the task's code, enforced by the executor. */
+  permissions?: Permissions;
+}
+
+/** A task of any signature, where the exact types do not matter. */
+// deno-lint-ignore no-explicit-any
+export type AnyTask = Task<any[], any>;
+
+/** How a call of a task ended, as the scheduler reports it to the task. */
+export type TaskOutcome = "result" | "exception" | "cancelled";
+
+/** Reports a settled future to its task; only the scheduler calls it. */
+export let reportToTask: (
+  task: AnyTask,
+  future: Future,
+  outcome: TaskOutcome,
+  value?: unknown,
+) => void;
+
+/**
+ * A function bound to a scheduler. `submit(...args)` runs it on the
+ * scheduler's executor; its events (`submitted`, `done`, `result`,
+ * `exception`, `cancelled`, and the limit events) fire only for its own calls,
+ * after the scheduler's.
+ *
+ * Subclass it to add events of your own:
+ *
+ * @example
+ * ```ts
+ * import { Event, type Future, Scheduler, Task } from "@baton/baton";
+ *
+ * class SeedTask extends Task<[seed: number], number> {
+ *   static LONGEST_RUN = new Event<[seed: number, ms: number]>("longest-run");
+ *   onLongestRun = this.subscriber(SeedTask.LONGEST_RUN);
+ *   #longest = 0;
+ *   constructor(fn: (seed: number) => number, scheduler: Scheduler) {
+ *     super(fn, scheduler);
+ *     this.onResult((_future: Future<number>, ms: number) => {
+ *       if (ms > this.#longest) {
+ *         this.#longest = ms;
+ *         this.onLongestRun.emit(_future.args[0] as number, ms);
+ *       }
+ *     });
+ *   }
+ * }
+ * ```
+ */
+export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter {
+  /** A call was submitted: (future, ...args). */
+  static readonly SUBMITTED: typeof TaskEvents.SUBMITTED = TaskEvents.SUBMITTED;
+  /** A call finished, whatever its outcome: (future). */
+  static readonly DONE: typeof TaskEvents.DONE = TaskEvents.DONE;
+  /** A call returned: (future, result). */
+  static readonly RESULT: typeof TaskEvents.RESULT = TaskEvents.RESULT;
+  /** A call threw: (future, error). */
+  static readonly EXCEPTION: typeof TaskEvents.EXCEPTION = TaskEvents.EXCEPTION;
+  /** A call was cancelled: (future). */
+  static readonly CANCELLED: typeof TaskEvents.CANCELLED = TaskEvents.CANCELLED;
+  /** A call hit its wall-time or CPU-time limit: (future, error). */
+  static readonly TIMEOUT: typeof TaskEvents.TIMEOUT = TaskEvents.TIMEOUT;
+  /** A call hit its wall-time limit: (future, error). */
+  static readonly WALL_TIME_LIMIT_REACHED: typeof TaskEvents.WALL_TIME_LIMIT_REACHED =
+    TaskEvents.WALL_TIME_LIMIT_REACHED;
+  /** A call hit its CPU-time limit: (future, error). */
+  static readonly CPU_TIME_LIMIT_REACHED: typeof TaskEvents.CPU_TIME_LIMIT_REACHED =
+    TaskEvents.CPU_TIME_LIMIT_REACHED;
+  /** A call hit its memory limit: (future, error). */
+  static readonly MEMORY_LIMIT_REACHED: typeof TaskEvents.MEMORY_LIMIT_REACHED =
+    TaskEvents.MEMORY_LIMIT_REACHED;
+
+  /** The function. */
+  readonly fn: (...args: A) => R;
+  /** The scheduler it runs on. */
+  readonly scheduler: Scheduler;
+  /** Limits in milliseconds and bytes. */
+  readonly limits: ResolvedLimits;
+  /** Permissions for its code (undefined: the executor's). */
+  readonly permissions?: Permissions;
+  /** Its plugins, in order. */
+  readonly plugins: readonly Plugin[];
+  /** Its calls that have not finished yet. */
+  readonly futures: Set<Future<Awaited<R>>> = new Set();
+
+  /** Subscribes to `submitted`. */
+  readonly onSubmitted: Subscriber<[future: Future<Awaited<R>>, ...args: A]> = this.subscriber(
+    TaskEvents.SUBMITTED,
+  ) as never;
+  /** Subscribes to `done`. */
+  readonly onDone: Subscriber<[future: Future<Awaited<R>>]> = this.subscriber(
+    TaskEvents.DONE,
+  ) as never;
+  /** Subscribes to `result`. */
+  readonly onResult: Subscriber<[future: Future<Awaited<R>>, result: Awaited<R>]> = this
+    .subscriber(TaskEvents.RESULT) as never;
+  /** Subscribes to `exception`. */
+  readonly onException: Subscriber<[future: Future<Awaited<R>>, error: Error]> = this.subscriber(
+    TaskEvents.EXCEPTION,
+  ) as never;
+  /** Subscribes to `cancelled`. */
+  readonly onCancelled: Subscriber<[future: Future<Awaited<R>>]> = this.subscriber(
+    TaskEvents.CANCELLED,
+  ) as never;
+  /** Subscribes to `timeout` (wall-time or CPU-time limit). */
+  readonly onTimeout: Subscriber<[future: Future<Awaited<R>>, error: LimitError]> = this
+    .subscriber(TaskEvents.TIMEOUT) as never;
+  /** Subscribes to `wall-time-limit-reached`. */
+  readonly onWallTimeLimitReached: Subscriber<
+    [future: Future<Awaited<R>>, error: WallTimeLimitError]
+  > = this.subscriber(TaskEvents.WALL_TIME_LIMIT_REACHED) as never;
+  /** Subscribes to `cpu-time-limit-reached`. */
+  readonly onCpuTimeLimitReached: Subscriber<
+    [future: Future<Awaited<R>>, error: CpuTimeLimitError]
+  > = this.subscriber(TaskEvents.CPU_TIME_LIMIT_REACHED) as never;
+  /** Subscribes to `memory-limit-reached`. */
+  readonly onMemoryLimitReached: Subscriber<
+    [future: Future<Awaited<R>>, error: MemoryLimitError]
+  > = this.subscriber(TaskEvents.MEMORY_LIMIT_REACHED) as never;
+
+  static {
+    reportToTask = (task, future, outcome, value) => task.#report(future, outcome, value);
+  }
+
+  /**
+   * Creates a task of `scheduler`. Limits and permissions the scheduler's
+   * executor cannot enforce are refused here, with an error that says which
+   * executor can.
+   */
+  constructor(fn: (...args: A) => R, scheduler: Scheduler, options: TaskOptions = {}) {
+    if (typeof fn !== "function") {
+      throw new TypeError(`A task needs a function, got ${typeof fn}`);
+    }
+    super(options.name ?? (fn.name || "anonymous"));
+    this.fn = fn;
+    this.scheduler = scheduler;
+    this.limits = resolveLimits(options.limits);
+    this.permissions = options.permissions;
+    scheduler.executor.validate({ limits: this.limits, permissions: this.permissions });
+    this.plugins = [...(options.plugins ?? [])];
+    this.callbackHost = adoptTask(scheduler, this);
+    for (const plugin of this.plugins) {
+      if (plugin.events) this.addEvent(...plugin.events);
+      plugin.attach(this);
+    }
+  }
+
+  /**
+   * Runs the function with `args` on the scheduler's executor. Returns the
+   * future, or `undefined` when a plugin vetoed the call (the task then
+   * emits nothing).
+   *
+   * @throws {SchedulerNotRunningError} when the scheduler is not running.
+   */
+  submit(...args: A): Future<Awaited<R>> | undefined {
+    let fn = this.fn as unknown as (...args: never[]) => unknown;
+    let callArgs: unknown[] = args;
+    for (const plugin of this.plugins) {
+      if (!plugin.preSubmit) continue;
+      const next = plugin.preSubmit(fn, callArgs);
+      if (next === undefined) return undefined;
+      [fn, callArgs] = next;
+    }
+    return submitForTask(
+      this.scheduler,
+      this,
+      fn,
+      callArgs,
+    ) as Future<Awaited<R>>;
+  }
+
+  /** How many calls have not finished yet. */
+  get nRunning(): number {
+    return this.futures.size;
+  }
+
+  /** Whether any call has not finished yet. */
+  running(): boolean {
+    return this.futures.size > 0;
+  }
+
+  /** Emits the events of a settled call, after the scheduler's. */
+  #report(future: Future, outcome: TaskOutcome, value: unknown): void {
+    const f = future as Future<Awaited<R>>;
+    this.futures.delete(f);
+    if (outcome === "cancelled") {
+      this.emit(TaskEvents.CANCELLED, f);
+      return;
+    }
+    this.emit(TaskEvents.DONE, f);
+    if (outcome === "result") {
+      this.emit(TaskEvents.RESULT, f, value);
+      return;
+    }
+    this.emit(TaskEvents.EXCEPTION, f, value);
+    const limitEvent = value instanceof WallTimeLimitError
+      ? TaskEvents.WALL_TIME_LIMIT_REACHED
+      : value instanceof CpuTimeLimitError
+      ? TaskEvents.CPU_TIME_LIMIT_REACHED
+      : value instanceof MemoryLimitError
+      ? TaskEvents.MEMORY_LIMIT_REACHED
+      : undefined;
+    if (limitEvent && limitEvent !== TaskEvents.MEMORY_LIMIT_REACHED) {
+      this.emit(TaskEvents.TIMEOUT, f, value);
+    }
+    if (limitEvent) this.emit(limitEvent, f, value);
+  }
+}

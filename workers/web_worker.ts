@@ -1,0 +1,15 @@
+/**
+ * Entry module of a Web Worker in the worker pool.
+ *
+ * @module
+ */
+
+import { createRuntime } from "./runtime.ts";
+import type { ToWorker } from "../src/executors/protocol.ts";
+
+const scope = self as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
+const receive = createRuntime((message) => scope.postMessage(message));
+scope.onmessage = (event) => receive(event.data);
