@@ -64,7 +64,7 @@ export class Emitter {
   readonly name: string;
   /** How many times each event was emitted, by name (only events emitted at least once). */
   readonly eventCounts: Map<string, number> = new Map();
-  readonly #events = new Map<string, Event<never>>();
+  readonly #events = new Map<string, Event<unknown[]>>();
   /** Handlers per event name; replaced, never mutated, so emission can iterate safely. */
   readonly #handlers = new Map<string, Handler<never>[]>();
   /**
@@ -84,7 +84,7 @@ export class Emitter {
   }
 
   /** Declares events so that they can be subscribed to by name. */
-  addEvent(...events: Event<never>[]): void {
+  addEvent(...events: Event<unknown[]>[]): void {
     for (const event of events) {
       const known = this.#events.get(event.name);
       if (known && known !== event) {
@@ -95,6 +95,14 @@ export class Emitter {
   }
 
   /** Subscribes `callback` to `event` (an {@linkcode Event} or the name of a declared one). */
+  on<A extends unknown[]>(
+    event: Event<A>,
+    callback: Callback<NoInfer<A>>,
+    options?: CallbackOptions,
+  ): Handler<A>;
+  /** Subscribes `callback` to the declared event called `event`. */
+  // deno-lint-ignore no-explicit-any
+  on(event: string, callback: (...args: any[]) => unknown, options?: CallbackOptions): Handler;
   on<A extends unknown[]>(
     event: Event<A> | string,
     callback: Callback<A>,
@@ -113,9 +121,11 @@ export class Emitter {
   }
 
   /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
-  emit<A extends unknown[]>(event: Event<A> | string, ...args: A): void {
+  emit<A extends unknown[]>(event: Event<A> | string, ...args: NoInfer<A>): void {
     const name = typeof event === "string" ? this.#resolve(event).name : event.name;
-    if (typeof event !== "string" && !this.#events.has(name)) this.addEvent(event as Event<never>);
+    if (typeof event !== "string" && !this.#events.has(name)) {
+      this.addEvent(event as Event<unknown[]>);
+    }
     this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
     const handlers = this.#handlers.get(name);
     if (!handlers) return;
@@ -126,7 +136,7 @@ export class Emitter {
 
   /** Creates a {@linkcode Subscriber} for `event`, declaring it. */
   subscriber<A extends unknown[]>(event: Event<A>): Subscriber<A> {
-    this.addEvent(event as Event<never>);
+    this.addEvent(event as Event<unknown[]>);
     const subscribe = (callback: Callback<A>, options?: CallbackOptions) =>
       this.on(event, callback, options);
     return Object.defineProperties(subscribe, {
@@ -150,7 +160,9 @@ export class Emitter {
     }
     try {
       handler.run(args, (result) => {
-        if (isThenable(result)) host.pending(result);
+        // Only async callbacks count; a callback that returns a Future (say
+        // `() => task.submit(1)`) is done when it returns.
+        if (result instanceof Promise) host.pending(result);
       });
       return true;
     } catch (error) {
@@ -160,7 +172,7 @@ export class Emitter {
 
   #resolve<A extends unknown[]>(event: Event<A> | string): Event<A> {
     if (event instanceof Event) {
-      if (!this.#events.has(event.name)) this.addEvent(event as Event<never>);
+      if (!this.#events.has(event.name)) this.addEvent(event as Event<unknown[]>);
       return event;
     }
     const known = this.#events.get(String(event));
@@ -175,7 +187,3 @@ export class Emitter {
 }
 
 function noop(): void {}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown>)?.then === "function";
-}

@@ -36,7 +36,7 @@ export interface Plugin {
     args: unknown[],
   ): [fn: (...args: never[]) => unknown, args: unknown[]] | undefined;
   /** Events the plugin emits on the task; the task declares them. */
-  readonly events?: readonly Event<never>[];
+  readonly events?: readonly Event<unknown[]>[];
   /** One line of live state for renderings, e.g. `Calls 3/10`. */
   describe?(): string;
 }

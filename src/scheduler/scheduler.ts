@@ -198,6 +198,7 @@ export class Scheduler extends Emitter {
   #pendingCallbacks = 0;
   #submitCount = 0;
   #submitCountAtEmpty = -1;
+  #emptyCheckQueued = false;
   #run?: ActiveRun;
   #accepting = false;
   readonly #host: ExecutorHost = {
@@ -291,9 +292,7 @@ export class Scheduler extends Emitter {
       this.#timers.delete(timer);
       try {
         const result = fn();
-        if (typeof (result as PromiseLike<unknown>)?.then === "function") {
-          this.#trackCallback(result as PromiseLike<unknown>);
-        }
+        if (result instanceof Promise) this.#trackCallback(result);
       } catch (error) {
         this.#handleError(error);
       }
@@ -330,8 +329,13 @@ export class Scheduler extends Emitter {
       raise: false,
     };
     this.#submitCountAtEmpty = -1;
-    await this.executor.start(this.#host);
     this.#run = run;
+    try {
+      await this.executor.start(this.#host);
+    } catch (error) {
+      this.#run = undefined;
+      throw error;
+    }
     this.#accepting = true;
     if (run.options.timeout !== undefined) {
       run.timer = setTimeout(() => {
@@ -467,6 +471,17 @@ export class Scheduler extends Emitter {
    * ends the run when an `empty` emission led to nothing new.
    */
   #checkEmpty(): void {
+    // Deferred, so that a callback that settles one call and submits the next
+    // in the same turn is not mistaken for an idle scheduler.
+    if (this.#emptyCheckQueued) return;
+    this.#emptyCheckQueued = true;
+    queueMicrotask(() => {
+      this.#emptyCheckQueued = false;
+      this.#checkEmptyNow();
+    });
+  }
+
+  #checkEmptyNow(): void {
     const run = this.#run;
     if (!run || run.exit !== undefined || !this.#idle()) return;
     if (this.#submitCountAtEmpty !== this.#submitCount) {
