@@ -14,8 +14,16 @@ type AnyFunction = (...args: any[]) => any;
 
 interface Pending {
   id: number;
-  fn: FunctionRef;
+  fn: FunctionRef | number;
   args: readonly unknown[];
+}
+
+/** What a task function sees as `this`; the controller is only made when asked for. */
+class Context {
+  controller?: AbortController;
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
 }
 
 /** Answers are sent through `post`, which may throw for values that cannot be cloned. */
@@ -23,58 +31,69 @@ export type Post = (message: FromWorker) => void;
 
 /** Creates the runtime; feed it every message from the main side. */
 export function createRuntime(post: Post): (message: ToWorker) => void {
-  const functions = new Map<number, AnyFunction | Promise<AnyFunction>>();
+  const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
-  let running: { id: number; controller: AbortController } | undefined;
+  let running: { id: number; context: Context } | undefined;
 
-  async function resolve(ref: FunctionRef): Promise<AnyFunction> {
-    const known = functions.get(ref.key);
-    if (known) return known;
-    const loading = ref.kind === "module" ? importRemote(ref.url, ref.name) : compile(ref);
-    functions.set(ref.key, loading);
-    try {
-      const fn = await loading;
-      functions.set(ref.key, fn);
-      return fn;
-    } catch (error) {
-      functions.delete(ref.key);
-      throw error;
-    }
-  }
-
-  function answer(id: number, ok: boolean, outcome: unknown, fnName: string): void {
+  function answer(id: number, ok: boolean, outcome: unknown, ref: FunctionRef | undefined): void {
+    running = undefined;
     if (ok) {
       try {
         post({ t: "ok", id, value: outcome });
         return;
       } catch (error) {
         outcome = new DOMException(
-          `The result of ${fnName || "the task"} could not be sent back: ${
+          `The result of ${ref?.name || "the task"} could not be sent back: ${
             (error as Error).message
           }`,
           "DataCloneError",
         );
       }
-    }
+    } else if (ref?.kind === "source") outcome = explainScopeError(outcome, ref.name);
     post({ t: "err", id, error: encodeError(outcome) });
   }
 
-  async function pump(): Promise<void> {
-    while (queue.length > 0) {
-      const { id, fn: ref, args } = queue.shift()!;
-      const controller = new AbortController();
-      running = { id, controller };
-      let ok = true;
-      let outcome: unknown;
-      try {
-        const fn = await resolve(ref);
-        outcome = await fn.apply({ signal: controller.signal }, args as unknown[]);
-      } catch (error) {
-        ok = false;
-        outcome = ref.kind === "source" ? explainScopeError(error, ref.name) : error;
+  /** Runs queued calls; synchronous results are answered without leaving the loop. */
+  function runQueued(): void {
+    while (queue.length > 0 && !running) {
+      const { id, fn: wanted, args } = queue.shift()!;
+      const known = typeof wanted === "number" ? functions.get(wanted) : functions.get(wanted.key);
+      const context = new Context();
+      running = { id, context };
+      if (!known) {
+        if (typeof wanted === "number") {
+          answer(id, false, new Error(`The worker does not know function #${wanted}`), undefined);
+          continue;
+        }
+        load(wanted).then(
+          (fn) => {
+            functions.set(wanted.key, { fn, ref: wanted });
+            queue.unshift({ id, fn: wanted.key, args });
+            running = undefined;
+            runQueued();
+          },
+          (error) => {
+            answer(id, false, error, wanted);
+            runQueued();
+          },
+        );
+        return;
       }
-      running = undefined;
-      answer(id, ok, outcome, ref.name);
+      let result: unknown;
+      try {
+        result = known.fn.apply(context, args as unknown[]);
+      } catch (error) {
+        answer(id, false, error, known.ref);
+        continue;
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (value) => answer(id, true, value, known.ref),
+          (error) => answer(id, false, error, known.ref),
+        ).then(runQueued);
+        return;
+      }
+      answer(id, true, result, known.ref);
     }
   }
 
@@ -82,7 +101,7 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
     switch (message.t) {
       case "call":
         queue.push(message);
-        if (queue.length === 1 && !running) pump();
+        if (!running) runQueued();
         break;
       case "cancel":
       case "steal": {
@@ -91,12 +110,21 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
           queue.splice(index, 1);
           post({ t: "dropped", id: message.id });
         } else if (message.t === "cancel" && running?.id === message.id) {
-          running.controller.abort(new DOMException("The call was cancelled", "AbortError"));
+          const context = running.context;
+          (context.controller ??= new AbortController()).abort(
+            new DOMException("The call was cancelled", "AbortError"),
+          );
         }
         break;
       }
     }
   };
+}
+
+function load(ref: FunctionRef): Promise<AnyFunction> {
+  return ref.kind === "module"
+    ? importRemote(ref.url, ref.name)
+    : Promise.resolve().then(() => compile(ref));
 }
 
 async function importRemote(url: string, name: string): Promise<AnyFunction> {
@@ -121,13 +149,8 @@ function compile(ref: FunctionRef & { kind: "source" }): AnyFunction {
     );
   }
   // Built with the global scope only, so a read of the defining scope fails loudly.
-  for (
-    const candidate of [
-      source,
-      `function ${source}`,
-      source.replace(/^async\s+/, "async function "),
-    ]
-  ) {
+  const forms = [source, `function ${source}`, source.replace(/^async\s+/, "async function ")];
+  for (const candidate of forms) {
     try {
       const fn = new Function(`return (${candidate});`)();
       if (typeof fn === "function") return fn;

@@ -8,7 +8,7 @@
 import type { Call, ExecutorHost, ExecutorInfo, WorkerInfo } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { Queue } from "./queue.ts";
-import { functionRef } from "./remote.ts";
+import { functionKey, functionRef } from "./remote.ts";
 import { decodeError } from "./wire_error.ts";
 import { WallTimeLimitError, WorkerCrashedError } from "./errors.ts";
 
@@ -208,17 +208,15 @@ export class Pool {
   }
 
   #assign(slot: Slot, call: Call): void {
-    const ref = functionRef(call.fn, false);
-    if (ref.kind === "source" && !slot.known.has(ref.key)) {
-      Object.assign(ref, functionRef(call.fn, true));
-    }
+    const key = functionKey(call.fn);
+    const fn = slot.known.has(key) ? key : functionRef(call.fn);
     try {
-      slot.transport.post({ t: "call", id: call.id, fn: ref, args: call.args });
+      slot.transport.post({ t: "call", id: call.id, fn, args: call.args });
     } catch (error) {
       this.#host?.rejected(call, explainCloneError(error, call));
       return;
     }
-    slot.known.add(ref.key);
+    slot.known.add(key);
     const entry: Entry = { call, started: false, startedAt: 0, abandoned: false, stealing: false };
     slot.entries.push(entry);
     if (slot.entries.length === 1) this.#begin(slot, entry);

@@ -14,8 +14,11 @@ export type FunctionRef =
 
 /** Main side → worker. */
 export type ToWorker =
-  /** Run a call (calls run one at a time, in arrival order). */
-  | { t: "call"; id: number; fn: FunctionRef; args: readonly unknown[] }
+  /**
+   * Run a call (calls run one at a time, in arrival order). `fn` is the full
+   * reference the first time a worker sees a function, then only its key.
+   */
+  | { t: "call"; id: number; fn: FunctionRef | number; args: readonly unknown[] }
   /** Abort the call's signal if it runs; drop it if it has not started. */
   | { t: "cancel"; id: number }
   /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */

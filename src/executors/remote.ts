@@ -60,20 +60,18 @@ const keys = new WeakMap<AnyFunction, number>();
 let nextKey = 1;
 
 /** A stable key per function object, so a worker compiles or imports it once. */
-function keyOf(fn: AnyFunction): number {
+export function functionKey(fn: AnyFunction): number {
   let key = keys.get(fn);
   if (key === undefined) keys.set(fn, key = nextKey++);
   return key;
 }
 
-/** The reference a worker needs; `withSource` adds the source for a worker that lacks it. */
-export function functionRef(fn: AnyFunction, withSource: boolean): FunctionRef {
+/** The full reference a worker needs the first time it meets `fn`. */
+export function functionRef(fn: AnyFunction): FunctionRef {
   const mark = (fn as unknown as Record<symbol, RemoteMark | undefined>)[MARK];
-  const key = keyOf(fn);
+  const key = functionKey(fn);
   if (mark) return { kind: "module", key, url: mark.url, name: mark.name };
-  return withSource
-    ? { kind: "source", key, name: fn.name, source: Function.prototype.toString.call(fn) }
-    : { kind: "source", key, name: fn.name };
+  return { kind: "source", key, name: fn.name, source: Function.prototype.toString.call(fn) };
 }
 
 /** Finds a `remote` function in a worker after its module was imported. */

@@ -15,7 +15,7 @@ export interface WorkerExecutorOptions {
   /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
   permissions?: Permissions;
   /**
-   * Calls handed to each worker at once (default 2): the next call is already
+   * Calls handed to each worker at once (default 4): the next call is already
    * there when one finishes, so no round trip is lost between tiny calls. An
    * idle worker takes back calls that wait behind a long one. Use 1 for long,
    * uneven jobs.
@@ -49,7 +49,7 @@ export class WorkerExecutor implements Executor {
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`The number of workers must be a positive integer, got ${n}`);
     }
-    const prefetch = options.prefetch ?? 2;
+    const prefetch = options.prefetch ?? 4;
     if (!Number.isInteger(prefetch) || prefetch < 1) {
       throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
     }

@@ -1,0 +1,17 @@
+/**
+ * `deno task bench`: every benchmark, each against its reference in the same run.
+ *
+ * @module
+ */
+
+const benches = ["workers.ts"];
+for (const file of benches) {
+  const url = new URL(`./${file}`, import.meta.url);
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", url.pathname, ...Deno.args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (code !== 0) Deno.exit(code);
+  console.log();
+}
