@@ -33,6 +33,9 @@ export interface Subscriber<A extends unknown[]> {
   readonly count: number;
 }
 
+/** The callback arguments of an event type. */
+export type EventArgs<E> = E extends Event<infer A> ? A : never;
+
 /**
  * Where an emitter sends what its callbacks do besides returning: errors,
  * and promises of async callbacks (so an owner can wait for them).
@@ -95,11 +98,12 @@ export class Emitter {
   }
 
   /** Subscribes `callback` to `event` (an {@linkcode Event} or the name of a declared one). */
-  on<A extends unknown[]>(
-    event: Event<A>,
-    callback: Callback<NoInfer<A>>,
+  // deno-lint-ignore no-explicit-any
+  on<E extends Event<any>>(
+    event: E,
+    callback: Callback<EventArgs<E>>,
     options?: CallbackOptions,
-  ): Handler<A>;
+  ): Handler<EventArgs<E>>;
   /** Subscribes `callback` to the declared event called `event`. */
   // deno-lint-ignore no-explicit-any
   on(event: string, callback: (...args: any[]) => unknown, options?: CallbackOptions): Handler;

@@ -4,3 +4,5 @@
  * @module
  */
 export type { Plugin } from "./plugin.ts";
+export { Limiter, type LimiterOptions } from "./limiter.ts";
+export { Requeue } from "./requeue.ts";
