@@ -8,6 +8,7 @@
 import type { FromWorker, FunctionRef, ToWorker } from "../src/executors/protocol.ts";
 import { encodeError } from "../src/executors/wire_error.ts";
 import { lookupRemote } from "../src/executors/remote.ts";
+import { Comm } from "../src/comm/comm.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -16,6 +17,7 @@ interface Pending {
   id: number;
   fn: FunctionRef | number;
   args: readonly unknown[];
+  comm?: true;
 }
 
 /** What a task function sees as `this`; the controller is only made when asked for. */
@@ -33,10 +35,14 @@ export type Post = (message: FromWorker) => void;
 export function createRuntime(post: Post): (message: ToWorker) => void {
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
+  const comms = new Map<number, Comm>();
   let running: { id: number; context: Context } | undefined;
 
   function answer(id: number, ok: boolean, outcome: unknown, ref: FunctionRef | undefined): void {
     running = undefined;
+    // The channel closes before the result is sent, so its frames come first.
+    comms.get(id)?.close();
+    comms.delete(id);
     if (ok) {
       try {
         post({ t: "ok", id, value: outcome });
@@ -56,7 +62,7 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
   /** Runs queued calls; synchronous results are answered without leaving the loop. */
   function runQueued(): void {
     while (queue.length > 0 && !running) {
-      const { id, fn: wanted, args } = queue.shift()!;
+      const { id, fn: wanted, args, comm } = queue.shift()!;
       const known = typeof wanted === "number" ? functions.get(wanted) : functions.get(wanted.key);
       const context = new Context();
       running = { id, context };
@@ -68,7 +74,7 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
         load(wanted).then(
           (fn) => {
             functions.set(wanted.key, { fn, ref: wanted });
-            queue.unshift({ id, fn: wanted.key, args });
+            queue.unshift({ id, fn: wanted.key, args, comm });
             running = undefined;
             runQueued();
           },
@@ -79,9 +85,15 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
         );
         return;
       }
+      let callArgs = args as unknown[];
+      if (comm) {
+        const channel = new Comm((frame) => post({ t: "comm", id, frame }));
+        comms.set(id, channel);
+        callArgs = [channel, ...callArgs];
+      }
       let result: unknown;
       try {
-        result = known.fn.apply(context, args as unknown[]);
+        result = known.fn.apply(context, callArgs);
       } catch (error) {
         answer(id, false, error, known.ref);
         continue;
@@ -102,6 +114,9 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
       case "call":
         queue.push(message);
         if (!running) runQueued();
+        break;
+      case "comm":
+        comms.get(message.id)?.receive(message.frame);
         break;
       case "cancel":
       case "steal": {

@@ -6,6 +6,7 @@
  */
 
 import type { Permissions, ResolvedLimits } from "./limits.ts";
+import type { CommFrame } from "../comm/frames.ts";
 
 /**
  * What a task function sees as `this`: a signal that aborts when the call's
@@ -37,6 +38,8 @@ export interface Call {
   readonly limits: ResolvedLimits;
   /** Permissions to run under (undefined: the executor's own). */
   readonly permissions?: Permissions;
+  /** Whether the function gets a comm channel as its first argument. */
+  readonly comm?: boolean;
 }
 
 /** How an executor reports back to the scheduler. Each call is reported at most once as settled. */
@@ -47,6 +50,8 @@ export interface ExecutorHost {
   fulfilled(call: Call, value: unknown): void;
   /** The call failed with `error`. */
   rejected(call: Call, error: unknown): void;
+  /** The call's compute side sent a comm frame. */
+  comm(call: Call, frame: CommFrame): void;
 }
 
 /** One worker (thread or process) as shown in renderings and the monitor. */
@@ -96,6 +101,8 @@ export interface Executor {
   start(host: ExecutorHost): void | Promise<void>;
   /** Queues a call. */
   execute(call: Call): void;
+  /** Delivers a comm frame to a running call's compute side (dropped if it is not running). */
+  sendComm(call: Call, frame: CommFrame): void;
   /** Cancels a queued or running call; returns `true` if it will never be reported. */
   cancel(call: Call): boolean;
   /**

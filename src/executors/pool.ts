@@ -7,6 +7,7 @@
 
 import type { Call, ExecutorHost, ExecutorInfo, WorkerInfo } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { CommFrame } from "../comm/frames.ts";
 import { Queue } from "./queue.ts";
 import { functionKey, functionRef } from "./remote.ts";
 import { decodeError } from "./wire_error.ts";
@@ -211,7 +212,11 @@ export class Pool {
     const key = functionKey(call.fn);
     const fn = slot.known.has(key) ? key : functionRef(call.fn);
     try {
-      slot.transport.post({ t: "call", id: call.id, fn, args: call.args });
+      slot.transport.post(
+        call.comm
+          ? { t: "call", id: call.id, fn, args: call.args, comm: true }
+          : { t: "call", id: call.id, fn, args: call.args },
+      );
     } catch (error) {
       this.#host?.rejected(call, explainCloneError(error, call));
       return;
@@ -252,11 +257,21 @@ export class Pool {
     this.#dispatch();
   }
 
+  /** Delivers a comm frame to the worker running `call`. */
+  sendComm(call: Call, frame: CommFrame): void {
+    const slot = this.#slots.find((s) => s.entries.some((e) => e.call === call && !e.abandoned));
+    if (slot) this.#post(slot, { t: "comm", id: call.id, frame });
+  }
+
   #onMessage(slot: Slot, message: FromWorker): void {
     slot.answered = true;
     this.#startupFailures = 0;
     const index = slot.entries.findIndex((e) => e.call.id === message.id);
     if (index < 0) return;
+    if (message.t === "comm") {
+      if (!slot.entries[index].abandoned) this.#host?.comm(slot.entries[index].call, message.frame);
+      return;
+    }
     const [entry] = slot.entries.splice(index, 1);
     clearTimeout(entry.timer);
     const next = slot.entries[0];

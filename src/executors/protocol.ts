@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { CommFrame } from "../comm/frames.ts";
+
 /** How a worker finds the function to call. */
 export type FunctionRef =
   /** Shipped by source: `source` is sent once per worker, then `key` alone. */
@@ -18,7 +20,9 @@ export type ToWorker =
    * Run a call (calls run one at a time, in arrival order). `fn` is the full
    * reference the first time a worker sees a function, then only its key.
    */
-  | { t: "call"; id: number; fn: FunctionRef | number; args: readonly unknown[] }
+  | { t: "call"; id: number; fn: FunctionRef | number; args: readonly unknown[]; comm?: true }
+  /** A comm frame for the call's channel. */
+  | { t: "comm"; id: number; frame: CommFrame }
   /** Abort the call's signal if it runs; drop it if it has not started. */
   | { t: "cancel"; id: number }
   /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */
@@ -39,4 +43,5 @@ export interface WireError {
 export type FromWorker =
   | { t: "ok"; id: number; value: unknown }
   | { t: "err"; id: number; error: WireError }
-  | { t: "dropped"; id: number };
+  | { t: "dropped"; id: number }
+  | { t: "comm"; id: number; frame: CommFrame };

@@ -10,9 +10,12 @@ import type { Permissions, ResolvedLimits } from "./limits.ts";
 import { Queue } from "./queue.ts";
 import { WallTimeLimitError } from "./errors.ts";
 import { CancelledError } from "../scheduler/errors.ts";
+import { Comm } from "../comm/comm.ts";
+import type { CommFrame } from "../comm/frames.ts";
 
 interface Running {
   readonly call: Call;
+  readonly comm?: Comm;
   readonly controller: AbortController;
   timer?: ReturnType<typeof setTimeout>;
   settled: boolean;
@@ -73,6 +76,12 @@ export class SequentialExecutor implements Executor {
     this.#kick();
   }
 
+  /** Hands a comm frame to the running call's channel (after the current turn, as a worker would). */
+  sendComm(call: Call, frame: CommFrame): void {
+    const comm = this.#running?.call === call ? this.#running.comm : undefined;
+    if (comm) queueMicrotask(() => comm.receive(frame));
+  }
+
   /** Drops a queued call, or abandons the running one (its signal aborts). */
   cancel(call: Call): boolean {
     if (this.#queue.remove(call)) return true;
@@ -118,7 +127,11 @@ export class SequentialExecutor implements Executor {
     const call = this.#queue.shift();
     const host = this.#host;
     if (!call || !host) return;
-    const running: Running = { call, controller: new AbortController(), settled: false };
+    // Frames go through a microtask, in order, so they behave as a worker's would.
+    const comm = call.comm
+      ? new Comm((frame) => queueMicrotask(() => host.comm(call, frame)))
+      : undefined;
+    const running: Running = { call, comm, controller: new AbortController(), settled: false };
     this.#running = running;
     host.started(call);
     const wallTime = call.limits.wallTime;
@@ -145,10 +158,11 @@ export class SequentialExecutor implements Executor {
     try {
       const result = (call.fn as (...args: unknown[]) => unknown).apply(
         { signal: running.controller.signal },
-        call.args as unknown[],
+        comm ? [comm, ...call.args] : call.args as unknown[],
       );
-      if (typeof (result as PromiseLike<unknown>)?.then === "function") {
-        (result as PromiseLike<unknown>).then((v) => settle(true, v), (e) => settle(false, e));
+      // A comm call settles after the frames it sent, as through a worker.
+      if (comm || typeof (result as PromiseLike<unknown>)?.then === "function") {
+        Promise.resolve(result).then((v) => settle(true, v), (e) => settle(false, e));
       } else settle(true, result);
     } catch (error) {
       settle(false, error);
@@ -157,6 +171,7 @@ export class SequentialExecutor implements Executor {
 
   #finish(running: Running): void {
     running.settled = true;
+    running.comm?.shutdown("the call ended");
     clearTimeout(running.timer);
     if (this.#running === running) this.#running = undefined;
     if (this.#idle) this.#idle.resolve();

@@ -9,6 +9,7 @@ import { type Permissions, type ResolvedLimits, resolvePermissions } from "./lim
 import { Pool, type Transport, type TransportEvents } from "./pool.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
+import type { CommFrame } from "../comm/frames.ts";
 
 /** Options of `Scheduler.withWorkers(n, options)`. */
 export interface WorkerExecutorOptions {
@@ -90,6 +91,11 @@ export class WorkerExecutor implements Executor {
   /** Queues a call. */
   execute(call: Call): void {
     this.#pool.execute(call);
+  }
+
+  /** Delivers a comm frame to a running call. */
+  sendComm(call: Call, frame: CommFrame): void {
+    this.#pool.sendComm(call, frame);
   }
 
   /** Cancels a queued or running call. */

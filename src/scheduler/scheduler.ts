@@ -9,6 +9,7 @@ import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
 import { type Duration, parseDuration } from "../units.ts";
+import { Comm, Msg } from "../comm/comm.ts";
 import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
 import { SchedulerEvents } from "./events.ts";
 import { Future, settleFuture } from "./future.ts";
@@ -78,6 +79,8 @@ interface InFlight {
   readonly future: Future;
   readonly call: Call;
   readonly task?: AnyTask;
+  /** The main process's end of the call's comm channel. */
+  comm?: Comm;
 }
 
 interface ActiveRun {
@@ -199,13 +202,17 @@ export class Scheduler extends Emitter {
   #submitCount = 0;
   #submitCountAtEmpty = -1;
   #emptyCheckQueued = false;
+  #answering?: { failure?: unknown };
   #run?: ActiveRun;
   #accepting = false;
   readonly #host: ExecutorHost = {
     started: (call) => {
       const entry = this.#inFlight.get(call.id);
-      if (entry) settleFuture(entry.future, "running");
+      if (!entry) return;
+      settleFuture(entry.future, "running");
+      if (entry.task && entry.call.comm) this.#openComm(entry, entry.task);
     },
+    comm: (call, frame) => this.#inFlight.get(call.id)?.comm?.receive(frame),
     fulfilled: (call, value) => this.#settle(call.id, "result", value),
     rejected: (call, error) => this.#settle(call.id, "exception", toError(error)),
   };
@@ -229,7 +236,11 @@ export class Scheduler extends Emitter {
     }
     this.executor = options.executor;
     this.callbackHost = {
-      error: (error) => this.#handleError(error),
+      error: (error) => {
+        // A failing comm-request callback also fails the request it was answering.
+        if (this.#answering) this.#answering.failure ??= error;
+        return this.#handleError(error);
+      },
       pending: (promise) => this.#trackCallback(promise),
     };
   }
@@ -250,7 +261,13 @@ export class Scheduler extends Emitter {
     return new Scheduler({ executor: new WorkerExecutor(n, options), name: options.name });
   }
 
+  /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */
+  task<A extends unknown[], R>(
+    fn: (comm: Comm, ...args: A) => R,
+    options: TaskOptions & { comm: true },
+  ): Task<A, R>;
   /** Makes a {@linkcode Task} of `fn` on this scheduler. */
+  task<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): Task<A, R>;
   task<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): Task<A, R> {
     return new Task(fn, this, options);
   }
@@ -383,6 +400,7 @@ export class Scheduler extends Emitter {
       args,
       limits: task?.limits ?? {},
       permissions: task?.permissions,
+      comm: task?.comm,
     };
     const entry: InFlight = { future, call, task };
     this.#inFlight.set(future.id, entry);
@@ -399,6 +417,7 @@ export class Scheduler extends Emitter {
     if (!entry) return;
     this.#inFlight.delete(id);
     const { future, task } = entry;
+    entry.comm?.shutdown("the call ended");
     settleFuture(future, outcome === "result" ? "fulfilled" : "rejected", value);
     this.emit(SchedulerEvents.FUTURE_DONE, future);
     if (outcome === "result") this.emit(SchedulerEvents.FUTURE_RESULT, future, value);
@@ -419,9 +438,48 @@ export class Scheduler extends Emitter {
 
   #cancel(entry: InFlight, why: string): void {
     this.#inFlight.delete(entry.future.id);
+    entry.comm?.shutdown(`the call was cancelled (${why})`);
     settleFuture(entry.future, "cancelled", new CancelledError(entry.future.id, why));
     this.emit(SchedulerEvents.FUTURE_CANCELLED, entry.future);
     if (entry.task) reportToTask(entry.task, entry.future, "cancelled");
+  }
+
+  /** Opens the main end of a call's comm channel; its frames become task events. */
+  #openComm(entry: InFlight, task: AnyTask): void {
+    const { future, call } = entry;
+    const comm: Comm = new Comm((frame) => this.executor.sendComm(call, frame), {
+      message: (data) => task.emit(Comm.MESSAGE, new Msg(data, future, task, comm)),
+      request: (rid, data) => this.#answerRequest(new Msg(data, future, task, comm, rid)),
+      close: () => task.emit(Comm.CLOSE, new Msg(undefined, future, task, comm)),
+    });
+    entry.comm = comm;
+    task.emit(Comm.OPEN, new Msg(undefined, future, task, comm));
+  }
+
+  #answerRequest(msg: Msg): void {
+    if (msg.task.handlers(Comm.REQUEST).length === 0) {
+      msg.fail(
+        new Error(`Task "${msg.task.name}" has no comm-request callback to answer requests`),
+      );
+      return;
+    }
+    const outer = this.#answering;
+    const answering: { failure?: unknown } = {};
+    this.#answering = answering;
+    try {
+      msg.task.emit(Comm.REQUEST, msg);
+    } finally {
+      this.#answering = outer;
+    }
+    if (answering.failure !== undefined && msg.awaitingResponse) {
+      msg.fail(
+        new Error(
+          `The main process's comm-request callback failed: ${
+            (answering.failure as Error)?.message ?? answering.failure
+          }`,
+        ),
+      );
+    }
   }
 
   /** Applies `onException` to an error of a callback; returns whether the emission goes on. */

@@ -18,6 +18,7 @@ import {
   resolveLimits,
 } from "../executors/limits.ts";
 import type { Plugin } from "../plugins/plugin.ts";
+import { Comm } from "../comm/comm.ts";
 import { TaskEvents } from "./events.ts";
 import type { Future } from "./future.ts";
 import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
@@ -32,6 +33,8 @@ export interface TaskOptions {
   limits?: Limits;
   /** Permissions for the task's code, enforced by the executor. */
   permissions?: Permissions;
+  /** Give each call a {@linkcode Comm} channel as its first argument. */
+  comm?: boolean;
 }
 
 /** A task of any signature, where the exact types do not matter. */
@@ -110,6 +113,8 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   readonly permissions?: Permissions;
   /** Its plugins, in order. */
   readonly plugins: readonly Plugin[];
+  /** Whether each call gets a comm channel as its first argument. */
+  readonly comm: boolean;
   /** Its calls that have not finished yet. */
   readonly futures: Set<Future<Awaited<R>>> = new Set();
 
@@ -168,6 +173,8 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     this.permissions = options.permissions;
     scheduler.executor.validate({ limits: this.limits, permissions: this.permissions });
     this.plugins = [...(options.plugins ?? [])];
+    this.comm = options.comm === true;
+    if (this.comm) this.addEvent(Comm.OPEN, Comm.MESSAGE, Comm.REQUEST, Comm.CLOSE);
     this.callbackHost = adoptTask(scheduler, this);
     for (const plugin of this.plugins) {
       if (plugin.events) this.addEvent(...plugin.events);
