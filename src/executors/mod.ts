@@ -14,6 +14,7 @@ export type {
 export { SequentialExecutor } from "./sequential.ts";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
 export { remote } from "./remote.ts";
+export type { WireError } from "./protocol.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
 export {
   CpuTimeLimitError,

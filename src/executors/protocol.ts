@@ -28,10 +28,13 @@ export type ToWorker =
   /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */
   | { t: "steal"; id: number };
 
-/** An error as it crosses the boundary. */
+/** An error as it crosses a thread or process boundary. */
 export interface WireError {
+  /** The error's name, e.g. `"TypeError"`. */
   name: string;
+  /** Its message. */
   message: string;
+  /** Its stack, as text. */
   stack?: string;
   /** A thrown non-Error value, when it could be cloned. */
   thrown?: unknown;
