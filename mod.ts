@@ -25,3 +25,4 @@ export * from "./src/scheduler/mod.ts";
 export * from "./src/executors/mod.ts";
 export * from "./src/plugins/mod.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/units.ts";
+export * from "./src/flow/mod.ts";
