@@ -298,5 +298,9 @@ Deno.test("bad options name the value and what is accepted", () => {
 Deno.test("labels default to the function's name and arguments", () => {
   assert.equal(job(sleep, 100, "x").label, 'sleep(100, "x")');
   assert.equal(new Flow().add(job(sleep, 1), { label: "nap" }).label, "nap");
-  assert.equal(job(sleep, 1).name, "sleep(1)");
+  const j = job(sleep, 1);
+  assert.equal(j.label, "sleep(1)");
+  assert.equal(j.name, "sleep(1)"); // the emitter's name follows the label
+  j.label = "renamed";
+  assert.equal(j.name, "renamed");
 });

@@ -151,11 +151,9 @@ export abstract class Job<R = unknown> extends Emitter {
    * read (labels of thousands of jobs are rarely all needed).
    */
   constructor(label?: string | (() => string), options: JobOptions = {}) {
-    super("job");
-    // An emitter's name is its job's label, even when the label is set later.
-    Object.defineProperty(this, "name", { get: () => this.label, enumerable: true });
+    super(typeof label === "string" ? label : "job");
     if (typeof label === "function") this.#lazyLabel = label;
-    else this.#label = label;
+    else if (label !== undefined) this.label = label;
     this.configure(options);
   }
 
@@ -163,8 +161,8 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** Display name in listings, graphs and errors. */
   get label(): string {
-    if (this.#label === undefined) this.#label = this.#lazyLabel?.() ?? this.constructor.name;
-    return this.#label;
+    if (this.#label === undefined) this.label = this.#lazyLabel?.() ?? this.constructor.name;
+    return this.#label!;
   }
 
   set label(value: string) {
@@ -172,6 +170,8 @@ export abstract class Job<R = unknown> extends Emitter {
       throw new TypeError(`A job label must be a string, got ${JSON.stringify(value)}`);
     }
     this.#label = value;
+    // The emitter's name follows the label (set by the emitter, readonly only to callers).
+    (this as { name: string }).name = value;
   }
 
   /** `idle`, `scheduled` (waiting for a window slot), `running` or `done`. */
