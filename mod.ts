@@ -26,3 +26,4 @@ export * from "./src/executors/mod.ts";
 export * from "./src/plugins/mod.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/units.ts";
 export * from "./src/comm/mod.ts";
+export * from "./src/flow/mod.ts";
