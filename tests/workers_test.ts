@@ -9,10 +9,11 @@ async function outcomes(
   body: () => Future[],
 ): Promise<Array<{ status: string; value?: unknown; error?: Error }>> {
   let futures: Future[] = [];
-  scheduler.onStart(() => {
+  const handler = scheduler.onStart(() => {
     futures = body();
   });
   await scheduler.run({ onException: "continue" });
+  handler.remove();
   return futures.map((f) => ({ status: f.status, value: f.value, error: f.error as Error }));
 }
 
@@ -71,7 +72,7 @@ Deno.test("an error escaping after a call returned does not take down the main p
   assert.equal(results[0].value, "returned");
   // The escaped error ended that worker; a fresh run still works.
   const again = await outcomes(scheduler, () => [scheduler.submit(collatz, 3)]);
-  assert.equal(again[0].value, 10);
+  assert.equal(again[0].value, 10, `${again[0].status}: ${again[0].error?.stack}`);
 });
 
 Deno.test("a value that cannot be cloned rejects only its own future, naming the argument or result", async () => {

@@ -26,13 +26,8 @@ function configEnablesWorkerOptions(path: string): boolean {
   }
 }
 
-function findConfig(args: string[]): string | undefined {
-  const flag = args.findIndex((a) => a === "--config" || a === "-c");
-  if (flag >= 0) return args[flag + 1];
-  const inline = args.find((a) => a.startsWith("--config="));
-  if (inline) return inline.slice("--config=".length);
-  if (args.includes("--no-config")) return undefined;
-  let dir = Deno.cwd();
+function findUpwards(start: string): string | undefined {
+  let dir = start;
   while (true) {
     for (const name of ["deno.json", "deno.jsonc"]) {
       try {
@@ -45,6 +40,20 @@ function findConfig(args: string[]): string | undefined {
   }
 }
 
+/** The config files Deno may have used: the named one, else the nearest to the cwd or the main module. */
+function candidateConfigs(args: string[]): string[] {
+  const flag = args.findIndex((a) => a === "--config" || a === "-c");
+  if (flag >= 0) return [args[flag + 1]];
+  const inline = args.find((a) => a.startsWith("--config="));
+  if (inline) return [inline.slice("--config=".length)];
+  if (args.includes("--no-config")) return [];
+  const found = [findUpwards(Deno.cwd())];
+  if (Deno.mainModule.startsWith("file:")) {
+    found.push(findUpwards(new URL(".", Deno.mainModule).pathname.replace(/\/$/, "")));
+  }
+  return found.filter((p): p is string => p !== undefined);
+}
+
 /** True when worker permissions can be set without Deno ending the process. */
 export function workerOptionsEnabled(): boolean {
   if (cached !== undefined) return cached;
@@ -55,8 +64,7 @@ export function workerOptionsEnabled(): boolean {
   if (flags.some((a) => a === "--unstable-worker-options" || a === "--unstable")) {
     return cached = true;
   }
-  const config = findConfig(flags);
-  return cached = config !== undefined && configEnablesWorkerOptions(config);
+  return cached = candidateConfigs(flags).some(configEnablesWorkerOptions);
 }
 
 /** Throws a clear error when worker permissions cannot be used in this process. */
