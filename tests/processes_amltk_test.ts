@@ -60,7 +60,7 @@ for (const c of cases) {
     const task = scheduler.task(c.fn as (...args: unknown[]) => unknown, { limits: c.limits });
     scheduler.onStart(() => task.submit(...c.args));
     await assert.rejects(scheduler.run({ onException: "raise" }), c.error);
-    assert.deepEqual(childPids(), []);
+    assert.deepEqual(childPids(scheduler), []);
   });
 
   Deno.test(`amltk port: a ${c.name}-limited task ends the run under [[LimitError, "end"]]`, async () => {
@@ -86,6 +86,6 @@ for (const c of cases) {
       start: 1,
       stop: 1,
     });
-    assert.deepEqual(childPids(), []);
+    assert.deepEqual(childPids(scheduler), []);
   });
 }

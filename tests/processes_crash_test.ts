@@ -76,7 +76,7 @@ Deno.test("processes: 20 calls over 2 processes, every third crashing — each s
   assert.equal(results.size, 14);
   for (const [n, value] of results) assert.equal(value, n * 2);
   assert.deepEqual(counts(task), { done: 20, exception: 6, result: 14, submitted: 20 });
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: a pool whose processes die at start-up fails every call clearly, no loop", async () => {
@@ -100,7 +100,7 @@ Deno.test("processes: a pool whose processes die at start-up fails every call cl
   for (const message of messages.slice(2)) {
     assert.match(message, /^processes keep dying at start-up \(3 in a row\)/);
   }
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: under onException raise, a start-up failure rejects run()", async () => {
@@ -111,5 +111,5 @@ Deno.test("processes: under onException raise, a start-up failure rejects run()"
   const task = scheduler.task(whoAmI);
   scheduler.onStart(() => task.submit());
   await assert.rejects(scheduler.run(), WorkerCrashedError);
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { remote } from "../mod.ts";
+import { type ProcessExecutor, remote, type Scheduler } from "../mod.ts";
 
 /** Spins until killed. */
 export const busyLoop = remote(import.meta.url, function busyLoop(): number {
@@ -47,14 +47,25 @@ export const burn = remote(import.meta.url, function burn(ms: number): number {
   return Deno.pid;
 });
 
-/** The ids of this process's live child processes. */
-export function childPids(): number[] {
+/**
+ * The ids of this process's live children that belong to `scheduler`'s
+ * process pool (found by the `--baton-pool=<id>` argument on their command
+ * line: under `deno test --parallel` other test files share this process).
+ */
+export function childPids(scheduler: Scheduler): number[] {
+  const marker = `--baton-pool=${(scheduler.executor as ProcessExecutor).poolId}`;
   const pids: number[] = [];
   for (const entry of Deno.readDirSync("/proc/self/task")) {
     const text = Deno.readTextFileSync(`/proc/self/task/${entry.name}/children`).trim();
     if (text) pids.push(...text.split(/\s+/).map(Number));
   }
-  return pids.sort((a, b) => a - b);
+  return pids.filter((pid) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").includes(marker);
+    } catch {
+      return false; // exited meanwhile
+    }
+  }).sort((a, b) => a - b);
 }
 
 /** Whether a process with `pid` exists (and is not a zombie). */

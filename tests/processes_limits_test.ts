@@ -170,7 +170,7 @@ Deno.test("processes: pool limits are defaults that a task's limits replace", as
   );
   await scheduler.run({ onException: "continue" });
   assert.deepStrictEqual(outcomes.sort(), ["own:600", "sleep:WallTimeLimitError"]);
-  assert.deepStrictEqual(childPids(), []);
+  assert.deepStrictEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: the kernel's CPU limit is set for a limited call and lifted after", async () => {

@@ -11,12 +11,17 @@ Deno.test("processes: run({ wait: false }) kills running processes and cancels q
   const task = scheduler.task(sleep);
   const spin = scheduler.task(busyLoop);
   let pids: number[] = [];
+  let seenRunning: number[] = [];
   scheduler.onStart(() => {
     spin.submit();
     task.submit(10_000);
     task.submit(10);
     task.submit(10);
     pids = scheduler.executor.info().workers.map((w) => w.pid!);
+    // The listing sees them while they run, so its emptiness after the run means something.
+    scheduler.callLater(200, () => {
+      seenRunning = childPids(scheduler);
+    });
   });
   const started = performance.now();
   const exit = await scheduler.run({ timeout: "500ms", wait: false });
@@ -25,8 +30,9 @@ Deno.test("processes: run({ wait: false }) kills running processes and cancels q
   assert.equal(scheduler.eventCounts.get("future-cancelled"), 4);
   assert.equal(scheduler.eventCounts.get("future-result"), undefined);
   assert.equal(pids.length, 2);
+  assert.deepEqual(seenRunning, [...pids].sort((a, b) => a - b));
   for (const pid of pids) assert.ok(!alive(pid), `process ${pid} was killed`);
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: stop() with wait lets running calls finish, drops queued ones, leaves no child", async () => {
@@ -43,7 +49,7 @@ Deno.test("processes: stop() with wait lets running calls finish, drops queued o
   assert.equal(exit.code, "stopped");
   assert.deepEqual(results, [300]);
   assert.equal(scheduler.eventCounts.get("future-cancelled"), 1);
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: stop() under wait: false kills a busy loop at once", async () => {
@@ -58,7 +64,7 @@ Deno.test("processes: stop() under wait: false kills a busy loop at once", async
   assert.equal(exit.code, "stopped");
   assert.ok(performance.now() - started < 5000);
   assert.equal(spin.eventCounts.get("cancelled"), 1);
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });
 
 Deno.test("processes: a pool can run again after it finished", async () => {
@@ -70,5 +76,5 @@ Deno.test("processes: a pool can run again after it finished", async () => {
     assert.equal(exit.code, "exhausted");
   }
   assert.equal(task.eventCounts.get("result"), 2);
-  assert.deepEqual(childPids(), []);
+  assert.deepEqual(childPids(scheduler), []);
 });

@@ -67,6 +67,7 @@ export function entryModule(modules: readonly string[]): string {
 
 /** The whole `deno` argument list of one subprocess. */
 export function denoArgs(options: {
+  poolId: string;
   permissions: Permissions | undefined;
   heapMegabytes?: number;
   v8Flags: readonly string[];
@@ -80,5 +81,6 @@ export function denoArgs(options: {
     "--no-lock",
     ...(v8.length ? [`--v8-flags=${v8.join(",")}`] : []),
     entryModule(remoteModules()),
+    `--baton-pool=${options.poolId}`,
   ];
 }

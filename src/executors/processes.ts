@@ -56,6 +56,12 @@ const DATA_HEADROOM = 1024 ** 3;
 export class ProcessExecutor implements Executor {
   /** Always `"processes"`. */
   readonly kind = "processes";
+  /**
+   * A random id on every child's command line (`--baton-pool=<id>`, an
+   * argument the child ignores), so `pgrep -f baton-pool=<id>` finds this
+   * pool's processes.
+   */
+  readonly poolId: string = crypto.randomUUID().slice(0, 8);
   readonly #size: number;
   readonly #permissions?: Permissions;
   readonly #v8Flags: readonly string[];
@@ -166,6 +172,7 @@ export class ProcessExecutor implements Executor {
       : JSON.parse(permissionKey);
     return {
       denoArgs: denoArgs({
+        poolId: this.poolId,
         permissions,
         heapMegabytes: memory === null ? undefined : Math.max(1, Math.floor(memory / 1024 ** 2)),
         v8Flags: this.#v8Flags,
