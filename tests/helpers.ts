@@ -4,6 +4,7 @@ import { Scheduler } from "../mod.ts";
 export const EXECUTORS: Array<[name: string, make: () => Scheduler]> = [
   ["sequential", () => Scheduler.sequential()],
   ["workers", () => Scheduler.withWorkers(2)],
+  ["processes", () => Scheduler.withProcesses(2)],
 ];
 
 /** Declares one test per executor. */

@@ -13,6 +13,7 @@ export type {
 } from "./executor.ts";
 export { SequentialExecutor } from "./sequential.ts";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
+export { ProcessExecutor, type ProcessExecutorOptions } from "./processes.ts";
 export { remote } from "./remote.ts";
 export type { WireError } from "./protocol.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";

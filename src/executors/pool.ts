@@ -15,8 +15,8 @@ import { WallTimeLimitError, WorkerCrashedError } from "./errors.ts";
 
 /** One worker's channel, made by a transport. */
 export interface Transport {
-  /** Sends a message; throws when a value cannot be cloned. */
-  post(message: ToWorker): void;
+  /** Sends a message (`call` is the call a `"call"` message carries); throws when a value cannot be cloned. */
+  post(message: ToWorker, call?: Call): void;
   /** Ends the worker. */
   kill(): void;
   /** Operating-system process id, for processes. */
@@ -27,8 +27,13 @@ export interface Transport {
 export interface TransportEvents {
   /** A message arrived. */
   message(message: FromWorker): void;
-  /** The worker died or failed to start. */
-  exit(error: WorkerCrashedError): void;
+  /**
+   * The worker died or failed to start. `error` rejects the call it was
+   * running: a `WorkerCrashedError`, or the `LimitError` the call hit.
+   */
+  exit(error: Error): void;
+  /** The worker is up and can take calls (optional for a transport to report). */
+  ready(): void;
 }
 
 /** Pool settings given by the executor that owns it. */
@@ -193,6 +198,10 @@ export class Pool {
     const transport = this.#options.spawn(key, {
       message: (message) => holder.slot && this.#onMessage(holder.slot, message),
       exit: (error) => holder.slot && this.#onExit(holder.slot, error),
+      ready: () => {
+        if (holder.slot) holder.slot.answered = true;
+        this.#startupFailures = 0;
+      },
     });
     const slot: Slot = {
       id,
@@ -216,6 +225,7 @@ export class Pool {
         call.comm
           ? { t: "call", id: call.id, fn, args: call.args, comm: true }
           : { t: "call", id: call.id, fn, args: call.args },
+        call,
       );
     } catch (error) {
       this.#host?.rejected(call, explainCloneError(error, call));
@@ -290,7 +300,7 @@ export class Pool {
     else this.#dispatch();
   }
 
-  #onExit(slot: Slot, error: WorkerCrashedError): void {
+  #onExit(slot: Slot, error: Error): void {
     if (!slot.alive) return;
     this.#remove(slot);
     const [head, ...waiting] = slot.entries;
@@ -300,7 +310,7 @@ export class Pool {
     }
     if (head) clearTimeout(head.timer);
     if (!slot.answered && ++this.#startupFailures >= MAX_STARTUP_FAILURES) {
-      this.#break(error);
+      this.#break(error, head && !head.abandoned ? [head.call] : []);
       return;
     }
     if (head && !head.abandoned) this.#host?.rejected(head.call, error);
@@ -308,13 +318,16 @@ export class Pool {
   }
 
   /** Workers keep dying before answering: fail everything instead of looping. */
-  #break(cause: WorkerCrashedError): void {
+  #break(cause: Error, orphans: Call[]): void {
+    const details: { code?: number; signal?: string; stderr?: string } =
+      cause instanceof WorkerCrashedError ? cause : {};
     this.#broken = new WorkerCrashedError(
-      `${this.#options.label}s keep dying at start-up (${MAX_STARTUP_FAILURES} in a row); ` +
+      `${plural(this.#options.label)} keep dying at start-up (${MAX_STARTUP_FAILURES} in a row); ` +
         `last: ${cause.message}`,
-      { code: cause.code, signal: cause.signal, stderr: cause.stderr },
+      { code: details.code, signal: details.signal, stderr: details.stderr },
     );
     const calls = [
+      ...orphans,
       ...this.#slots.flatMap((s) => s.entries.filter((e) => !e.abandoned).map((e) => e.call)),
       ...this.#queue.drain(),
     ];
@@ -363,6 +376,10 @@ export class Pool {
       slot.transport.post(message);
     } catch { /* the worker is gone; its exit is reported separately */ }
   }
+}
+
+function plural(label: string): string {
+  return label.endsWith("s") ? `${label}es` : `${label}s`;
 }
 
 /** Names the argument that could not be cloned. */

@@ -8,6 +8,7 @@ import { type CallbackHost, Emitter, type Subscriber } from "../events/emitter.t
 import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
+import { ProcessExecutor, type ProcessExecutorOptions } from "../executors/processes.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
 import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
@@ -259,6 +260,18 @@ export class Scheduler extends Emitter {
     options: WorkerExecutorOptions & { name?: string } = {},
   ): Scheduler {
     return new Scheduler({ executor: new WorkerExecutor(n, options), name: options.name });
+  }
+
+  /**
+   * A scheduler on a pool of `n` subprocesses (`deno run`), reused across
+   * calls, with hard wall-time, CPU-time and memory limits and a permission
+   * sandbox.
+   */
+  static withProcesses(
+    n: number,
+    options: ProcessExecutorOptions & { name?: string } = {},
+  ): Scheduler {
+    return new Scheduler({ executor: new ProcessExecutor(n, options), name: options.name });
   }
 
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */

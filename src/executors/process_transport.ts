@@ -1,0 +1,289 @@
+/**
+ * One `deno run` subprocess as a pool {@linkcode Transport}: frames on its
+ * stdin/stdout, stderr kept (a tail) for diagnostics, CPU limits applied to
+ * the running process before each call, and its death classified as the
+ * limit the running call hit or as a crash.
+ *
+ * @module
+ */
+
+import type { Call } from "./executor.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { Transport, TransportEvents } from "./pool.ts";
+import { encodeFrame, FrameReader } from "./framing.ts";
+import { cpuTimeUsed, findTool, setCpuLimit } from "./prlimit.ts";
+import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "./errors.ts";
+
+/** How to start one process. */
+export interface ProcessSpec {
+  /** Arguments of `deno` (`run`, flags, main module). */
+  readonly denoArgs: readonly string[];
+  /** RLIMIT_DATA in bytes, set as the process starts. */
+  readonly dataLimit?: number;
+  /** Copy the child's stderr to ours (it is always kept for crash reports). */
+  readonly forwardStderr: boolean;
+}
+
+/** A process transport; `done` settles once the child exited and its pipes closed. */
+export interface ProcessTransport extends Transport {
+  /** Settles when the child has exited and every pipe is closed. */
+  readonly done: Promise<void>;
+}
+
+const STDERR_TAIL = 4096;
+
+interface Running {
+  readonly call: Call;
+  /** CPU time the process had used when the call started, in ms. */
+  cpuBase?: number;
+  watch?: ReturnType<typeof setTimeout>;
+  /** CPU time the call had used when the parent killed it for that, in ms. */
+  cpuKilledAt?: number;
+}
+
+/** Starts a subprocess; messages and its death are reported through `events`. */
+export function spawnProcess(spec: ProcessSpec, events: TransportEvents): ProcessTransport {
+  return new ProcessChannel(spec, events);
+}
+
+class ProcessChannel implements ProcessTransport {
+  readonly pid: number;
+  readonly done: Promise<void>;
+  readonly #child: Deno.ChildProcess;
+  readonly #events: TransportEvents;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #ready = Promise.withResolvers<void>();
+  #chain: Promise<void> = Promise.resolve();
+  #running?: Running;
+  #cpuLimited = false;
+  #isReady = false;
+  #killed = false;
+  #exited = false;
+  #protocolError?: string;
+  #stderr = "";
+
+  constructor(spec: ProcessSpec, events: TransportEvents) {
+    this.#events = events;
+    const [command, args] = wrap(spec);
+    this.#child = new Deno.Command(command, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.pid = this.#child.pid;
+    this.#writer = this.#child.stdin.getWriter();
+    this.#writer.closed.catch(() => {/* the child died; reported by status */});
+    this.#ready.promise.catch(() => {/* only awaited by writes, which handle it */});
+    this.done = Promise.all([
+      this.#readFrames(),
+      this.#readStderr(spec.forwardStderr),
+      this.#child.status,
+    ]).then(([, , status]) => this.#onExit(status));
+  }
+
+  post(message: ToWorker, call?: Call): void {
+    // Serialize now, so that a value that cannot be cloned throws to the caller.
+    const frame = encodeFrame(message);
+    const running = message.t === "call" && call ? { call } : undefined;
+    if (running) this.#running = running;
+    this.#enqueue(async () => {
+      await this.#ready.promise;
+      if (running) {
+        try {
+          await this.#limitCpu(running);
+        } catch (error) {
+          if (this.#killed || this.#exited || Number.isNaN(cpuTimeUsed(this.pid))) return;
+          // A limit that cannot be applied must not silently pass: end the process.
+          this.#protocolError = `could not set its CPU limit (${(error as Error)?.message})`;
+          this.#signal("SIGKILL");
+          return;
+        }
+      }
+      await this.#writer.write(frame);
+    });
+  }
+
+  kill(): void {
+    if (this.#killed) return;
+    this.#killed = true;
+    this.#stopWatch();
+    this.#ready.reject(new Error("killed"));
+    this.#signal("SIGKILL");
+  }
+
+  #enqueue(step: () => Promise<void>): void {
+    // A failed write means the child is gone; its exit is reported from its status.
+    this.#chain = this.#chain.then(step).catch(() => {});
+  }
+
+  /** Sets the kernel CPU limit for this call, or lifts one left by an earlier call. */
+  async #limitCpu(running: Running): Promise<void> {
+    const limit = running.call.limits.cpuTime;
+    if (limit === undefined) {
+      if (this.#cpuLimited) await setCpuLimit(this.pid, "unlimited");
+      this.#cpuLimited = false;
+      return;
+    }
+    const base = cpuTimeUsed(this.pid);
+    if (Number.isNaN(base)) throw new Error(`process ${this.pid} is gone`);
+    running.cpuBase = base;
+    // RLIMIT_CPU counts whole seconds of the process's total: round up, never down.
+    await setCpuLimit(this.pid, Math.ceil((base + limit) / 1000));
+    this.#cpuLimited = true;
+    this.#watchCpu(running, limit);
+  }
+
+  /**
+   * The kernel's limit has one-second steps and SIGXCPU can be caught, so the
+   * parent also checks the child's CPU time when the limit could first be
+   * reached, and kills it (SIGKILL) once it is.
+   */
+  #watchCpu(running: Running, limit: number): void {
+    const check = () => {
+      if (this.#running !== running) return;
+      const used = cpuTimeUsed(this.pid) - running.cpuBase!;
+      if (Number.isNaN(used)) return;
+      if (used >= limit) {
+        running.cpuKilledAt = used;
+        this.#signal("SIGKILL");
+        return;
+      }
+      running.watch = setTimeout(check, Math.max(10, limit - used));
+    };
+    running.watch = setTimeout(check, limit);
+  }
+
+  #stopWatch(): void {
+    clearTimeout(this.#running?.watch);
+  }
+
+  #signal(signal: Deno.Signal): void {
+    try {
+      this.#child.kill(signal);
+    } catch { /* already exited */ }
+  }
+
+  async #readFrames(): Promise<void> {
+    const reader = new FrameReader();
+    try {
+      for await (const chunk of this.#child.stdout) {
+        if (this.#protocolError) continue; // drain until the child is gone
+        try {
+          for (const message of reader.push(chunk)) this.#onMessage(message as FromWorker);
+        } catch (error) {
+          this.#protocolError = `its stdout carried something other than baton frames (${
+            (error as Error).message
+          }); task code must not write to the real stdout`;
+          this.#signal("SIGKILL");
+        }
+      }
+    } catch { /* the pipe broke as the child died */ }
+  }
+
+  #onMessage(message: FromWorker | { t: "ready" }): void {
+    if (this.#killed) return;
+    if (message.t === "ready") {
+      this.#isReady = true;
+      this.#ready.resolve();
+      this.#events.ready();
+      return;
+    }
+    if (this.#running?.call.id === message.id) {
+      this.#stopWatch();
+      this.#running = undefined;
+    }
+    this.#events.message(message);
+  }
+
+  async #readStderr(forward: boolean): Promise<void> {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of this.#child.stderr) {
+        if (forward) await Deno.stderr.write(chunk).catch(() => 0);
+        this.#stderr = (this.#stderr + decoder.decode(chunk, { stream: true })).slice(-STDERR_TAIL);
+      }
+    } catch { /* the pipe broke as the child died */ }
+  }
+
+  #onExit(status: Deno.CommandStatus): void {
+    this.#exited = true;
+    this.#stopWatch();
+    this.#ready.reject(new Error("exited"));
+    this.#writer.close().catch(() => {});
+    if (this.#killed) return; // the pool ended it and has already moved on
+    this.#events.exit(this.#classify(status));
+  }
+
+  /** Which limit the running call hit, or a crash report. */
+  #classify(status: Deno.CommandStatus): Error {
+    const running = this.#running;
+    const limits = running?.call.limits ?? {};
+    const signal = status.signal ?? undefined;
+    const stderr = stripAnsi(this.#stderr);
+    if (running && limits.cpuTime !== undefined) {
+      const observed = running.cpuKilledAt ??
+        (signal === "SIGXCPU"
+          ? Math.ceil(running.cpuBase! / 1000 + limits.cpuTime / 1000) * 1000 -
+            running.cpuBase!
+          : undefined);
+      if (observed !== undefined) {
+        return new CpuTimeLimitError(limits.cpuTime, observed, `; process ${this.pid} was killed`);
+      }
+    }
+    if (
+      running && limits.memory !== undefined &&
+      (signal === "SIGTRAP" || status.code === 133 ||
+        /out of memory|memory allocation of \d+ bytes failed/i.test(stderr))
+    ) {
+      return new MemoryLimitError(
+        limits.memory,
+        lastHeapSize(stderr),
+        `; process ${this.pid} ran out of memory and was replaced`,
+      );
+    }
+    const name = running?.call.fn.name || "a call";
+    const what = !this.#isReady
+      ? ` at start-up${running ? ` (${name} was waiting for it)` : ""}`
+      : running
+      ? ` while running ${name}`
+      : "";
+    const how = this.#protocolError ??
+      (signal ? `was killed by ${signal}` : `exited with code ${status.code}`);
+    return new WorkerCrashedError(
+      `process ${this.pid} ${how}${what}; it was replaced${
+        stderr.trim() ? `. Its stderr ended with:\n${lastLines(stderr, 10)}` : ""
+      }`,
+      { code: status.code, signal, stderr },
+    );
+  }
+}
+
+/** The command line: deno, under prlimit (data limit) and setpriv (dies with its parent). */
+function wrap(spec: ProcessSpec): [string, string[]] {
+  let argv = [Deno.execPath(), ...spec.denoArgs];
+  const prlimit = findTool("prlimit");
+  if (spec.dataLimit !== undefined && prlimit) {
+    argv = [prlimit, `--data=${spec.dataLimit}`, "--", ...argv];
+  }
+  // Without it a child busy in a loop would outlive a parent that crashed.
+  const setpriv = findTool("setpriv");
+  if (setpriv) argv = [setpriv, "--pdeathsig", "KILL", "--", ...argv];
+  return [argv[0], argv.slice(1)];
+}
+
+/** The heap size V8 last reported before running out of memory, in bytes. */
+function lastHeapSize(stderr: string): number | undefined {
+  const sizes = [...stderr.matchAll(/(\d+(?:\.\d+)?) \(\d+(?:\.\d+)?\) -> /g)];
+  const last = sizes.at(-1);
+  return last ? Math.round(Number(last[1]) * 1024 ** 2) : undefined;
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split("\n").slice(-n).join("\n");
+}
+
+function stripAnsi(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/\x1b\[[0-9;]*m/g, "");
+}

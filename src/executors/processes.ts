@@ -1,0 +1,190 @@
+/**
+ * A pool of long-lived `deno run` subprocesses with hard limits: wall time
+ * (the process is killed), CPU time (the kernel's RLIMIT_CPU plus a check by
+ * the parent) and memory (the V8 heap limit plus RLIMIT_DATA), and a
+ * permission sandbox of `--allow-*` flags.
+ *
+ * @module
+ */
+
+import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
+import {
+  type Limits,
+  type Permissions,
+  type ResolvedLimits,
+  resolveLimits,
+  resolvePermissions,
+} from "./limits.ts";
+import { Pool } from "./pool.ts";
+import type { CommFrame } from "../comm/frames.ts";
+import { type ProcessTransport, spawnProcess } from "./process_transport.ts";
+import { denoArgs } from "./process_flags.ts";
+import { whyNoKernelLimits } from "./prlimit.ts";
+
+/** Options of `Scheduler.withProcesses(n, options)`. */
+export interface ProcessExecutorOptions {
+  /** Permissions of every process (a task's own `permissions` replace them for its calls). Default: the kinds this process holds in full. */
+  permissions?: Permissions;
+  /** Extra V8 flags for every process, e.g. `["--stack-size=2000"]`. */
+  v8Flags?: string[];
+  /** Default limits of every call; a task's own limits replace them one by one. */
+  limits?: Limits;
+  /** Copy the processes' stderr (where task output goes) to this process's stderr (default `true`). */
+  forwardStderr?: boolean;
+}
+
+/**
+ * RLIMIT_DATA is set this far above the heap limit: an idle Deno process
+ * already maps about 550 MB of writable (if mostly untouched) memory.
+ */
+const DATA_HEADROOM = 1024 ** 3;
+
+/**
+ * Runs calls on `n` subprocesses (`deno run`), reused across calls. Limits
+ * are hard: a call over its wall-time, CPU-time or memory limit ends its
+ * process, rejects with `WallTimeLimitError`, `CpuTimeLimitError` or
+ * `MemoryLimitError`, and the process is replaced. A process that dies on its
+ * own rejects the call it ran with `WorkerCrashedError`.
+ *
+ * @example
+ * ```ts
+ * import { ProcessExecutor, Scheduler } from "@baton/baton";
+ * const scheduler = new Scheduler({
+ *   executor: new ProcessExecutor(2, { permissions: "none", limits: { wallTime: "5s" } }),
+ * });
+ * ```
+ */
+export class ProcessExecutor implements Executor {
+  /** Always `"processes"`. */
+  readonly kind = "processes";
+  /**
+   * A random id on every child's command line (`--baton-pool=<id>`, an
+   * argument the child ignores), so `pgrep -f baton-pool=<id>` finds this
+   * pool's processes.
+   */
+  readonly poolId: string = crypto.randomUUID().slice(0, 8);
+  readonly #size: number;
+  readonly #permissions?: Permissions;
+  readonly #v8Flags: readonly string[];
+  readonly #defaults: ResolvedLimits;
+  readonly #forwardStderr: boolean;
+  readonly #pool: Pool;
+  /** The call the pool got (defaults applied) for each call of the scheduler. */
+  readonly #effective = new WeakMap<Call, Call>();
+  readonly #processes = new Set<ProcessTransport>();
+  readonly #permissionKeys = new WeakMap<object, string>();
+
+  /** A pool of `n` processes. */
+  constructor(n: number, options: ProcessExecutorOptions = {}) {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`The number of processes must be a positive integer, got ${n}`);
+    }
+    const v8Flags = options.v8Flags ?? [];
+    if (
+      !Array.isArray(v8Flags) || !v8Flags.every((f) => typeof f === "string" && f.startsWith("--"))
+    ) {
+      throw new TypeError(
+        `v8Flags must be a list of flags like ["--stack-size=2000"], got ${
+          JSON.stringify(v8Flags)
+        }`,
+      );
+    }
+    this.#size = n;
+    this.#permissions = options.permissions;
+    resolvePermissions(options.permissions);
+    this.#v8Flags = v8Flags;
+    this.#defaults = resolveLimits(options.limits);
+    this.#forwardStderr = options.forwardStderr ?? true;
+    this.validate({ limits: this.#defaults });
+    this.#pool = new Pool({
+      size: n,
+      // One call per process: its CPU limit is set by the parent just before it starts.
+      prefetch: 1,
+      label: "process",
+      onWallTime: "kill",
+      keyOf: (call) => this.#keyOf(call),
+      spawn: (key, events) => {
+        const process = spawnProcess(this.#specOf(key), events);
+        this.#processes.add(process);
+        process.done.then(() => this.#processes.delete(process));
+        return process;
+      },
+    });
+  }
+
+  /** Accepts every limit on Linux with prlimit; checks permissions. */
+  validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
+    resolvePermissions(permissions);
+    if (limits.cpuTime === undefined && limits.memory === undefined) return;
+    const why = whyNoKernelLimits();
+    if (why) throw new Error(`The process executor cannot enforce this limit here: ${why}`);
+    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
+      throw new RangeError(
+        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
+      );
+    }
+  }
+
+  /** Starts accepting calls; processes start on demand. */
+  start(host: ExecutorHost): void {
+    this.#pool.start(host);
+  }
+
+  /** Queues a call, with the pool's default limits filled in. */
+  execute(call: Call): void {
+    const effective = { ...call, limits: { ...this.#defaults, ...call.limits } };
+    this.#effective.set(call, effective);
+    this.#pool.execute(effective);
+  }
+
+  /** Delivers a comm frame to the process running `call` (multiplexed on its channel). */
+  sendComm(call: Call, frame: CommFrame): void {
+    this.#pool.sendComm(this.#effective.get(call) ?? call, frame);
+  }
+
+  /** Cancels a queued call, or ends the process running it. */
+  cancel(call: Call): boolean {
+    return this.#pool.cancel(this.#effective.get(call) ?? call);
+  }
+
+  /** Drops the queue, optionally waits for running calls, then kills and reaps every process. */
+  async shutdown(wait: boolean): Promise<void> {
+    await this.#pool.shutdown(wait);
+    await Promise.all([...this.#processes].map((p) => p.done));
+  }
+
+  /** A snapshot for rendering. */
+  info(): ExecutorInfo {
+    return this.#pool.info(this.kind, { maxProcesses: this.#size });
+  }
+
+  /** Processes differ by permissions and heap limit, which are fixed when they start. */
+  #keyOf(call: Call): string {
+    const permissions = call.permissions ?? this.#permissions;
+    let key = "inherit";
+    if (typeof permissions === "string") key = permissions;
+    else if (permissions) {
+      key = this.#permissionKeys.get(permissions) ??
+        JSON.stringify(resolvePermissions(permissions));
+      this.#permissionKeys.set(permissions, key);
+    }
+    return JSON.stringify([key, call.limits.memory ?? null]);
+  }
+
+  #specOf(key: string) {
+    const [permissionKey, memory] = JSON.parse(key) as [string, number | null];
+    const permissions: Permissions = permissionKey === "inherit" || permissionKey === "none"
+      ? permissionKey
+      : JSON.parse(permissionKey);
+    return {
+      denoArgs: denoArgs({
+        poolId: this.poolId,
+        permissions,
+        heapMegabytes: memory === null ? undefined : Math.max(1, Math.floor(memory / 1024 ** 2)),
+        v8Flags: this.#v8Flags,
+      }),
+      dataLimit: memory === null ? undefined : memory + DATA_HEADROOM,
+      forwardStderr: this.#forwardStderr,
+    };
+  }
+}
