@@ -56,6 +56,23 @@ export const PERMISSION_KINDS = [
   "import",
 ] as const;
 
+/**
+ * Throws when `limits` ask for CPU time or memory, which only the process
+ * executor can enforce; `who` names the executor and why it cannot.
+ */
+export function refuseKernelLimits(limits: ResolvedLimits, who: string, why = ""): void {
+  const refused = [
+    limits.cpuTime !== undefined && "cpuTime",
+    limits.memory !== undefined && "memory",
+  ].filter(Boolean);
+  if (refused.length) {
+    throw new Error(
+      `${who} cannot enforce the ${refused.join(" and ")} limit${why}: use ` +
+        `Scheduler.withProcesses(n), which enforces CPU, memory and wall time`,
+    );
+  }
+}
+
 /** Checks and converts limits to milliseconds and bytes. */
 export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
   if (limits === undefined) return {};

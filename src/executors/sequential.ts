@@ -6,7 +6,7 @@
  */
 
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
-import type { Permissions, ResolvedLimits } from "./limits.ts";
+import { type Permissions, refuseKernelLimits, type ResolvedLimits } from "./limits.ts";
 import { Queue } from "./queue.ts";
 import { WallTimeLimitError } from "./errors.ts";
 import { CancelledError } from "../scheduler/errors.ts";
@@ -45,16 +45,7 @@ export class SequentialExecutor implements Executor {
 
   /** Refuses CPU and memory limits and permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
-    const refused = [
-      limits.cpuTime !== undefined && "cpuTime",
-      limits.memory !== undefined && "memory",
-    ].filter(Boolean);
-    if (refused.length) {
-      throw new Error(
-        `The sequential executor cannot enforce the ${refused.join(" and ")} limit: ` +
-          `use Scheduler.withProcesses(n), which enforces CPU, memory and wall time`,
-      );
-    }
+    refuseKernelLimits(limits, "The sequential executor");
     if (permissions !== undefined && permissions !== "inherit") {
       throw new Error(
         "The sequential executor runs in the main thread and cannot narrow permissions: " +

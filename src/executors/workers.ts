@@ -5,7 +5,12 @@
  */
 
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
-import { type Permissions, type ResolvedLimits, resolvePermissions } from "./limits.ts";
+import {
+  type Permissions,
+  refuseKernelLimits,
+  type ResolvedLimits,
+  resolvePermissions,
+} from "./limits.ts";
 import { Pool, type Transport, type TransportEvents } from "./pool.ts";
 import { WorkerCrashedError } from "./errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
@@ -69,17 +74,11 @@ export class WorkerExecutor implements Executor {
 
   /** Refuses CPU and memory limits; checks that permissions can be applied. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
-    const refused = [
-      limits.cpuTime !== undefined && "cpuTime",
-      limits.memory !== undefined && "memory",
-    ].filter(Boolean);
-    if (refused.length) {
-      throw new Error(
-        `Web Workers cannot enforce the ${refused.join(" and ")} limit (Deno cannot stop a ` +
-          `busy worker, and a worker out of memory ends the whole process): use ` +
-          `Scheduler.withProcesses(n), which enforces CPU, memory and wall time`,
-      );
-    }
+    refuseKernelLimits(
+      limits,
+      "Web Workers",
+      " (Deno cannot stop a busy worker, and one out of memory ends the process)",
+    );
     if (resolvePermissions(permissions)) assertWorkerOptions();
   }
 
