@@ -5,10 +5,24 @@
  * @module
  */
 
-/** A duration: milliseconds, or a string such as `"250ms"`, `"10s"`, `"5m"`, `"1h"`. */
+/**
+ * A duration: milliseconds, or a string such as `"250ms"`, `"10s"`, `"5m"`, `"1h"`.
+ *
+ * @example
+ * ```ts ignore
+ * const timeout: Duration = "90s";
+ * ```
+ */
 export type Duration = number | string;
 
-/** A size: bytes, or a string such as `"512KB"`, `"256MB"`, `"2GB"` (powers of 1024). */
+/**
+ * A size: bytes, or a string such as `"512KB"`, `"256MB"`, `"2GB"` (powers of 1024).
+ *
+ * @example
+ * ```ts ignore
+ * const memory: Size = "512MB";
+ * ```
+ */
 export type Size = number | string;
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };

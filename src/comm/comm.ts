@@ -11,13 +11,29 @@ import { decodeError, encodeError } from "../executors/wire_error.ts";
 import { CommClosedError, CommTimeoutError } from "./errors.ts";
 import type { CommFrame } from "./frames.ts";
 
-/** Options of `comm.request()`. */
+/**
+ * Options of `comm.request()`.
+ *
+ * @example
+ * ```ts ignore
+ * const answer = await comm.request({ need: "config" }, { timeout: 5_000 });
+ * ```
+ */
 export interface RequestOptions {
   /** Reject with `CommTimeoutError` when no answer came in this many ms. */
   timeout?: number;
 }
 
-/** What one end does with incoming messages and requests, when not iterated. */
+/**
+ * What one end does with incoming messages and requests, when not iterated.
+ *
+ * @example
+ * ```ts ignore
+ * const comm = new Comm((frame) => port.postMessage(frame), {
+ *   message: (data) => console.log("got", data),
+ * });
+ * ```
+ */
 export interface CommHooks {
   /** A one-way message arrived. */
   message?(data: unknown): void;

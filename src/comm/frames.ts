@@ -6,7 +6,14 @@
 
 import type { WireError } from "../executors/protocol.ts";
 
-/** One message on a comm channel. */
+/**
+ * One message on a comm channel.
+ *
+ * @example
+ * ```ts ignore
+ * const frame: CommFrame = { k: "req", rid: 1, data: { need: "config" } };
+ * ```
+ */
 export type CommFrame =
   /** A one-way message. */
   | { k: "msg"; data: unknown }

@@ -33,12 +33,30 @@ export interface Subscriber<A extends unknown[]> {
   readonly count: number;
 }
 
-/** The callback arguments of an event type. */
+/**
+ * The callback arguments of an event type.
+ *
+ * @example
+ * ```ts ignore
+ * const TICK = new Event<[n: number]>("tick");
+ * type TickArgs = EventArgs<typeof TICK>; // [n: number]
+ * ```
+ */
 export type EventArgs<E> = E extends Event<infer A> ? A : never;
 
 /**
  * Where an emitter sends what its callbacks do besides returning: errors,
  * and promises of async callbacks (so an owner can wait for them).
+ *
+ * @example
+ * ```ts ignore
+ * class Owned extends Emitter {
+ *   constructor() {
+ *     super("owned");
+ *     this.callbackHost = { error: (e) => (console.error(e), true), pending: () => {} };
+ *   }
+ * }
+ * ```
  */
 export interface CallbackHost {
   /** A callback threw or rejected; return `true` to go on with the emission. */

@@ -6,7 +6,14 @@
 
 import type { Event } from "./event.ts";
 
-/** Options accepted by every `on(...)` / subscriber call. */
+/**
+ * Options accepted by every `on(...)` / subscriber call.
+ *
+ * @example
+ * ```ts ignore
+ * scheduler.onFutureResult(report, { every: 10, maxCalls: 5, name: "progress" });
+ * ```
+ */
 export interface CallbackOptions {
   /** Name shown when the emitter is rendered; defaults to the function's name. */
   name?: string;
@@ -22,7 +29,14 @@ export interface CallbackOptions {
   hidden?: boolean;
 }
 
-/** A callback for an event with arguments `A`; it may be async. */
+/**
+ * A callback for an event with arguments `A`; it may be async.
+ *
+ * @example
+ * ```ts ignore
+ * const log: Callback<[name: string]> = (name) => console.log(name);
+ * ```
+ */
 export type Callback<A extends unknown[]> = (...args: A) => unknown;
 
 function positiveInteger(option: string, value: number | undefined): number | undefined {

@@ -6,7 +6,14 @@
 
 import { formatDuration } from "../units.ts";
 
-/** Which limit a {@linkcode LimitError} is about. */
+/**
+ * Which limit a {@linkcode LimitError} is about.
+ *
+ * @example
+ * ```ts ignore
+ * task.onException((_f, e) => { if (e instanceof LimitError && e.kind === "memory") shrink(); });
+ * ```
+ */
 export type LimitKind = "wallTime" | "cpuTime" | "memory";
 
 /**

@@ -26,7 +26,14 @@ export interface TaskContext {
   readonly signal: AbortSignal;
 }
 
-/** One call handed to an executor. */
+/**
+ * One call handed to an executor.
+ *
+ * @example
+ * ```ts ignore
+ * const call: Call = { id: 1, fn: (x: number) => x * 2, args: [21], limits: {} };
+ * ```
+ */
 export interface Call {
   /** The id of the call's future. */
   readonly id: number;
@@ -42,7 +49,19 @@ export interface Call {
   readonly comm?: boolean;
 }
 
-/** How an executor reports back to the scheduler. Each call is reported at most once as settled. */
+/**
+ * How an executor reports back to the scheduler. Each call is reported at most once as settled.
+ *
+ * @example
+ * ```ts ignore
+ * const host: ExecutorHost = {
+ *   started: (call) => console.log("started", call.id),
+ *   fulfilled: (call, value) => console.log(call.id, value),
+ *   rejected: (call, error) => console.error(call.id, error),
+ *   comm: () => {},
+ * };
+ * ```
+ */
 export interface ExecutorHost {
   /** The call began to run. */
   started(call: Call): void;
@@ -54,7 +73,14 @@ export interface ExecutorHost {
   comm(call: Call, frame: CommFrame): void;
 }
 
-/** One worker (thread or process) as shown in renderings and the monitor. */
+/**
+ * One worker (thread or process) as shown in renderings and the monitor.
+ *
+ * @example
+ * ```ts ignore
+ * for (const w of scheduler.executor.info().workers) console.log(w.id, w.busy ? "busy" : "idle");
+ * ```
+ */
 export interface WorkerInfo {
   /** Stable label, e.g. `worker-1`. */
   readonly id: string;
@@ -66,7 +92,15 @@ export interface WorkerInfo {
   readonly pid?: number;
 }
 
-/** A snapshot of an executor for rendering. */
+/**
+ * A snapshot of an executor for rendering.
+ *
+ * @example
+ * ```ts ignore
+ * const info = scheduler.executor.info();
+ * console.log(info.kind, info.queued, info.workers.length);
+ * ```
+ */
 export interface ExecutorInfo {
   /** e.g. `"sequential"`, `"workers"`, `"processes"`. */
   readonly kind: string;

@@ -6,7 +6,14 @@
 
 import { type Duration, parseDuration, parseSize, type Size } from "../units.ts";
 
-/** Resource limits for one call of a task. */
+/**
+ * Resource limits for one call of a task.
+ *
+ * @example
+ * ```ts ignore
+ * scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
+ * ```
+ */
 export interface Limits {
   /** Wall-clock time per call. */
   wallTime?: Duration;
@@ -16,7 +23,14 @@ export interface Limits {
   memory?: Size;
 }
 
-/** {@linkcode Limits} in milliseconds and bytes. */
+/**
+ * {@linkcode Limits} in milliseconds and bytes.
+ *
+ * @example
+ * ```ts ignore
+ * task.limits; // { wallTime: 300000, memory: 2147483648 }
+ * ```
+ */
 export interface ResolvedLimits {
   /** Milliseconds. */
   wallTime?: number;
@@ -26,10 +40,24 @@ export interface ResolvedLimits {
   memory?: number;
 }
 
-/** One Deno permission: all, none, or a list of allowed values. */
+/**
+ * One Deno permission: all, none, or a list of allowed values.
+ *
+ * @example
+ * ```ts ignore
+ * const read: PermissionValue = ["./data", "/tmp"];
+ * ```
+ */
 export type PermissionValue = boolean | string[];
 
-/** Deno's permission descriptor for task code: `"none"`, `"inherit"` or per kind. */
+/**
+ * Deno's permission descriptor for task code: `"none"`, `"inherit"` or per kind.
+ *
+ * @example
+ * ```ts ignore
+ * Scheduler.withProcesses(2, { permissions: { net: false, read: ["./data"] } });
+ * ```
+ */
 export type Permissions =
   | "none"
   | "inherit"

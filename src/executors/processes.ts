@@ -21,7 +21,14 @@ import { type ProcessTransport, spawnProcess } from "./process_transport.ts";
 import { denoArgs } from "./process_flags.ts";
 import { whyNoKernelLimits } from "./prlimit.ts";
 
-/** Options of `Scheduler.withProcesses(n, options)`. */
+/**
+ * Options of `Scheduler.withProcesses(n, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * Scheduler.withProcesses(4, { permissions: "none", limits: { wallTime: "1m" } });
+ * ```
+ */
 export interface ProcessExecutorOptions {
   /** Permissions of every process (a task's own `permissions` replace them for its calls). Default: the kinds this process holds in full. */
   permissions?: Permissions;

@@ -28,7 +28,14 @@ export type ToWorker =
   /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */
   | { t: "steal"; id: number };
 
-/** An error as it crosses a thread or process boundary. */
+/**
+ * An error as it crosses a thread or process boundary.
+ *
+ * @example
+ * ```ts ignore
+ * const wire: WireError = { name: "TypeError", message: "bad input", stack: "TypeError: bad input" };
+ * ```
+ */
 export interface WireError {
   /** The error's name, e.g. `"TypeError"`. */
   name: string;

@@ -16,7 +16,14 @@ import { WorkerCrashedError } from "./errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
 import type { CommFrame } from "../comm/frames.ts";
 
-/** Options of `Scheduler.withWorkers(n, options)`. */
+/**
+ * Options of `Scheduler.withWorkers(n, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * Scheduler.withWorkers(4, { permissions: { net: false }, prefetch: 1 });
+ * ```
+ */
 export interface WorkerExecutorOptions {
   /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
   permissions?: Permissions;

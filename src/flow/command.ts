@@ -10,7 +10,14 @@ import { type Duration, parseDuration } from "../units.ts";
 import { CommandError } from "./errors.ts";
 import { describe, Job } from "./job.ts";
 
-/** What a command job returns. */
+/**
+ * What a command job returns.
+ *
+ * @example
+ * ```ts ignore
+ * const result = (await flow.run(), build.result); // { code: 0, stdout: "...", stderr: "" }
+ * ```
+ */
 export interface CommandResult {
   /** The exit code (always 0: a non-zero exit fails the job). */
   code: number;
@@ -20,7 +27,14 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Options of {@linkcode command}. */
+/**
+ * Options of {@linkcode command}.
+ *
+ * @example
+ * ```ts ignore
+ * command(["deno", "run", "train.ts"], { cwd: "./models", limits: { wallTime: "1h" } });
+ * ```
+ */
 export interface CommandOptions {
   /** Working directory. */
   cwd?: string;

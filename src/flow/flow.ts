@@ -23,7 +23,14 @@ import {
 import { acquireScheduler, type Release } from "./lease.ts";
 import { debrief, list, type ListOptions, stats } from "./report.ts";
 
-/** Options of `new Flow(...jobs, options)`. */
+/**
+ * Options of `new Flow(...jobs, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * new Flow({ label: "nightly", window: 4, timeout: "2h", critical: false });
+ * ```
+ */
 export interface FlowOptions {
   /** Display name (default `"flow"`). */
   label?: string;

@@ -8,16 +8,35 @@ import { Emitter } from "../events/emitter.ts";
 import { Task } from "../scheduler/task.ts";
 import type { Flow } from "./flow.ts";
 
-/** Where a job is in its life: `idle → scheduled → running → done`. */
+/**
+ * Where a job is in its life: `idle → scheduled → running → done`.
+ *
+ * @example
+ * ```ts ignore
+ * const state: JobState = job.state; // "idle" | "scheduled" | "running" | "done"
+ * ```
+ */
 export type JobState = "idle" | "scheduled" | "running" | "done";
 
 /**
  * What a job can require: a job, a sequence (its last job), or a list of
  * either, nested as deep as you like.
+ *
+ * @example
+ * ```ts ignore
+ * flow.add(job(train), { requires: [prepare, Sequence(download, unpack)] });
+ * ```
  */
 export type Requirement = Job | JobSequence | Iterable<Requirement>;
 
-/** Options of `flow.add(job, options)` and of the job factories. */
+/**
+ * Options of `flow.add(job, options)` and of the job factories.
+ *
+ * @example
+ * ```ts ignore
+ * flow.add(job(report), { label: "report", requires: [train], critical: false });
+ * ```
+ */
 export interface JobOptions {
   /** Display name in listings and graphs; defaults to the function's name and arguments. */
   label?: string;
@@ -29,7 +48,16 @@ export interface JobOptions {
   forever?: boolean;
 }
 
-/** What a job function sees as `this`: a signal that aborts when the flow cancels the job. */
+/**
+ * What a job function sees as `this`: a signal that aborts when the flow cancels the job.
+ *
+ * @example
+ * ```ts ignore
+ * async function poll(this: JobContext) {
+ *   while (!this.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+ * }
+ * ```
+ */
 export interface JobContext {
   /** Aborts (with a `JobCancelledError`) when the flow cancels the job. */
   readonly signal: AbortSignal;
@@ -38,6 +66,12 @@ export interface JobContext {
 /**
  * Chained jobs, made by `Sequence(...)`: each requires the one before.
  * Anywhere a job is required, a sequence stands for its last job.
+ *
+ * @example
+ * ```ts ignore
+ * const steps = Sequence(job(download), job(unpack), job(train));
+ * flow.add(steps);
+ * ```
  */
 export interface JobSequence {
   /** The jobs, in order. */
@@ -389,6 +423,14 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
 /**
  * A job that submits one call through a {@linkcode Task}. The flow keeps the
  * task's scheduler running while it has such jobs to run.
+ *
+ * @example
+ * ```ts ignore
+ * const scheduler = Scheduler.withWorkers(2);
+ * const square = scheduler.task((x: number) => x * x);
+ * const flow = new Flow();
+ * flow.add(job(square, 12)); // a TaskJob
+ * ```
  */
 export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<Awaited<R>> {
   /** The task the call goes through. */
@@ -444,11 +486,29 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
  * ```
  */
 export function job<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<Awaited<R>>;
-/** Makes a job that calls `fn(...args)` in the main thread. */
+/**
+ * Makes a job that calls `fn(...args)` in the main thread.
+ *
+ * @example
+ * ```ts ignore
+ * const flow = new Flow();
+ * const a = flow.add(job(async () => 1));
+ * flow.add(job(async (x: number) => x + 1, 41), { requires: [a] });
+ * await flow.run();
+ * ```
+ */
 export function job<A extends unknown[], R>(
   fn: (this: JobContext, ...args: A) => R,
   ...args: A
 ): Job<Awaited<R>>;
+/**
+ * Makes a job of a task call or of a main-thread function.
+ *
+ * @example
+ * ```ts ignore
+ * flow.add(job(squareTask, 12));
+ * ```
+ */
 export function job<A extends unknown[], R>(
   target: Task<A, R> | ((this: JobContext, ...args: A) => R),
   ...args: A

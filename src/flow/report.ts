@@ -8,7 +8,14 @@ import { topologicalSort } from "./graph.ts";
 import { describe, type Job, type JobState } from "./job.ts";
 import { Flow } from "./flow.ts";
 
-/** Options of `flow.list()` and `flow.debrief()`. */
+/**
+ * Options of `flow.list()` and `flow.debrief()`.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(flow.list({ ascii: true }));
+ * ```
+ */
 export interface ListOptions {
   /**
    * Plain ASCII marks instead of ⚠ ★ ☉ ☓ ↺ ⚑ ⚐ ∞. Default: ASCII when

@@ -8,7 +8,14 @@ import { Event } from "../events/event.ts";
 import type { AnyTask } from "../scheduler/task.ts";
 import type { Plugin } from "./plugin.ts";
 
-/** Options of {@linkcode Limiter}. */
+/**
+ * Options of {@linkcode Limiter}.
+ *
+ * @example
+ * ```ts ignore
+ * new Limiter({ maxCalls: 100, maxConcurrent: 4, notWhileRunning: [otherTask] });
+ * ```
+ */
 export interface LimiterOptions {
   /** Successful submissions allowed in total. */
   maxCalls?: number;

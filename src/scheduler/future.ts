@@ -7,7 +7,14 @@
 import { CancelledError } from "./errors.ts";
 import type { AnyTask } from "./task.ts";
 
-/** Where a future is in its life. */
+/**
+ * Where a future is in its life.
+ *
+ * @example
+ * ```ts ignore
+ * if (future.status === "rejected") console.error(future.error);
+ * ```
+ */
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
 let nextId = 1;

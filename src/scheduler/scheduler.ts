@@ -17,22 +17,59 @@ import { Future, settleFuture } from "./future.ts";
 import { renderScheduler } from "./render.ts";
 import { type AnyTask, reportToTask, Task, type TaskOptions } from "./task.ts";
 
-/** What to do with an error: stop and reject `run()`, stop and resolve, or go on. */
+/**
+ * What to do with an error: stop and reject `run()`, stop and resolve, or go on.
+ *
+ * @example
+ * ```ts ignore
+ * await scheduler.run({ onException: "end", onCancelled: "continue" });
+ * ```
+ */
 export type ExceptionAction = "raise" | "end" | "continue";
 
-/** A class of errors, for the `[ErrorClass, action]` form of a policy. */
+/**
+ * A class of errors, for the `[ErrorClass, action]` form of a policy.
+ *
+ * @example
+ * ```ts ignore
+ * await scheduler.run({ onException: [[LimitError, "continue"]] });
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => unknown;
 
-/** An action for every error, or `[ErrorClass, action]` pairs: first `instanceof` match wins, none = `"raise"`. */
+/**
+ * An action for every error, or `[ErrorClass, action]` pairs: first `instanceof` match wins, none = `"raise"`.
+ *
+ * @example
+ * ```ts ignore
+ * await scheduler.run({ onException: [[LimitError, "continue"], [Error, "end"]] });
+ * ```
+ */
 export type ExceptionPolicy =
   | ExceptionAction
   | ReadonlyArray<readonly [ErrorClass, ExceptionAction]>;
 
-/** How a run ended. */
+/**
+ * How a run ended.
+ *
+ * @example
+ * ```ts ignore
+ * const exit = await scheduler.run({ timeout: "1h" });
+ * if (exit.code === "timeout") console.log("out of time");
+ * ```
+ */
 export type ExitCode = "stopped" | "timeout" | "exhausted" | "cancelled" | "exception";
 
-/** What `run()` resolves with. */
+/**
+ * What `run()` resolves with.
+ *
+ * @example
+ * ```ts ignore
+ * const { code, error } = await scheduler.run();
+ * if (code === "exception") console.error(error);
+ * ```
+ */
 export interface ExitState {
   /** Why it ended. */
   code: ExitCode;
@@ -40,7 +77,14 @@ export interface ExitState {
   error?: unknown;
 }
 
-/** Options of `scheduler.run()`. */
+/**
+ * Options of `scheduler.run()`.
+ *
+ * @example
+ * ```ts ignore
+ * const exit = await scheduler.run({ timeout: "10m", wait: false, onException: "end" });
+ * ```
+ */
 export interface RunOptions {
   /** End with `"timeout"` after this long (emitting `timeout`). */
   timeout?: Duration;
@@ -54,7 +98,14 @@ export interface RunOptions {
   onCancelled?: ExceptionPolicy;
 }
 
-/** Options of `new Scheduler(...)`. */
+/**
+ * Options of `new Scheduler(...)`.
+ *
+ * @example
+ * ```ts ignore
+ * const scheduler = new Scheduler({ executor: new WorkerExecutor(4), name: "search" });
+ * ```
+ */
 export interface SchedulerOptions {
   /** Where compute runs. */
   executor: Executor;
@@ -62,7 +113,14 @@ export interface SchedulerOptions {
   name?: string;
 }
 
-/** Options of `scheduler.stop()`. */
+/**
+ * Options of `scheduler.stop()`.
+ *
+ * @example
+ * ```ts ignore
+ * scheduler.stop({ reason: "found a good enough model" });
+ * ```
+ */
 export interface StopOptions {
   /** Why (passed to `stop` callbacks); default `"stop() was called"`. */
   reason?: string;
@@ -70,7 +128,15 @@ export interface StopOptions {
   error?: unknown;
 }
 
-/** A timer made by `callLater`. */
+/**
+ * A timer made by `callLater`.
+ *
+ * @example
+ * ```ts ignore
+ * const later = scheduler.callLater("30s", () => scheduler.stop());
+ * later.cancel();
+ * ```
+ */
 export interface LaterHandle {
   /** Cancels it if it has not fired; returns whether it was cancelled. */
   cancel(): boolean;

@@ -23,7 +23,14 @@ import { TaskEvents } from "./events.ts";
 import type { Future } from "./future.ts";
 import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
 
-/** Options for `scheduler.task(fn, options)`. */
+/**
+ * Options for `scheduler.task(fn, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * scheduler.task(train, { name: "train", limits: { wallTime: "1h" }, plugins: [new Limiter({ maxConcurrent: 2 })] });
+ * ```
+ */
 export interface TaskOptions {
   /** Display name; defaults to the function's name. */
   name?: string;
@@ -37,7 +44,16 @@ export interface TaskOptions {
   comm?: boolean;
 }
 
-/** A task of any signature, where the exact types do not matter. */
+/**
+ * A task of any signature, where the exact types do not matter.
+ *
+ * @example
+ * ```ts ignore
+ * function describe(task: AnyTask): string {
+ *   return `${task.name}: ${task.nRunning} running`;
+ * }
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type AnyTask = Task<any[], any>;
 
