@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Comm, CommTimeoutError, type Msg } from "../mod.ts";
+import { Comm, CommTimeoutError, type Msg, Scheduler, WallTimeLimitError } from "../mod.ts";
 import {
   askAndReport,
   askDoubles,
@@ -180,4 +180,17 @@ eachExecutor("respond() refuses non-requests and second answers", async (make) =
     "Only comm-request messages can be answered; use msg.comm.send() instead",
     "This comm-request was answered already",
   ]);
+});
+
+Deno.test("a comm whose call is killed by a wall-time limit closes cleanly [processes]", async () => {
+  const scheduler = Scheduler.withProcesses(1);
+  const task = scheduler.task(waitForAnswerForever, { comm: true, limits: { wallTime: 300 } });
+  task.on(Comm.REQUEST, () => {/* never answers: the limit ends the call */});
+  scheduler.onStart(() => task.submit());
+  const exit = await scheduler.run({ onException: [[WallTimeLimitError, "continue"]] });
+  assert.equal(exit.code, "exhausted");
+  assert.deepEqual(
+    counts(task, ["comm-open", "comm-request", "comm-close", "wall-time-limit-reached"]),
+    { "comm-open": 1, "comm-request": 1, "comm-close": 1, "wall-time-limit-reached": 1 },
+  );
 });
