@@ -261,7 +261,11 @@ class ProcessChannel implements ProcessTransport {
 
 /** The command line: deno, under prlimit (data limit) and setpriv (dies with its parent). */
 function wrap(spec: ProcessSpec): [string, string[]] {
-  let argv = [Deno.execPath(), ...spec.denoArgs];
+  // In a `deno compile` binary execPath() is the binary, which does not take
+  // deno's `run`: it serves as a child through its hidden `__worker` command.
+  let argv = Deno.build.standalone
+    ? [Deno.execPath(), "__worker", ...spec.denoArgs]
+    : [Deno.execPath(), ...spec.denoArgs];
   const prlimit = findTool("prlimit");
   if (spec.dataLimit !== undefined && prlimit) {
     argv = [prlimit, `--data=${spec.dataLimit}`, "--", ...argv];

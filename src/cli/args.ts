@@ -1,0 +1,206 @@
+/**
+ * Command-line arguments, parsed with `node:util`'s `parseArgs` (built into
+ * Deno: no dependency, strict about unknown options), and the help texts.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseDuration } from "../units.ts";
+import { UsageError } from "./errors.ts";
+import { didYouMean } from "./similar.ts";
+import { type ExecutorKind, EXECUTORS } from "./workflow/types.ts";
+
+/** The commands `baton` knows, with one line each. */
+export const COMMANDS: Record<string, string> = {
+  run: "run a workflow file with a live progress view",
+  validate: "check a workflow file (and the files it nests) without running it",
+  list: "print the flow's listing without running it",
+  dot: "print the flow as Graphviz DOT on stdout",
+  worker: "serve jobs of a distributed executor (Redis)",
+};
+
+/** `baton --help`. */
+export const MAIN_HELP = `baton — run workflow files of jobs
+
+Usage: baton <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([n, d]) => `  ${n.padEnd(10)} ${d}`).join("\n")}
+
+Options:
+  -h, --help     show help (also after a command: baton run --help)
+  -V, --version  show the version
+
+Exit codes: 0 the flow succeeded, 1 it failed, 2 bad file or arguments, 130 Ctrl-C.
+`;
+
+/** Help of each command. */
+export const HELP: Record<string, string> = {
+  run: `Usage: baton run FILE.yaml [options]
+
+Runs the workflow: commands, module functions and nested flows, in
+dependency order, with the file's window and timeout.
+
+Options:
+  -w, --workers N        workers or processes in the pool (default: CPUs, 1 to 4)
+  -e, --executor KIND    where module jobs run: workers, processes, sequential
+                         (default: the file's executor, else workers)
+  -m, --monitor PORT     serve the live monitor on 127.0.0.1:PORT (0: any free port)
+      --json             one JSON event per line on stdout, for other programs
+  -t, --timeout D        fail the run after D (e.g. 90s, 5m); overrides the file's
+  -h, --help             show this help
+
+On a terminal the progress view is redrawn in place; otherwise (CI, pipes)
+each event is one timestamped line. Ctrl-C stops gracefully (running jobs are
+cancelled, processes killed, a final listing printed); a second Ctrl-C exits
+at once.
+
+Exit codes: 0 the flow succeeded, 1 it failed, 2 bad file or arguments, 130 Ctrl-C.
+`,
+  validate: `Usage: baton validate FILE.yaml
+
+Checks the file and the files it nests: YAML, the schema, job kinds,
+requirements, cycles, durations and sizes, modules and their exports (modules
+are imported, so their top-level code runs). Prints "ok" and exits 0, or
+prints every problem as FILE:LINE:COL: message and exits 2.
+`,
+  list: `Usage: baton list FILE.yaml
+
+Prints the flow's listing (jobs in dependency order, nested flows indented)
+without running anything. Exits 2 when the file is invalid.
+`,
+  dot: `Usage: baton dot FILE.yaml
+
+Prints the flow as Graphviz DOT on stdout: baton dot flow.yaml | dot -Tsvg > flow.svg
+Exits 2 when the file is invalid.
+`,
+};
+
+/** Options of \`baton run\`. */
+export interface RunArgs {
+  /** The workflow file. */
+  file: string;
+  /** Pool size. */
+  workers: number;
+  /** Overrides the file's executor. */
+  executor?: ExecutorKind;
+  /** Port of the monitor, when asked for. */
+  monitor?: number;
+  /** One JSON event per line. */
+  json: boolean;
+  /** Overrides the file's timeout, in ms. */
+  timeout?: number;
+  /** `--help` was given. */
+  help: boolean;
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+function parse(command: string, args: string[], options: OptionSpec) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+    const names = Object.keys(options).map((n) => `--${n}`);
+    if (unknown) {
+      throw new UsageError(
+        `baton ${command}: unknown option ${unknown}${didYouMean(unknown, names)}; ` +
+          `accepted: ${names.join(", ")}`,
+      );
+    }
+    throw new UsageError(`baton ${command}: ${message.replace(/\. To specify.*$/, "")}`);
+  }
+}
+
+function oneFile(command: string, positionals: string[]): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `baton ${command} needs exactly one workflow file, got ${
+        positionals.length === 0 ? "none" : positionals.map((p) => JSON.stringify(p)).join(" ")
+      }; usage: baton ${command} FILE.yaml`,
+    );
+  }
+  return positionals[0];
+}
+
+/** The default pool size: the CPUs, between 1 and 4. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+
+/**
+ * Parses the arguments of `baton run`.
+ *
+ * @throws {UsageError} naming the bad option or value and what is accepted.
+ */
+export function parseRunArgs(args: string[]): RunArgs {
+  const parsed = parse("run", args, {
+    workers: { type: "string", short: "w" },
+    executor: { type: "string", short: "e" },
+    monitor: { type: "string", short: "m" },
+    json: { type: "boolean" },
+    timeout: { type: "string", short: "t" },
+    help: { type: "boolean", short: "h" },
+  });
+  const positionals = parsed.positionals;
+  const values = parsed.values as {
+    workers?: string;
+    executor?: string;
+    monitor?: string;
+    json?: boolean;
+    timeout?: string;
+    help?: boolean;
+  };
+  if (values.help) return { file: "", workers: 0, json: false, help: true };
+  const file = oneFile("run", positionals);
+  let workers = defaultWorkers();
+  if (values.workers !== undefined) {
+    workers = Number(values.workers);
+    if (!/^\d+$/.test(values.workers) || workers < 1) {
+      throw new UsageError(
+        `--workers must be a positive integer, got ${JSON.stringify(values.workers)}`,
+      );
+    }
+  }
+  const executor = values.executor as ExecutorKind | undefined;
+  if (executor !== undefined && !(EXECUTORS as readonly string[]).includes(executor)) {
+    throw new UsageError(
+      `--executor must be one of ${EXECUTORS.join(", ")}, got ${JSON.stringify(executor)}${
+        didYouMean(executor, EXECUTORS)
+      }`,
+    );
+  }
+  let monitor: number | undefined;
+  if (values.monitor !== undefined) {
+    monitor = Number(values.monitor);
+    if (!/^\d+$/.test(values.monitor) || monitor > 65535) {
+      throw new UsageError(
+        `--monitor must be a port number from 0 to 65535 (0: any free port), got ${
+          JSON.stringify(values.monitor)
+        }`,
+      );
+    }
+  }
+  let timeout: number | undefined;
+  if (values.timeout !== undefined) {
+    try {
+      timeout = parseDuration(values.timeout);
+    } catch (error) {
+      throw new UsageError(`--timeout: ${(error as Error).message}`);
+    }
+  }
+  return { file, workers, executor, monitor, json: values.json ?? false, timeout, help: false };
+}
+
+/**
+ * Parses the arguments of `validate`, `list` and `dot`: one file, `--help`.
+ *
+ * @throws {UsageError} on anything else.
+ */
+export function parseFileArgs(command: string, args: string[]): { file: string; help: boolean } {
+  const { values, positionals } = parse(command, args, { help: { type: "boolean", short: "h" } });
+  if (values.help) return { file: "", help: true };
+  return { file: oneFile(command, positionals), help: false };
+}

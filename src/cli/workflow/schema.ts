@@ -1,0 +1,224 @@
+/**
+ * Validates a workflow against `schema/workflow.schema.json`, the published
+ * JSON Schema, with a small interpreter of the keywords that schema uses
+ * (so the schema is the single source of the format, and no validator
+ * library is needed). Messages name the value and what is accepted.
+ *
+ * @module
+ */
+
+import schemaJson from "../../../schema/workflow.schema.json" with { type: "json" };
+import { parseDuration, parseSize } from "../../units.ts";
+import { didYouMean } from "../similar.ts";
+import type { Path } from "./parse.ts";
+
+/** The subset of JSON Schema the workflow schema uses. */
+export interface Schema {
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  oneOf?: Schema[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  propertyNames?: Schema;
+  required?: string[];
+  minProperties?: number;
+  minimum?: number;
+  minLength?: number;
+  minItems?: number;
+  items?: Schema;
+  pattern?: string;
+  description?: string;
+  $defs?: Record<string, Schema>;
+}
+
+/** The keywords {@linkcode validateAgainstSchema} understands; the tests check the schema uses no other. */
+export const SUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
+  "$schema",
+  "$id",
+  "title",
+  "description",
+  "$ref",
+  "$defs",
+  "type",
+  "enum",
+  "oneOf",
+  "properties",
+  "additionalProperties",
+  "propertyNames",
+  "required",
+  "minProperties",
+  "minimum",
+  "minLength",
+  "minItems",
+  "items",
+  "pattern",
+]);
+
+/** The published workflow schema. */
+export const WORKFLOW_SCHEMA: Schema = schemaJson as Schema;
+
+/** A schema violation at a path. */
+export interface SchemaIssue {
+  /** Where in the document. */
+  readonly path: Path;
+  /** What is wrong and what is accepted. */
+  readonly message: string;
+  /** Whether the position is the key (unknown keys) rather than the value. */
+  readonly atKey?: boolean;
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (Number.isInteger(value)) return "integer";
+  return typeof value;
+}
+
+function hasType(value: unknown, type: string): boolean {
+  const actual = typeOf(value);
+  return actual === type || (type === "number" && actual === "integer");
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+export function pathName(path: Path): string {
+  return path.length === 0 ? "the file" : path.map(String).join(".");
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+  null: "nothing",
+};
+
+/** A short description of what a schema accepts. */
+function accepted(schema: Schema, root: Schema): string {
+  const resolved = resolve(schema, root);
+  if (resolved.schema.enum) return `one of ${resolved.schema.enum.map(show).join(", ")}`;
+  if (resolved.name === "duration") return 'a duration like 250 (ms), "250ms", "10s", "5m", "1h"';
+  if (resolved.name === "size") return 'a size like 1048576 (bytes), "512KB", "256MB", "2GB"';
+  if (resolved.schema.oneOf) {
+    return resolved.schema.oneOf.map((s) => accepted(s, root)).join(" or ");
+  }
+  const types = [resolved.schema.type ?? []].flat();
+  return types.map((t) => TYPE_WORDS[t] ?? t).join(" or ") || "anything";
+}
+
+function resolve(schema: Schema, root: Schema): { schema: Schema; name?: string } {
+  if (!schema.$ref) return { schema };
+  const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
+  const target = match && root.$defs?.[match[1]];
+  if (!target) throw new Error(`workflow schema: unresolvable $ref ${schema.$ref}`);
+  return { schema: target, name: match[1] };
+}
+
+/** Validates `value` against `schema`; returns every violation found. */
+export function validateAgainstSchema(
+  value: unknown,
+  schema: Schema = WORKFLOW_SCHEMA,
+  root: Schema = schema,
+  path: Path = [],
+): SchemaIssue[] {
+  const { schema: s, name } = resolve(schema, root);
+  const issues: SchemaIssue[] = [];
+  const fail = (message: string) => issues.push({ path, message });
+  if (name === "duration" || name === "size") {
+    // The unit parser's own message says what is wrong and what is accepted.
+    try {
+      (name === "duration" ? parseDuration : parseSize)(value as string);
+      return [];
+    } catch (error) {
+      return [{ path, message: `${pathName(path)}: ${(error as Error).message}` }];
+    }
+  }
+  if (s.oneOf) {
+    const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
+    const passing = results.filter((r) => r.length === 0).length;
+    if (passing === 1) return [];
+    // Report the branch of the value's own type: its message is the most specific.
+    const typed = s.oneOf.findIndex((branch) => {
+      const b = resolve(branch, root).schema;
+      return b.type !== undefined && [b.type].flat().some((t) => hasType(value, t));
+    });
+    if (typed >= 0 && results[typed].length > 0) return results[typed];
+    fail(`${pathName(path)} must be ${accepted(s, root)}, got ${show(value)}`);
+    return issues;
+  }
+  if (s.enum && !s.enum.some((option) => option === value)) {
+    const hint = typeof value === "string" ? didYouMean(value, s.enum.map(String)) : "";
+    fail(`${pathName(path)} must be ${accepted(s, root)}, got ${show(value)}${hint}`);
+    return issues;
+  }
+  if (s.type !== undefined && ![s.type].flat().some((t) => hasType(value, t))) {
+    fail(`${pathName(path)} must be ${accepted(s, root)}, got ${show(value)}`);
+    return issues;
+  }
+  if (typeof value === "number" && s.minimum !== undefined && value < s.minimum) {
+    fail(`${pathName(path)} must be at least ${s.minimum}, got ${value}`);
+  }
+  if (typeof value === "string") {
+    if (s.minLength !== undefined && value.length < s.minLength) {
+      fail(`${pathName(path)} must not be empty`);
+    }
+    if (s.pattern !== undefined && !new RegExp(s.pattern).test(value)) {
+      fail(`${pathName(path)} ${show(value)} does not match ${s.pattern}`);
+    }
+  }
+  if (Array.isArray(value)) {
+    if (s.minItems !== undefined && value.length < s.minItems) {
+      fail(`${pathName(path)} needs at least ${s.minItems} item(s)`);
+    }
+    if (s.items) {
+      value.forEach((item, i) =>
+        issues.push(...validateAgainstSchema(item, s.items!, root, [...path, i]))
+      );
+    }
+  }
+  if (typeOf(value) === "object") {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object);
+    for (const key of s.required ?? []) {
+      if (!(key in object)) fail(`${pathName(path)} needs the key "${key}"`);
+    }
+    if (s.minProperties !== undefined && keys.length < s.minProperties) {
+      fail(
+        `${pathName(path)} needs at least ${s.minProperties} entr${
+          s.minProperties === 1 ? "y" : "ies"
+        }`,
+      );
+    }
+    const known = Object.keys(s.properties ?? {});
+    for (const key of keys) {
+      const keyPath = [...path, key];
+      if (s.propertyNames?.pattern && !new RegExp(s.propertyNames.pattern).test(key)) {
+        issues.push({
+          path: keyPath,
+          atKey: true,
+          message: `${pathName(path)}: the name ${show(key)} is not accepted; ` +
+            `use letters, digits, "_", "-" and ".", starting with a letter or "_"`,
+        });
+      }
+      const sub = s.properties?.[key];
+      if (sub) issues.push(...validateAgainstSchema(object[key], sub, root, keyPath));
+      else if (s.additionalProperties === false) {
+        issues.push({
+          path: keyPath,
+          atKey: true,
+          message: `unknown key "${key}" in ${pathName(path)}${didYouMean(key, known)}; ` +
+            `accepted: ${known.join(", ")}`,
+        });
+      } else if (typeof s.additionalProperties === "object") {
+        issues.push(...validateAgainstSchema(object[key], s.additionalProperties, root, keyPath));
+      }
+    }
+  }
+  return issues;
+}

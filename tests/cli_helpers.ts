@@ -1,0 +1,39 @@
+// Runs the CLI in a subprocess, as users do.
+export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+export const FIXTURES = `${ROOT}/tests/fixtures/workflows`;
+
+export interface CliOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `deno run -A cli.ts ...args` from the repository root. */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutput> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/cli.ts`, ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** A copy of a fixture with PLACEHOLDER replaced, next to the original (so relative paths hold). */
+export async function fixtureCopy(name: string, token: string): Promise<string> {
+  const text = await Deno.readTextFile(`${FIXTURES}/${name}`);
+  const path = `${FIXTURES}/tmp_${token}_${name}`;
+  await Deno.writeTextFile(path, text.replaceAll("PLACEHOLDER", token));
+  return path;
+}
+
+import assert from "node:assert/strict";
+export { assert };
+export const assertEquals: <T>(actual: T, expected: T, message?: string) => void = (a, e, m) =>
+  assert.deepStrictEqual(a, e, m);
+export const assertMatch = (text: string, re: RegExp): void => assert.match(text, re);
+export const assertStringIncludes = (text: string, part: string): void =>
+  assert.ok(text.includes(part), `expected to find ${JSON.stringify(part)} in:\n${text}`);
