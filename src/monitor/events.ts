@@ -1,0 +1,441 @@
+/**
+ * The event hub: records every scheduler, task and flow event through
+ * hidden handlers into a bounded ring, and streams them to server-sent-event
+ * clients without ever waiting for them.
+ *
+ * @module
+ */
+
+import type { Emitter } from "../events/emitter.ts";
+import type { Handler } from "../events/handler.ts";
+import type { ExitState, Scheduler } from "../scheduler/scheduler.ts";
+import { Future } from "../scheduler/future.ts";
+import type { AnyTask } from "../scheduler/task.ts";
+import { Msg } from "../comm/comm.ts";
+import { Flow } from "../flow/flow.ts";
+import { Job, TaskJob } from "../flow/job.ts";
+import { brief, BRIEF_MAX } from "./brief.ts";
+import type { Histograms } from "./metrics.ts";
+import type { Targets } from "./target.ts";
+
+/**
+ * One event as `GET /api/events` sends it (the `data:` of an SSE message
+ * whose `id:` is `id`).
+ *
+ * @example
+ * ```ts
+ * import type { MonitorEvent } from "@baton/baton";
+ * const e: MonitorEvent = {
+ *   id: 1, time: Date.now(), source: "task", emitter: "collatz", event: "result",
+ *   scheduler: 0, task: "collatz", taskIndex: 0, future: 7, detail: "5",
+ * };
+ * ```
+ */
+export interface MonitorEvent {
+  /** Increasing id, unique within one monitor. */
+  id: number;
+  /** When it was emitted (milliseconds since the epoch). */
+  time: number;
+  /** What emitted it. */
+  source: "scheduler" | "task" | "flow";
+  /** The emitter's name (scheduler name, task name or flow label). */
+  emitter: string;
+  /** The event's name, e.g. `future-result`. */
+  event: string;
+  /** Index of the scheduler (scheduler and task events). */
+  scheduler?: number;
+  /** The task's name (task events, and scheduler events about a task's future). */
+  task?: string;
+  /** Index of the task in `scheduler.tasks` (task events). */
+  taskIndex?: number;
+  /** Index of the flow (flow events). */
+  flow?: number;
+  /** The future's id, for events about a future. */
+  future?: number;
+  /** The job's id, for events about a job. */
+  job?: number;
+  /** The job's label. */
+  jobLabel?: string;
+  /** The other arguments, briefly: a result, an error, a stop reason. */
+  detail?: string;
+}
+
+/** Options of the hub. */
+export interface HubOptions {
+  /** Events kept for `Last-Event-ID` resume. */
+  bufferSize: number;
+  /** Bytes an SSE client may have queued before it is dropped. */
+  clientBuffer: number;
+  /** Milliseconds between pushes to SSE clients. */
+  flushInterval: number;
+  /** Events per second sent to each client at most; beyond, a `gap` event counts the rest. */
+  maxEventRate: number;
+}
+
+interface Client {
+  readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Events up to this id were sent (or are not wanted). */
+  after: number;
+}
+
+interface SchedulerWatch {
+  readonly index: number;
+  readonly tasks: Set<AnyTask>;
+  readonly inFlight: Map<number, { future: Future; since: number }>;
+  exit: SchedulerStatusExit | null;
+  ending?: SchedulerStatusExit;
+}
+
+/** A recorded event before expansion: the emitter's arguments, kept as they were. */
+type Raw = MonitorEvent & { args: unknown[] };
+
+type SchedulerStatusExit = { code: ExitState["code"]; error?: string };
+
+const encoder = new TextEncoder();
+const HEARTBEAT_MS = 15_000;
+const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow"}\n\n`);
+
+/** Records events and fans them out to SSE clients. */
+export class EventHub {
+  readonly #targets: Targets;
+  readonly #options: HubOptions;
+  readonly #histograms: Histograms;
+  readonly #ring: (Raw | undefined)[];
+  readonly #frames: (string | undefined)[];
+  #lastId = 0;
+  #flushedId = 0;
+  readonly #clients = new Set<Client>();
+  readonly #handlers: Handler[] = [];
+  readonly #subscribed = new Map<Emitter, Set<string>>();
+  readonly #schedulers = new Map<Scheduler, SchedulerWatch>();
+  #flushTimer?: ReturnType<typeof setInterval>;
+  #heartbeat?: ReturnType<typeof setInterval>;
+  #closed = false;
+  readonly #perFlush: number;
+  /** Events sent since the last timer tick, against `#perFlush`. */
+  #windowSent = 0;
+
+  constructor(targets: Targets, histograms: Histograms, options: HubOptions) {
+    this.#targets = targets;
+    this.#histograms = histograms;
+    this.#options = options;
+    this.#ring = new Array(options.bufferSize);
+    this.#frames = new Array(options.bufferSize);
+    this.#perFlush = Math.max(1, Math.ceil(options.maxEventRate * options.flushInterval / 1000));
+  }
+
+  /** The id of the last event recorded (0 before any). */
+  get lastId(): number {
+    return this.#lastId;
+  }
+
+  /** How many SSE clients are connected. */
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Subscribes to a scheduler's events and its tasks'. */
+  watchScheduler(scheduler: Scheduler, index: number): void {
+    if (this.#schedulers.has(scheduler)) return;
+    this.#schedulers.set(scheduler, { index, tasks: new Set(), inFlight: new Map(), exit: null });
+    this.watchTasks(scheduler);
+  }
+
+  /** Subscribes to events declared since, and tasks created since, the last look. */
+  watchTasks(scheduler: Scheduler): void {
+    const watch = this.#schedulers.get(scheduler);
+    if (!watch || this.#closed) return;
+    this.#subscribe(scheduler, (name) => (...args: unknown[]) => {
+      this.#onScheduler(scheduler, watch, name, args);
+    });
+    scheduler.tasks.forEach((task, taskIndex) => {
+      watch.tasks.add(task);
+      this.#subscribe(task, (name) => (...args: unknown[]) => {
+        const r = this.#record("task", task, name, args);
+        r.scheduler = watch.index;
+        r.task = task.name;
+        r.taskIndex = taskIndex;
+      });
+    });
+  }
+
+  /** Subscribes to a flow's events. */
+  watchFlow(flow: Flow, index: number): void {
+    if (this.#closed) return;
+    this.#subscribe(flow, (name) => (...args: unknown[]) => {
+      const job = args[0];
+      // Nested flows and task jobs can be added until the run starts.
+      if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
+        this.#targets.rescanFlow(flow);
+      }
+      this.#record("flow", flow, name, args).flow = index;
+    });
+  }
+
+  /** How the scheduler's last run ended, as its events told; `null` while running or before. */
+  exitOf(scheduler: Scheduler): SchedulerStatusExit | null {
+    return this.#schedulers.get(scheduler)?.exit ?? null;
+  }
+
+  /** The scheduler's futures in flight, oldest first. */
+  inFlight(scheduler: Scheduler): { future: Future; since: number }[] {
+    return [...(this.#schedulers.get(scheduler)?.inFlight.values() ?? [])];
+  }
+
+  /** The last `n` buffered events, oldest first. */
+  recent(n: number): MonitorEvent[] {
+    const out: MonitorEvent[] = [];
+    for (let id = Math.max(this.#oldestId(), this.#lastId - n + 1); id <= this.#lastId; id++) {
+      out.push(this.#expand(this.#ring[id % this.#ring.length]!));
+    }
+    return out;
+  }
+
+  /**
+   * A new SSE stream: events after `after` (those still buffered, with a
+   * `gap` event first if some are gone), then live ones. Without `after`,
+   * live events only.
+   */
+  stream(after?: number): ReadableStream<Uint8Array> {
+    if (this.#closed) {
+      return new ReadableStream({ start: (c) => c.close() });
+    }
+    let client: Client;
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        let from = after ?? this.#lastId;
+        let head = "retry: 2000\n\n";
+        if (from > this.#lastId) {
+          // An id from another monitor (or a restarted one): start afresh.
+          head += `event: reset\ndata: {"lastEventId":${this.#lastId}}\n\n`;
+          from = this.#lastId;
+        }
+        const oldest = this.#oldestId();
+        if (from < oldest - 1) {
+          head += `event: gap\ndata: {"missed":${oldest - 1 - from}}\n\n`;
+          from = oldest - 1;
+        }
+        // Up to what was flushed: the next flush brings the rest, and `after` skips repeats.
+        const upTo = Math.max(from, this.#flushedId);
+        head += this.#framesBetween(from, upTo);
+        client = { controller, after: upTo };
+        controller.enqueue(encoder.encode(head));
+        this.#clients.add(client);
+        this.#arm();
+      },
+      cancel: () => this.#drop(client),
+    }, new ByteLengthQueuingStrategy({ highWaterMark: this.#options.clientBuffer }));
+  }
+
+  /** Ends every SSE stream and unsubscribes from every emitter. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const client of [...this.#clients]) {
+      try {
+        client.controller.close();
+      } catch { /* already closed by the client */ }
+      this.#drop(client);
+    }
+    for (const handler of this.#handlers) handler.remove();
+    this.#handlers.length = 0;
+  }
+
+  #subscribe(emitter: Emitter, make: (name: string) => (...args: unknown[]) => void): void {
+    let names = this.#subscribed.get(emitter);
+    if (!names) this.#subscribed.set(emitter, names = new Set());
+    for (const event of emitter.events) {
+      if (names.has(event.name)) continue;
+      names.add(event.name);
+      this.#handlers.push(
+        emitter.on(event.name, make(event.name), { hidden: true, name: "monitor" }),
+      );
+    }
+  }
+
+  #onScheduler(scheduler: Scheduler, watch: SchedulerWatch, name: string, args: unknown[]): void {
+    switch (name) {
+      case "future-submitted": {
+        const future = args[0] as Future;
+        watch.inFlight.set(future.id, { future, since: performance.now() });
+        // A task made after the monitor attached: subscribe before its own `submitted`.
+        if (future.task && !watch.tasks.has(future.task)) this.watchTasks(scheduler);
+        break;
+      }
+      case "future-done": {
+        const future = args[0] as Future;
+        const entry = watch.inFlight.get(future.id);
+        if (entry) {
+          watch.inFlight.delete(future.id);
+          this.#histograms.observe(
+            watch.index,
+            scheduler.name,
+            future.task?.name ?? "",
+            (performance.now() - entry.since) / 1000,
+          );
+        }
+        break;
+      }
+      case "future-cancelled":
+        watch.inFlight.delete((args[0] as Future).id);
+        break;
+      case "start":
+        watch.exit = null;
+        watch.ending = undefined;
+        break;
+      case "timeout":
+        watch.ending ??= { code: "timeout" };
+        break;
+      case "stop": {
+        // The scheduler words the reason of an error stop as "<code>: <message>".
+        const reason = String(args[0]);
+        const code = reason.startsWith("exception: ")
+          ? "exception"
+          : reason.startsWith("cancelled: ")
+          ? "cancelled"
+          : "stopped";
+        watch.ending ??= args[1] === undefined ? { code } : { code, error: brief(args[1]) };
+        break;
+      }
+      case "finished":
+        watch.exit = watch.ending ?? { code: "exhausted" };
+        break;
+    }
+    this.#record("scheduler", scheduler, name, args).scheduler = watch.index;
+  }
+
+  /**
+   * The hot path: one small object per event holding the emitter's
+   * arguments; they are turned into text only when a client wants them.
+   */
+  #record(source: MonitorEvent["source"], emitter: Emitter, event: string, args: unknown[]) {
+    const id = ++this.#lastId;
+    const r: Raw = { id, time: Date.now(), source, emitter: emitter.name, event, args };
+    const slot = id % this.#ring.length;
+    this.#ring[slot] = r;
+    this.#frames[slot] = undefined;
+    if (this.#clients.size === 0) {
+      this.#flushedId = id;
+    } else if (
+      id - this.#flushedId >= this.#ring.length >> 1 && this.#windowSent < this.#perFlush
+    ) {
+      // Flush before the ring wraps, or live clients would miss events (within the rate cap).
+      this.#flush();
+    }
+    return r;
+  }
+
+  /** The event as clients see it: arguments become ids, labels and short text. */
+  #expand(raw: Raw): MonitorEvent {
+    const { args, ...r } = raw;
+    let detail: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a instanceof Future) {
+        r.future = a.id;
+        if (a.task) r.task = a.task.name;
+        continue;
+      }
+      if (a instanceof Job) {
+        r.job = this.#targets.jobId(a);
+        r.jobLabel = a.label;
+        continue;
+      }
+      let text: string;
+      if (a instanceof Msg) {
+        r.future = a.future.id;
+        r.task = a.task.name;
+        if (a.data === undefined) continue;
+        text = brief(a.data);
+      } else text = brief(a);
+      detail = detail === undefined ? text : `${detail}, ${text}`;
+    }
+    if (detail !== undefined) {
+      r.detail = detail.length > 2 * BRIEF_MAX ? `${detail.slice(0, 2 * BRIEF_MAX - 1)}…` : detail;
+    }
+    return r;
+  }
+
+  #oldestId(): number {
+    return Math.max(1, this.#lastId - this.#ring.length + 1);
+  }
+
+  #frame(id: number): string {
+    const slot = id % this.#ring.length;
+    return this.#frames[slot] ??= `id: ${id}\ndata: ${
+      JSON.stringify(this.#expand(this.#ring[slot]!))
+    }\n\n`;
+  }
+
+  #framesBetween(after: number, upTo: number): string {
+    let text = "";
+    for (let id = Math.max(after + 1, this.#oldestId()); id <= upTo; id++) text += this.#frame(id);
+    return text;
+  }
+
+  #arm(): void {
+    if (this.#flushTimer === undefined && this.#clients.size > 0) {
+      const timer = setInterval(() => {
+        this.#windowSent = 0;
+        this.#flush();
+      }, this.#options.flushInterval);
+      Deno.unrefTimer(timer);
+      this.#flushTimer = timer;
+    }
+    if (this.#heartbeat === undefined && this.#clients.size > 0) {
+      // A comment now and then keeps proxies from closing an idle stream.
+      const timer = setInterval(() => this.#send(encoder.encode(": ping\n\n")), HEARTBEAT_MS);
+      Deno.unrefTimer(timer);
+      this.#heartbeat = timer;
+    }
+  }
+
+  #flush(): void {
+    const from = this.#flushedId;
+    const to = this.#lastId;
+    if (to === from) return;
+    this.#flushedId = to;
+    let text = "";
+    // Past the rate cap (or the ring), clients get the newest events and a count of the rest.
+    const start = Math.max(from, this.#oldestId() - 1, to - (this.#perFlush - this.#windowSent));
+    this.#windowSent += to - start;
+    if (start > from) text = `event: gap\ndata: {"missed":${start - from}}\n\n`;
+    const common = encoder.encode(text + this.#framesBetween(start, to));
+    for (const client of [...this.#clients]) {
+      if (client.after >= to) continue;
+      const chunk = client.after <= from
+        ? common
+        : encoder.encode(this.#framesBetween(Math.max(client.after, start), to));
+      client.after = to;
+      this.#enqueue(client, chunk);
+    }
+  }
+
+  #send(chunk: Uint8Array): void {
+    for (const client of [...this.#clients]) this.#enqueue(client, chunk);
+  }
+
+  /** Never waits: a client whose queue is full is dropped (it reconnects and resumes). */
+  #enqueue(client: Client, chunk: Uint8Array): void {
+    const room = client.controller.desiredSize;
+    if (room === null || room <= 0) {
+      // Closing (rather than erroring) lets it read what is queued, learn why,
+      // and reconnect with Last-Event-ID; the queue is bounded by clientBuffer.
+      try {
+        client.controller.enqueue(DROPPED);
+        client.controller.close();
+      } catch { /* already closed */ }
+      this.#drop(client);
+      return;
+    }
+    client.controller.enqueue(chunk);
+  }
+
+  #drop(client: Client | undefined): void {
+    if (!client || !this.#clients.delete(client) || this.#clients.size > 0) return;
+    clearInterval(this.#flushTimer);
+    clearInterval(this.#heartbeat);
+    this.#flushTimer = this.#heartbeat = undefined;
+    this.#flush();
+  }
+}
