@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./cli_helpers.ts";
-import { cli, FIXTURES } from "./cli_helpers.ts";
+import { cli, FIXTURES, ROOT } from "./cli_helpers.ts";
 
 const assertIncludes = (text: string, part: string) => assertStringIncludes(text, part);
 
@@ -115,18 +115,32 @@ Deno.test("cli: worker is not in this build: clear error, exit 2", async () => {
   assertIncludes(stderr, "baton worker is not available in this build");
 });
 
-const monitorPresent = await Deno.stat(new URL("../src/monitor/mod.ts", import.meta.url)).then(
-  () => true,
-  () => false,
-);
-
-Deno.test({
-  name: "cli: --monitor without the monitor module is a clear exit-2 error, nothing runs",
-  ignore: monitorPresent,
-  fn: async () => {
-    const { code, stderr, stdout } = await cli(["run", `${FIXTURES}/fails.yaml`, "--monitor", "0"]);
-    assertEquals(code, 2);
-    assertIncludes(stderr, "--monitor is not available in this build");
-    assertEquals(stdout.includes("started"), false);
-  },
+Deno.test("cli: --monitor serves the run's status while it runs", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}/cli.ts`, "run", `${FIXTURES}/brief.yaml`, "--monitor", "0"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stdout = child.stdout.text();
+  // The URL is printed on stderr before the first job starts.
+  let seen = "";
+  let url = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  while (!url) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+    url = /monitor: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen)?.[1] ?? "";
+  }
+  assert.ok(url, `no monitor URL in:\n${seen}`);
+  const status = await (await fetch(new URL("api/status", url))).json();
+  const text = JSON.stringify(status);
+  assertIncludes(text, "nap");
+  await reader.cancel();
+  const { code } = await child.status;
+  await stdout;
+  assertEquals(code, 0);
 });

@@ -175,12 +175,18 @@ Deno.test("without --unstable-worker-options, asking for worker permissions is a
     } catch (error) {
       console.log(error.message);
     }`;
+  // The project's import map, without "unstable": ["worker-options"].
+  const dir = await Deno.makeTempDir();
+  const project = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: project.imports }));
+  await Deno.writeTextFile(`${dir}/main.ts`, script);
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-config", script],
-    cwd: "/",
+    args: ["run", "-A", "--no-lock", `--config=${dir}/deno.json`, `${dir}/main.ts`],
+    cwd: dir,
     stdout: "piped",
     stderr: "piped",
   }).output();
+  await Deno.remove(dir, { recursive: true });
   const stdout = new TextDecoder().decode(output.stdout);
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
   assert.match(stdout, /--unstable-worker-options/);

@@ -8,7 +8,8 @@ import { Flow } from "../flow/flow.ts";
 import { HELP, parseRunArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { err, out } from "./io.ts";
-import { type MonitorHandle, startMonitor } from "./monitor_hook.ts";
+import { startMonitor } from "./monitor_hook.ts";
+import type { MonitorServer } from "../monitor/mod.ts";
 import { jsonView } from "./progress/json.ts";
 import { plainView } from "./progress/plain.ts";
 import { ttyView } from "./progress/tty.ts";
@@ -43,7 +44,7 @@ export async function runCommand(args: string[]): Promise<number> {
     ? ttyView(context)
     : plainView(context);
 
-  let monitor: MonitorHandle | undefined;
+  let monitor: MonitorServer | undefined;
   if (options.monitor !== undefined) {
     monitor = await startMonitor(flow, options.monitor, (line) => err(`${line}\n`));
   }

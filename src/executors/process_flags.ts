@@ -7,6 +7,12 @@
  */
 
 import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "./limits.ts";
+import { activeConfig } from "./deno_config.ts";
+
+function configFlags(): string[] {
+  const config = activeConfig();
+  return config ? [`--config=${config}`] : [];
+}
 
 const ENTRY = new URL("../../workers/subprocess.ts", import.meta.url).href;
 /** The registry `remote()` fills (see remote.ts): "moduleUrl#name" → function. */
@@ -79,6 +85,8 @@ export function denoArgs(options: {
     ...permissionFlags(options.permissions),
     // N children must not race to rewrite the project's lock file.
     "--no-lock",
+    // The same import map as this process, so bare specifiers resolve alike.
+    ...configFlags(),
     ...(v8.length ? [`--v8-flags=${v8.join(",")}`] : []),
     entryModule(remoteModules()),
     `--baton-pool=${options.poolId}`,

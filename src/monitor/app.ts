@@ -5,11 +5,7 @@
  * @module
  */
 
-// The process executor's children load user modules (and so mod.ts) without
-// the project's import map: a bare "hono" would not resolve there. Keep the
-// version in step with deno.json.
-// deno-lint-ignore no-import-prefix
-import { type Context, Hono, type MiddlewareHandler } from "npm:hono@4.13.19";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { dashboardHtml } from "./dashboard.ts";
 import { EventHub } from "./events.ts";
 import { DEFAULT_BUCKETS, Histograms, renderMetrics } from "./metrics.ts";
