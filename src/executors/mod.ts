@@ -25,3 +25,10 @@ export {
   WallTimeLimitError,
   WorkerCrashedError,
 } from "./errors.ts";
+export {
+  SlurmExecutor,
+  SlurmJobLostError,
+  type SlurmOptions,
+  type SlurmWorkerInfo,
+  type SlurmWorkers,
+} from "./slurm/mod.ts";

@@ -9,6 +9,7 @@ import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../executors/processes.ts";
+import { SlurmExecutor, type SlurmOptions } from "../executors/slurm/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
 import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
@@ -338,6 +339,17 @@ export class Scheduler extends Emitter {
     options: ProcessExecutorOptions & { name?: string } = {},
   ): Scheduler {
     return new Scheduler({ executor: new ProcessExecutor(n, options), name: options.name });
+  }
+
+  /**
+   * A scheduler on Slurm jobs: it listens on a token-protected TCP endpoint
+   * and submits `workers` jobs (`sbatch`) that dial back and run calls on
+   * their own process executors; `{ min, max }` scales with the queue.
+   * The end of `run()` cancels every job it submitted.
+   */
+  static withSlurm(options: SlurmOptions & { name?: string }): Scheduler {
+    const { name, ...slurm } = options ?? {};
+    return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name });
   }
 
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */

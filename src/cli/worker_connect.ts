@@ -1,0 +1,378 @@
+/**
+ * The worker side of the Slurm (TCP) transport: dial the scheduler, present
+ * the token, then run the calls it sends on a local process executor, which
+ * enforces each call's limits as it does locally. Used by
+ * `workers/baton_connect.ts` and, later, `baton worker --connect`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
+import { ProcessExecutor } from "../executors/processes.ts";
+import { WorkerExecutor } from "../executors/workers.ts";
+import { lookupRemote } from "../executors/remote.ts";
+import type { FunctionRef } from "../executors/protocol.ts";
+import { FrameConnection, writeAll } from "../executors/slurm/connection.ts";
+import {
+  encodeRemoteError,
+  type FromRemote,
+  type Hello,
+  PROTOCOL_VERSION,
+  type ToRemote,
+} from "../executors/slurm/wire.ts";
+import { type Duration, parseDuration } from "../units.ts";
+
+/**
+ * Options of {@linkcode connectWorker}.
+ *
+ * @example
+ * ```ts ignore
+ * await connectWorker({ connect: "login1:40123", token: Deno.env.get("BATON_TOKEN")!, concurrency: 4 });
+ * ```
+ */
+export interface ConnectOptions {
+  /** The scheduler's endpoint, `HOST:PORT` (`[::1]:PORT` for IPv6). */
+  connect: string;
+  /** The token the scheduler gave the job. */
+  token: string;
+  /** Calls run at once, each in its own process (default 1). */
+  concurrency?: number;
+  /** Run calls in subprocesses (default, hard limits) or Web Workers. */
+  executor?: "processes" | "workers";
+  /** The Slurm job id to report (default: `SLURM_JOB_ID` from the environment). */
+  jobId?: string;
+  /** How long to keep trying to reach the scheduler (default `"60s"`). */
+  connectTimeout?: Duration;
+  /** Where progress lines go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+const USAGE = "usage: baton_connect.ts --connect HOST:PORT [--token T (or BATON_TOKEN)] " +
+  "[--concurrency N] [--executor processes|workers] [--job-id ID] [--connect-timeout 60s]";
+
+/**
+ * Reads worker options from command-line arguments; the token may come from
+ * the `BATON_TOKEN` environment variable instead of `--token` (so that `ps`
+ * does not show it). Throws a `TypeError` naming a bad value.
+ *
+ * @example
+ * ```ts
+ * import { parseConnectArgs } from "./worker_connect.ts";
+ * const options = parseConnectArgs(["--connect", "login1:40123", "--token", "s3cret", "--concurrency", "4"]);
+ * console.log(options.concurrency); // 4
+ * ```
+ */
+export function parseConnectArgs(
+  args: string[],
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): ConnectOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        connect: { type: "string" },
+        token: { type: "string" },
+        concurrency: { type: "string" },
+        executor: { type: "string" },
+        "job-id": { type: "string" },
+        "connect-timeout": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new TypeError(`${(error as Error).message}; ${USAGE}`);
+  }
+  if (!values.connect) throw new TypeError(`--connect HOST:PORT is required; ${USAGE}`);
+  parseAddress(values.connect);
+  const token = values.token ?? env("BATON_TOKEN");
+  if (!token) throw new TypeError(`a token is required: --token T or BATON_TOKEN; ${USAGE}`);
+  const options: ConnectOptions = { connect: values.connect, token };
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new TypeError(
+        `--concurrency must be a positive integer, got ${JSON.stringify(values.concurrency)}`,
+      );
+    }
+    options.concurrency = n;
+  }
+  if (values.executor !== undefined) {
+    if (values.executor !== "processes" && values.executor !== "workers") {
+      throw new TypeError(
+        `--executor must be "processes" or "workers", got ${JSON.stringify(values.executor)}`,
+      );
+    }
+    options.executor = values.executor;
+  }
+  if (values["job-id"] !== undefined) options.jobId = values["job-id"];
+  if (values["connect-timeout"] !== undefined) {
+    parseDuration(values["connect-timeout"]);
+    options.connectTimeout = values["connect-timeout"];
+  }
+  return options;
+}
+
+/**
+ * Dials the scheduler, authenticates, and runs its calls until it says
+ * goodbye or the connection ends. Resolves with an exit code: 0 after a
+ * goodbye, 1 when the connection was lost or refused.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectWorker, parseConnectArgs } from "./worker_connect.ts";
+ * Deno.exit(await connectWorker(parseConnectArgs(Deno.args)));
+ * ```
+ */
+export async function connectWorker(options: ConnectOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => console.error(`baton worker: ${line}`));
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  const [hostname, port] = parseAddress(options.connect);
+  const conn = await dial(hostname, port, parseDuration(options.connectTimeout ?? "60s"), log);
+  const hello: Hello = {
+    baton: PROTOCOL_VERSION,
+    token: options.token,
+    jobId: options.jobId ?? Deno.env.get("SLURM_JOB_ID"),
+    concurrency,
+    host: Deno.hostname(),
+    pid: Deno.pid,
+  };
+  try {
+    await writeAll(conn, new TextEncoder().encode(JSON.stringify(hello) + "\n"));
+  } catch (error) {
+    conn.close();
+    log(`could not greet ${options.connect}: ${(error as Error).message}`);
+    return 1;
+  }
+  const executor: Executor = options.executor === "workers"
+    ? new WorkerExecutor(concurrency, { prefetch: 1 })
+    : new ProcessExecutor(concurrency);
+  const session = new Session(conn, executor, log);
+  const code = await session.done;
+  await executor.shutdown(false);
+  return code;
+}
+
+/** One connection's life: welcome, calls, goodbye. */
+class Session {
+  readonly done: Promise<number>;
+  readonly #executor: Executor;
+  readonly #connection: FrameConnection<ToRemote, FromRemote>;
+  readonly #log: (line: string) => void;
+  readonly #calls = new Map<number, { call: Call; started: boolean }>();
+  readonly #functions = new Map<number, (...args: never[]) => unknown>();
+  #chain: Promise<void> = Promise.resolve();
+  #welcomed = false;
+  #bye = false;
+
+  constructor(conn: Deno.Conn, executor: Executor, log: (line: string) => void) {
+    this.#executor = executor;
+    this.#log = log;
+    const ended = Promise.withResolvers<number>();
+    this.done = ended.promise;
+    this.#connection = new FrameConnection<ToRemote, FromRemote>(
+      conn,
+      (message) => {
+        this.#chain = this.#chain.then(() => this.#onMessage(message)).catch((error) => {
+          log(`protocol error: ${(error as Error)?.message ?? error}`);
+          this.#connection.close();
+        });
+      },
+      (why) => {
+        if (this.#bye) log("the scheduler is done; exiting");
+        else if (!this.#welcomed) log(`the scheduler refused this worker (${why})`);
+        else log(`lost the scheduler: ${why}`);
+        ended.resolve(this.#bye ? 0 : 1);
+      },
+    );
+  }
+
+  async #onMessage(message: ToRemote): Promise<void> {
+    if (message.t === "welcome") {
+      this.#welcomed = true;
+      await this.#executor.start(this.#host());
+      this.#log(`connected as ${message.id}`);
+      return;
+    }
+    if (!this.#welcomed) throw new Error(`"${message.t}" before the welcome`);
+    switch (message.t) {
+      case "bye":
+        this.#bye = true;
+        this.#connection.close();
+        return;
+      case "call":
+        return await this.#run(message);
+      case "comm": {
+        const entry = this.#calls.get(message.id);
+        if (entry) this.#executor.sendComm(entry.call, message.frame);
+        return;
+      }
+      case "cancel":
+      case "steal": {
+        const entry = this.#calls.get(message.id);
+        if (!entry || (message.t === "steal" && entry.started)) return;
+        if (this.#executor.cancel(entry.call)) {
+          this.#calls.delete(message.id);
+          if (message.t === "steal") this.#send({ t: "dropped", id: message.id });
+        }
+        return;
+      }
+    }
+  }
+
+  async #run(message: Extract<ToRemote, { t: "call" }>): Promise<void> {
+    const { id } = message;
+    let fn: (...args: never[]) => unknown;
+    try {
+      fn = await this.#resolve(message.fn);
+      const call: Call = {
+        id,
+        fn,
+        args: message.args,
+        limits: message.limits ?? {},
+        permissions: message.permissions,
+        comm: message.comm,
+      };
+      this.#executor.validate({ limits: call.limits, permissions: call.permissions });
+      this.#calls.set(id, { call, started: false });
+      this.#executor.execute(call);
+    } catch (error) {
+      this.#calls.delete(id);
+      this.#send(encodeRemoteError(id, error));
+    }
+  }
+
+  async #resolve(wanted: FunctionRef | number): Promise<(...args: never[]) => unknown> {
+    if (typeof wanted === "number") {
+      const known = this.#functions.get(wanted);
+      if (!known) throw new Error(`The worker does not know function #${wanted}`);
+      return known;
+    }
+    const known = this.#functions.get(wanted.key);
+    if (known) return known;
+    const fn = wanted.kind === "module"
+      ? await importRemote(wanted.url, wanted.name)
+      : compile(wanted.source, wanted.name);
+    this.#functions.set(wanted.key, fn);
+    return fn;
+  }
+
+  #host(): ExecutorHost {
+    return {
+      started: (call) => {
+        const entry = this.#calls.get(call.id);
+        if (entry) entry.started = true;
+      },
+      fulfilled: (call, value) => {
+        if (!this.#calls.delete(call.id)) return;
+        try {
+          this.#connection.send({ t: "ok", id: call.id, value });
+        } catch (error) {
+          this.#send(encodeRemoteError(
+            call.id,
+            new DOMException(
+              `The result of ${call.fn.name || "the task"} could not be sent back: ${
+                (error as Error).message
+              }`,
+              "DataCloneError",
+            ),
+          ));
+        }
+      },
+      rejected: (call, error) => {
+        if (this.#calls.delete(call.id)) this.#send(encodeRemoteError(call.id, error));
+      },
+      comm: (call, frame) => {
+        if (this.#calls.has(call.id)) this.#send({ t: "comm", id: call.id, frame });
+      },
+    };
+  }
+
+  #send(message: FromRemote): void {
+    try {
+      this.#connection.send(message);
+    } catch (error) {
+      this.#log(`could not send a ${message.t}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Splits `HOST:PORT` or `[IPv6]:PORT`; throws a `TypeError` naming the value.
+ *
+ * @example
+ * ```ts
+ * import { parseAddress } from "./worker_connect.ts";
+ * parseAddress("[::1]:4000"); // ["::1", 4000]
+ * ```
+ */
+export function parseAddress(address: string): [hostname: string, port: number] {
+  const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(address);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new TypeError(
+      `--connect must be HOST:PORT (or [IPv6]:PORT) with a port from 1 to 65535, got ${
+        JSON.stringify(address)
+      }`,
+    );
+  }
+  return [match[1] ?? match[2], port];
+}
+
+/** Connects, retrying while the scheduler is not (yet) reachable, until `timeout` ms. */
+async function dial(
+  hostname: string,
+  port: number,
+  timeout: number,
+  log: (line: string) => void,
+): Promise<Deno.TcpConn> {
+  const deadline = performance.now() + timeout;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await Deno.connect({ hostname, port });
+    } catch (error) {
+      if (performance.now() >= deadline) {
+        throw new Error(
+          `Could not reach the scheduler at ${hostname}:${port} within ${timeout}ms: ${
+            (error as Error).message
+          }`,
+        );
+      }
+      if (attempt === 1) log(`waiting for ${hostname}:${port} (${(error as Error).message})`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
+    }
+  }
+}
+
+async function importRemote(url: string, name: string): Promise<(...args: never[]) => unknown> {
+  await import(url);
+  const fn = lookupRemote(url, name);
+  if (!fn) {
+    throw new ReferenceError(
+      `${url} did not define the remote function "${name}" when imported in the worker; ` +
+        `export it as remote(import.meta.url, function ${name}() {...}) at the module's top level`,
+    );
+  }
+  return fn;
+}
+
+/**
+ * Rebuilds a function shipped by source, only to hand it on to the local
+ * executor (which ships it by source again, to its processes).
+ */
+function compile(source: string | undefined, name: string): (...args: never[]) => unknown {
+  if (source === undefined) throw new Error(`The worker never received ${name}'s source`);
+  const forms = [source, `function ${source}`, source.replace(/^async\s+/, "async function ")];
+  for (const candidate of forms) {
+    try {
+      const fn = new Function(`return (${candidate});`)();
+      if (typeof fn === "function") return fn;
+    } catch { /* try the next form (method shorthand) */ }
+  }
+  throw new SyntaxError(`Could not rebuild ${name || "the function"} from its source`);
+}

@@ -1,0 +1,195 @@
+/**
+ * The TCP transport's messages: a one-line JSON hello (the token), then the
+ * ordinary {@linkcode ToWorker}/{@linkcode FromWorker} protocol in frames,
+ * with limits and permissions on each call (the worker enforces them) and
+ * error details that let limit errors and crashes keep their class.
+ *
+ * @module
+ */
+
+import type { FromWorker, ToWorker, WireError } from "../protocol.ts";
+import type { Permissions, ResolvedLimits } from "../limits.ts";
+import {
+  CpuTimeLimitError,
+  LimitError,
+  type LimitKind,
+  MemoryLimitError,
+  WallTimeLimitError,
+  WorkerCrashedError,
+} from "../errors.ts";
+import { decodeError, encodeError } from "../wire_error.ts";
+
+/**
+ * Version of this protocol, sent in the hello.
+ *
+ * @example
+ * ```ts ignore
+ * const hello = { baton: PROTOCOL_VERSION, token, concurrency: 1, host: "n1", pid: 1 };
+ * ```
+ */
+export const PROTOCOL_VERSION = 1;
+/**
+ * A hello longer than this is refused before it is parsed.
+ *
+ * @example
+ * ```ts ignore
+ * if (line.length > MAX_HELLO_BYTES) conn.close();
+ * ```
+ */
+export const MAX_HELLO_BYTES = 4096;
+
+/**
+ * The first thing a worker sends: one line of JSON, ending in `\n`.
+ *
+ * @example
+ * ```ts ignore
+ * const hello: Hello = { baton: 1, token: "…", jobId: "42", concurrency: 2, host: "node7", pid: 9 };
+ * ```
+ */
+export interface Hello {
+  /** {@linkcode PROTOCOL_VERSION}. */
+  baton: number;
+  /** The token the scheduler gave the job. */
+  token: string;
+  /** The Slurm job id (`SLURM_JOB_ID`), when run by Slurm. */
+  jobId?: string;
+  /** Calls it runs at once. */
+  concurrency: number;
+  /** Its host name. */
+  host: string;
+  /** Its process id. */
+  pid: number;
+}
+
+/**
+ * Scheduler → worker, after the hello.
+ *
+ * @example
+ * ```ts ignore
+ * const bye: ToRemote = { t: "bye" };
+ * ```
+ */
+export type ToRemote =
+  | (Extract<ToWorker, { t: "call" }> & { limits: ResolvedLimits; permissions?: Permissions })
+  | Exclude<ToWorker, { t: "call" }>
+  /** The hello was accepted. */
+  | { t: "welcome"; id: string }
+  /** The scheduler is done with this worker: finish and exit. */
+  | { t: "bye" };
+
+/**
+ * What a worker adds to an error so that the scheduler can rebuild its class.
+ *
+ * @example
+ * ```ts ignore
+ * const detail: ErrorDetail = { kind: "limit", limit: "wallTime", value: 1000, observed: 1004 };
+ * ```
+ */
+export type ErrorDetail =
+  | { kind: "limit"; limit: LimitKind; value: number; observed?: number }
+  | { kind: "crash"; code?: number; signal?: string; stderr?: string };
+
+/**
+ * Worker → scheduler.
+ *
+ * @example
+ * ```ts ignore
+ * const answer: FromRemote = { t: "ok", id: 3, value: 42 };
+ * ```
+ */
+export type FromRemote =
+  | Exclude<FromWorker, { t: "err" }>
+  | { t: "err"; id: number; error: WireError; detail?: ErrorDetail };
+
+/**
+ * Encodes a rejection for the wire, keeping what makes limit errors and crashes recognisable.
+ *
+ * @example
+ * ```ts ignore
+ * connection.send(encodeRemoteError(3, new WallTimeLimitError(1000)));
+ * ```
+ */
+export function encodeRemoteError(id: number, error: unknown): FromRemote {
+  const wire = encodeError(error);
+  if (error instanceof LimitError) {
+    return {
+      t: "err",
+      id,
+      error: wire,
+      detail: { kind: "limit", limit: error.kind, value: error.limit, observed: error.observed },
+    };
+  }
+  if (error instanceof WorkerCrashedError) {
+    return {
+      t: "err",
+      id,
+      error: wire,
+      detail: { kind: "crash", code: error.code, signal: error.signal, stderr: error.stderr },
+    };
+  }
+  return { t: "err", id, error: wire };
+}
+
+/**
+ * Rebuilds a rejection: limit errors and crashes as their own classes, the rest as usual.
+ *
+ * @example
+ * ```ts ignore
+ * decodeRemoteError(message.error, message.detail) instanceof WallTimeLimitError;
+ * ```
+ */
+export function decodeRemoteError(error: WireError, detail?: ErrorDetail): Error {
+  let rebuilt: Error;
+  if (detail?.kind === "limit") {
+    const Limit = detail.limit === "wallTime"
+      ? WallTimeLimitError
+      : detail.limit === "cpuTime"
+      ? CpuTimeLimitError
+      : MemoryLimitError;
+    rebuilt = new Limit(detail.value, detail.observed);
+  } else if (detail?.kind === "crash") {
+    rebuilt = new WorkerCrashedError(error.message, detail);
+  } else {
+    return decodeError(error);
+  }
+  rebuilt.message = error.message;
+  rebuilt.stack = error.stack ?? `${error.name}: ${error.message}`;
+  return rebuilt;
+}
+
+/**
+ * Parses and checks a hello line; throws a `TypeError` saying what is wrong.
+ *
+ * @example
+ * ```ts ignore
+ * parseHello('{"baton":1,"token":"t","concurrency":2}').concurrency; // 2
+ * ```
+ */
+export function parseHello(line: string): Hello {
+  let hello: Partial<Hello>;
+  try {
+    hello = JSON.parse(line);
+  } catch {
+    throw new TypeError(`the hello is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+  }
+  if (typeof hello !== "object" || hello === null || hello.baton !== PROTOCOL_VERSION) {
+    throw new TypeError(
+      `the hello does not speak baton protocol ${PROTOCOL_VERSION}: ${
+        JSON.stringify(line.slice(0, 80))
+      }`,
+    );
+  }
+  if (typeof hello.token !== "string") throw new TypeError("the hello carries no token");
+  const concurrency = hello.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency! < 1 || concurrency! > 1024) {
+    throw new TypeError(`the hello's concurrency must be 1 to 1024, got ${concurrency}`);
+  }
+  return {
+    baton: PROTOCOL_VERSION,
+    token: hello.token,
+    jobId: typeof hello.jobId === "string" && hello.jobId ? hello.jobId : undefined,
+    concurrency: concurrency!,
+    host: typeof hello.host === "string" ? hello.host : "?",
+    pid: typeof hello.pid === "number" ? hello.pid : 0,
+  };
+}

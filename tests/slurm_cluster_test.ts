@@ -1,0 +1,170 @@
+/**
+ * The Slurm executor on a real cluster: `.ci/slurm-setup.sh` starts a
+ * single-node one on loopback. Skipped, with the reason printed, when no
+ * cluster answers.
+ */
+
+import assert from "node:assert/strict";
+import { Scheduler, SlurmExecutor, WallTimeLimitError } from "../mod.ts";
+import { runCommand } from "../src/executors/slurm/commands.ts";
+import {
+  chainLength,
+  collatzWhere,
+  liveJobs,
+  napWhere,
+  slurmWorkers,
+  when,
+  whyNoCluster,
+} from "./slurm_fixtures.ts";
+
+const why = await whyNoCluster();
+if (why) console.log(`Skipping the real-Slurm tests: ${why} (run .ci/slurm-setup.sh as root)`);
+
+function cluster(name: string, fn: (logs: string) => Promise<void>): void {
+  Deno.test({
+    name: `slurm (cluster): ${name}`,
+    ignore: why !== undefined,
+    fn: async () => {
+      const logs = await Deno.makeTempDir({ prefix: "baton-slurm-logs-" });
+      try {
+        await fn(logs);
+      } finally {
+        await Deno.remove(logs, { recursive: true });
+      }
+    },
+  });
+}
+
+const BASE = { hostname: "127.0.0.1", time: "10m", pollInterval: "500ms" } as const;
+
+cluster("the collatz demo through 2 Slurm workers; squeue empty after run()", async (logs) => {
+  const executor = new SlurmExecutor({ workers: 2, logDirectory: logs, ...BASE });
+  const scheduler = new Scheduler({ executor });
+  const task = scheduler.task(collatzWhere);
+  let steps = 0;
+  let ones = 0;
+  const jobs = new Set<string>();
+  let tree = "";
+  scheduler.onStart(() =>
+    when(
+      scheduler,
+      () => slurmWorkers(scheduler).filter((w) => w.state === "CONNECTED").length === 2,
+      () => {
+        tree = String(scheduler);
+        for (const n of [27, 97, 871]) task.submit(n);
+      },
+    )
+  );
+  task.onResult((_future, [next, job]) => {
+    jobs.add(job);
+    steps++;
+    if (next !== 1) task.submit(next);
+    else ones++;
+  });
+  const exit = await scheduler.run({ timeout: "120s" });
+  assert.equal(exit.code, "exhausted");
+  assert.equal(ones, 3, "each chain reached 1");
+  assert.equal(steps, chainLength(27) + chainLength(97) + chainLength(871) - 3);
+  assert.equal(jobs.size, 2, `both jobs ran calls: ${[...jobs]}`);
+  for (const job of jobs) assert.match(tree, new RegExp(`slurm-${job} \\(CONNECTED on \\S+\\)`));
+  assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
+});
+
+cluster(
+  "a worker job cancelled with scancel mid-task: its task is re-queued and finished by the replacement",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 1, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    let victim = "";
+    let scancel = -1;
+    const results: string[] = [];
+    scheduler.onStart(() => {
+      task.submit(3_000);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+        victim = slurmWorkers(scheduler)[0].jobId!;
+        scancel = (await runCommand(["scancel", victim])).code;
+      });
+    });
+    task.onResult((_f, job) => results.push(job));
+    const exit = await scheduler.run({ timeout: "120s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(scancel, 0);
+    assert.equal(results.length, 1);
+    assert.match(results[0], /^\d+$/);
+    assert.notEqual(results[0], victim, "a replacement job finished it");
+    assert.deepEqual(Object.fromEntries([...task.eventCounts].sort()), {
+      done: 1,
+      result: 1,
+      submitted: 1,
+    });
+    assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
+  },
+);
+
+cluster(
+  "a task's wall-time limit is enforced inside the job, which then runs the next call",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 1, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const slow = scheduler.task(napWhere, { limits: { wallTime: "1s" } });
+    const next = scheduler.task(napWhere);
+    let error: unknown;
+    let started = 0;
+    let elapsed = 0;
+    const jobs: string[] = [];
+    scheduler.onStart(() => {
+      const future = slow.submit(60_000)!;
+      when(scheduler, () => future.status === "running", () => started = performance.now());
+    });
+    slow.onWallTimeLimitReached((_f, e) => {
+      error = e;
+      elapsed = performance.now() - started;
+      next.submit(10);
+    });
+    next.onResult((_f, job) => jobs.push(job));
+    const exit = await scheduler.run({ timeout: "120s", onException: "continue" });
+    assert.equal(exit.code, "exhausted");
+    assert.ok(error instanceof WallTimeLimitError, String(error));
+    assert.equal(error.limit, 1_000);
+    assert.ok(elapsed >= 900 && elapsed < 30_000, `stopped ${elapsed}ms after it started`);
+    assert.equal(jobs.length, 1);
+    assert.match(jobs[0], /^\d+$/);
+    assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
+  },
+);
+
+cluster(
+  "adaptive { min: 0, max: 2 }: jobs follow the queue and idle ones are released",
+  async (logs) => {
+    const executor = new SlurmExecutor({
+      workers: { min: 0, max: 2 },
+      idleTimeout: "500ms",
+      logDirectory: logs,
+      ...BASE,
+    });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    const jobs = new Set<string>();
+    let releasedWhileRunning = false;
+    scheduler.onStart(() => {
+      for (let i = 0; i < 4; i++) task.submit(1_000);
+    });
+    task.onResult((_f, job) => jobs.add(job));
+    scheduler.onEmpty(() =>
+      when(scheduler, () => executor.info().workers.length === 0, async () => {
+        // scancel was sent; Slurm may list the jobs as COMPLETING for a moment.
+        const deadline = performance.now() + 30_000;
+        while (!releasedWhileRunning && performance.now() < deadline) {
+          releasedWhileRunning = (await liveJobs(["squeue"], executor.jobName)).length === 0;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        scheduler.stop();
+      })
+    );
+    const exit = await scheduler.run({ timeout: "120s", endOnEmpty: false });
+    assert.equal(exit.code, "stopped");
+    assert.equal(jobs.size, 2, `4 queued calls asked for the max of 2 jobs: ${[...jobs]}`);
+    assert.ok(releasedWhileRunning, "idle jobs left squeue before the run ended");
+  },
+);

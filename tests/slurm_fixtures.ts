@@ -1,0 +1,80 @@
+/**
+ * Helpers of the Slurm tests: a fake Slurm made of local processes (runs
+ * anywhere), the check for a real cluster, and task functions that say
+ * which job ran them.
+ */
+
+import { parseQueue, queueArgs, runCommand } from "../src/executors/slurm/commands.ts";
+import type { SlurmOptions, SlurmWorkerInfo } from "../mod.ts";
+import type { Scheduler } from "../mod.ts";
+
+const FAKE = new URL("./fixtures/fake_slurm.sh", import.meta.url).pathname;
+
+/** Options that make the executor use the fake Slurm in `dir`. */
+export function fakeSlurm(dir: string): Partial<SlurmOptions> {
+  return {
+    submitCommand: ["bash", FAKE, "sbatch", dir],
+    cancelCommand: ["bash", FAKE, "scancel", dir],
+    queueCommand: ["bash", FAKE, "squeue", dir],
+    hostname: "127.0.0.1",
+    pollInterval: "200ms",
+  };
+}
+
+/** Job ids that a queue command still lists as running or pending under `jobName`. */
+export async function liveJobs(queueCommand: string[], jobName: string): Promise<string[]> {
+  const result = await runCommand([...queueCommand, ...queueArgs(jobName)]);
+  if (result.code !== 0) throw new Error(`squeue failed: ${result.stderr}`);
+  return [...parseQueue(result.stdout).values()]
+    .filter((j) => ["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(j.state))
+    .map((j) => j.jobId);
+}
+
+/** Why the real-Slurm tests cannot run here, or `undefined` when a cluster answers. */
+export async function whyNoCluster(): Promise<string | undefined> {
+  try {
+    const result = await runCommand(["sinfo", "--noheader", "--format=%t"], { timeout: 10_000 });
+    if (result.code !== 0) return `sinfo failed: ${result.stderr.trim().split("\n").at(-1)}`;
+    if (!/\b(idle|mix|alloc)/.test(result.stdout)) {
+      return `no node is up (sinfo: ${result.stdout.trim() || "nothing"})`;
+    }
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Polls `check` every 50 ms through the scheduler (so the run does not end) until it holds. */
+export function when(scheduler: Scheduler, check: () => boolean, then: () => unknown): void {
+  const poll = () => {
+    if (check()) return then();
+    scheduler.callLater(50, poll);
+  };
+  poll();
+}
+
+/** The Slurm workers of a scheduler's executor. */
+export function slurmWorkers(scheduler: Scheduler): SlurmWorkerInfo[] {
+  return scheduler.executor.info().workers as SlurmWorkerInfo[];
+}
+
+/** One Collatz step, and the job that took it. */
+export function collatzWhere(n: number): [number, string] {
+  return [n % 2 === 0 ? n / 2 : 3 * n + 1, Deno.env.get("SLURM_JOB_ID") ?? "?"];
+}
+
+/** Sleeps `ms`, then says which job it ran in. */
+export async function napWhere(ms: number): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return Deno.env.get("SLURM_JOB_ID") ?? "?";
+}
+
+/** The length of the Collatz chain from `n` to 1, counting both ends. */
+export function chainLength(n: number): number {
+  let steps = 1;
+  while (n !== 1) {
+    n = n % 2 === 0 ? n / 2 : 3 * n + 1;
+    steps++;
+  }
+  return steps;
+}
