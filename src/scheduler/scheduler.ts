@@ -9,6 +9,7 @@ import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../executors/processes.ts";
+import { RedisExecutor, type RedisExecutorOptions } from "../executors/redis/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
 import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
@@ -272,6 +273,15 @@ export class Scheduler extends Emitter {
     options: ProcessExecutorOptions & { name?: string } = {},
   ): Scheduler {
     return new Scheduler({ executor: new ProcessExecutor(n, options), name: options.name });
+  }
+
+  /**
+   * A scheduler whose calls become BullMQ jobs on a Redis queue, run by
+   * `baton worker --redis URL --queue NAME` processes on any machine (or by
+   * `workers: n` local ones). Futures settle from BullMQ's events.
+   */
+  static withRedis(options: RedisExecutorOptions & { name?: string }): Scheduler {
+    return new Scheduler({ executor: new RedisExecutor(options), name: options.name });
   }
 
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */
