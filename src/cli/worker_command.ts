@@ -85,8 +85,8 @@ export async function workerCommand(args: string[]): Promise<number> {
   try {
     await worker.start();
     console.log(
-      `baton worker ${worker.name}: serving queue "${worker.queue}" with ` +
-        `${options.concurrency ?? 1} ${options.executor ?? "processes"}`,
+      `baton worker ${worker.name}: serving queue "${worker.queue}", ` +
+        `concurrency ${options.concurrency ?? 1} (${options.executor ?? "processes"})`,
     );
     await stopped.promise;
     return 0;
