@@ -57,6 +57,8 @@ export interface TestRedis {
   stop(kill?: boolean): Promise<void>;
   /** Starts it again on the same port and directory. */
   restart(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  close(): Promise<void>;
   /** Sends one command and returns the raw reply. */
   command(...args: string[]): Promise<string>;
 }
@@ -125,10 +127,14 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
       await stop();
       await spawn();
     },
+    close: async () => {
+      await stop();
+      await Deno.remove(dir, { recursive: true });
+    },
   };
 }
 
-/** Removes a test Redis's directory after stopping it. */
+/** Runs `fn` with a private Redis, then stops it and removes its directory. */
 export async function withRedis(
   options: { persist?: boolean },
   fn: (redis: TestRedis) => Promise<void>,
@@ -137,7 +143,7 @@ export async function withRedis(
   try {
     await fn(redis);
   } finally {
-    await redis.stop();
+    await redis.close();
   }
 }
 

@@ -44,7 +44,8 @@ redisTest(
   async () => {
     await withRedis({}, async (redis) => {
       const queue = queueName("kill");
-      const fast = ["--lock-duration", "1s"];
+      // A short lock, so the dead worker's job is recovered within seconds.
+      const fast = ["--lock-duration", "2s"];
       const workers = [
         await startWorker(redis.url, queue, "w1", fast),
         await startWorker(redis.url, queue, "w2", fast),

@@ -130,7 +130,7 @@ export class RedisWorker {
     if (!Number.isInteger(maxStalls) || maxStalls < 0) {
       throw new RangeError(`maxStalls must be a non-negative integer, got ${maxStalls}`);
     }
-    this.name = options.name ?? `${Deno.hostname()}:${Deno.pid}`;
+    this.name = options.name ?? `${hostname()}:${Deno.pid}`;
   }
 
   /** Connects and starts taking jobs; resolves once connected. */
@@ -276,6 +276,15 @@ export class RedisWorker {
     } else if (message.t === "cancel" && this.#executor.cancel(running.call)) {
       running.outcome.reject(new CancelledByScheduler());
     }
+  }
+}
+
+/** The host name, or "worker" without the sys permission to read it. */
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "worker";
   }
 }
 
