@@ -109,10 +109,13 @@ Deno.test("cli: run --timeout overrides the file and fails the run", async () =>
   assertIncludes(r.stdout, "TIMED OUT after 300ms");
 });
 
-Deno.test("cli: worker is not in this build: clear error, exit 2", async () => {
+Deno.test("cli: worker without --redis or --connect is a clear exit-2 error", async () => {
   const { code, stderr } = await cli(["worker"]);
   assertEquals(code, 2);
-  assertIncludes(stderr, "baton worker is not available in this build");
+  assertIncludes(stderr, "--redis");
+  const connect = await cli(["worker", "--connect", "nohost"]);
+  assertEquals(connect.code, 2);
+  assertIncludes(connect.stderr, "nohost");
 });
 
 Deno.test("cli: --monitor serves the run's status while it runs", async () => {

@@ -22,7 +22,7 @@ const CONTEXT = {
   jobName: "baton-test",
   connect: "login1:4000",
   token: "t0k3n'with quote",
-  workerCommand: ["/usr/bin/deno", "run", "-A", "/repo/workers/baton_connect.ts"],
+  workerCommand: ["/usr/bin/deno", "run", "-A", "/repo/cli.ts", "worker"],
 };
 
 Deno.test("slurm: the job script carries the options as #SBATCH lines and the token only in the environment", () => {
@@ -56,7 +56,7 @@ Deno.test("slurm: the job script carries the options as #SBATCH lines and the to
       "# A baton worker: it dials back to the scheduler and runs its calls.",
       "module load deno",
       `export BATON_TOKEN='t0k3n'\\''with quote'`,
-      "exec /usr/bin/deno run -A /repo/workers/baton_connect.ts --connect login1:4000 --concurrency 4",
+      "exec /usr/bin/deno run -A /repo/cli.ts worker --connect login1:4000 --concurrency 4",
       "",
     ].join("\n"),
   );

@@ -2,7 +2,7 @@
  * The worker side of the Slurm (TCP) transport: dial the scheduler, present
  * the token, then run the calls it sends on a local process executor, which
  * enforces each call's limits as it does locally. Used by
- * `workers/baton_connect.ts` and, later, `baton worker --connect`.
+ * `baton worker --connect`.
  *
  * @module
  */
@@ -48,7 +48,7 @@ export interface ConnectOptions {
   log?: (line: string) => void;
 }
 
-const USAGE = "usage: baton_connect.ts --connect HOST:PORT [--token T (or BATON_TOKEN)] " +
+const USAGE = "usage: baton worker --connect HOST:PORT [--token T (or BATON_TOKEN)] " +
   "[--concurrency N] [--executor processes|workers] [--job-id ID] [--connect-timeout 60s]";
 
 /**

@@ -1,24 +1,33 @@
 /**
- * Where `baton worker` goes. This build has no distributed executor, so the
- * command fails clearly. When `src/cli/worker_command.ts` is present, replace
- * this file's body with the one line:
- *
- *     export { workerCommand } from "./worker_command.ts";
+ * `baton worker`: serves a distributed scheduler. `--connect HOST:PORT`
+ * dials back to a Slurm scheduler's endpoint; `--redis URL --queue NAME`
+ * takes jobs from a BullMQ queue. Both run calls on a local process pool.
  *
  * @module
  */
 
-/** Runs `baton worker …`; returns the exit code (here always 2: not in this build). */
-export function workerCommand(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(
-      "Usage: baton worker [options]\n\nNot available in this build (no Redis executor).",
-    );
-    return Promise.resolve(0);
+import { workerCommand as redisWorker } from "./worker_command.ts";
+import { connectWorker, parseConnectArgs } from "./worker_connect.ts";
+
+/**
+ * Runs `baton worker …` with the arguments after `worker`; resolves with
+ * the exit code (2 for bad arguments).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await workerCommand(["--connect", "login1:40123", "--concurrency", "4"]));
+ * ```
+ */
+export async function workerCommand(args: string[]): Promise<number> {
+  if (!args.some((a) => a === "--connect" || a.startsWith("--connect="))) {
+    return await redisWorker(args);
   }
-  console.error(
-    "baton worker is not available in this build: it needs the Redis executor " +
-      "(src/cli/worker_command.ts), which this build does not include",
-  );
-  return Promise.resolve(2);
+  let options;
+  try {
+    options = parseConnectArgs(args);
+  } catch (error) {
+    console.error(`baton worker: ${(error as Error)?.message ?? error}`);
+    return 2;
+  }
+  return await connectWorker(options);
 }

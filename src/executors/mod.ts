@@ -15,6 +15,15 @@ export { SequentialExecutor } from "./sequential.ts";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
 export { ProcessExecutor, type ProcessExecutorOptions } from "./processes.ts";
 export { remote } from "./remote.ts";
+export {
+  type Backoff,
+  type RedisConnection,
+  type RedisConnectionOptions,
+  RedisExecutor,
+  type RedisExecutorOptions,
+  RedisWorker,
+  type RedisWorkerOptions,
+} from "./redis/mod.ts";
 export type { WireError } from "./protocol.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
 export {

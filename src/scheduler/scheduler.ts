@@ -10,6 +10,7 @@ import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../executors/processes.ts";
 import { SlurmExecutor, type SlurmOptions } from "../executors/slurm/mod.ts";
+import { RedisExecutor, type RedisExecutorOptions } from "../executors/redis/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
 import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
@@ -350,6 +351,15 @@ export class Scheduler extends Emitter {
   static withSlurm(options: SlurmOptions & { name?: string }): Scheduler {
     const { name, ...slurm } = options ?? {};
     return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name });
+  }
+
+  /**
+   * A scheduler whose calls become BullMQ jobs on a Redis queue, run by
+   * `baton worker --redis URL --queue NAME` processes on any machine (or by
+   * `workers: n` local ones). Futures settle from BullMQ's events.
+   */
+  static withRedis(options: RedisExecutorOptions & { name?: string }): Scheduler {
+    return new Scheduler({ executor: new RedisExecutor(options), name: options.name });
   }
 
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */

@@ -69,11 +69,11 @@ interface Tracked {
 
 /** Jobs ending before they connect this many times in a row stop the executor. */
 const MAX_START_FAILURES = 3;
-const DEFAULT_ENTRY = new URL("../../../workers/baton_connect.ts", import.meta.url);
+const CLI = new URL("../../../cli.ts", import.meta.url);
 
 /**
  * Runs calls in Slurm jobs. Each job runs a worker
- * (`workers/baton_connect.ts`, later `baton worker --connect`) that dials
+ * (`baton worker --connect`) that dials
  * back to this process's TCP endpoint, presents a token, and runs calls on
  * a {@linkcode ProcessExecutor} of `concurrency` processes inside the job's
  * allocation, which enforces per-call limits as it does locally.
@@ -496,10 +496,10 @@ export class SlurmExecutor implements Executor {
 
   #workerCommand(): readonly string[] {
     if (this.#options.workerCommand) return this.#options.workerCommand;
-    const entry = DEFAULT_ENTRY.protocol === "file:"
-      ? decodeURIComponent(DEFAULT_ENTRY.pathname)
-      : DEFAULT_ENTRY.href;
-    return [Deno.execPath(), "run", "-A", "--no-lock", entry];
+    // Inside a compiled baton binary, the binary itself is the CLI.
+    if (Deno.build.standalone) return [Deno.execPath(), "worker"];
+    const cli = CLI.protocol === "file:" ? decodeURIComponent(CLI.pathname) : CLI.href;
+    return [Deno.execPath(), "run", "-A", "--no-lock", cli, "worker"];
   }
 
   #submit(): Promise<void> {

@@ -50,7 +50,7 @@ export interface SlurmOptions {
   cancelCommand?: string[];
   /** The command that lists jobs (default `["squeue"]`). */
   queueCommand?: string[];
-  /** The worker command in the job, before `--connect` (default: this Deno running `workers/baton_connect.ts`). */
+  /** The worker command in the job, before `--connect` (default: `baton worker`, i.e. this Deno running `cli.ts worker`). */
   workerCommand?: string[];
   /** Calls each job runs at once, each in its own process (default: `cpus`). */
   concurrency?: number;

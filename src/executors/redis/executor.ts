@@ -1,0 +1,433 @@
+/**
+ * The Redis executor: each call becomes a BullMQ job; futures settle from
+ * BullMQ's completion and failure events.
+ *
+ * @module
+ */
+
+import type { Buffer } from "node:buffer";
+import type { JobsOptions, Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import { type BullMQ, loadDeps } from "./deps.ts";
+import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
+import { type Permissions, type ResolvedLimits, resolvePermissions } from "../limits.ts";
+import { functionRef } from "../remote.ts";
+import { WorkerCrashedError } from "../errors.ts";
+import type { CommFrame } from "../../comm/frames.ts";
+import {
+  type ControlMessage,
+  decodeValue,
+  encodeValue,
+  type JobPayload,
+  type OriginMessage,
+  restoreError,
+  type StoredError,
+} from "./codec.ts";
+import { channels, checkQueueName, resolveConnection } from "./connection.ts";
+import { jobOptions, localWorkers, type RedisExecutorOptions } from "./options.ts";
+import { RedisWorker } from "./worker.ts";
+
+interface Entry {
+  readonly call: Call;
+  readonly jobId: string;
+  readonly data: JobPayload;
+  /** Settles when BullMQ has the job (or adding it failed). */
+  added: Promise<unknown>;
+  started: boolean;
+  /** `active` events seen: one per attempt. */
+  attempts: number;
+  /** The worker closed the call's comm channel (its last frame). */
+  readonly commClosed: PromiseWithResolvers<void>;
+}
+
+/** A comm call's result waits this long at most for the channel's last frames. */
+const COMM_GRACE_MS = 2000;
+/** Attempt counts kept for settled calls. */
+const MAX_ATTEMPT_RECORDS = 10_000;
+
+/**
+ * Runs calls as BullMQ jobs on a Redis queue, taken by `baton worker`
+ * processes on any machine (or by local workers with `workers: n`).
+ * Execution is at least once (a job whose worker dies runs again elsewhere);
+ * each future settles exactly once.
+ *
+ * @example
+ * ```ts ignore
+ * import { RedisExecutor, Scheduler } from "@baton/baton";
+ * const scheduler = new Scheduler({
+ *   executor: new RedisExecutor({ connection: "redis://127.0.0.1:6379", queue: "jobs" }),
+ * });
+ * ```
+ */
+export class RedisExecutor implements Executor {
+  /** Always `"redis"`. */
+  readonly kind = "redis";
+  /** A random id in this executor's job ids (`<origin>-<future id>`) and comm channel. */
+  readonly origin: string = crypto.randomUUID().slice(0, 8);
+  /** The queue's name. */
+  readonly queue: string;
+  readonly #options: RedisExecutorOptions;
+  readonly #jobOptions: JobsOptions;
+  readonly #localWorkers: number;
+  readonly #jobs = new Map<string, Entry>();
+  readonly #byCall = new Map<number, Entry>();
+  readonly #attempts = new Map<number, number>();
+  /** Removals and cancellations under way; shutdown waits for them. */
+  readonly #pending = new Set<Promise<unknown>>();
+  #host?: ExecutorHost;
+  #bullmq?: BullMQ;
+  #queue?: Queue<JobPayload>;
+  #events?: QueueEvents;
+  #pub?: Redis;
+  #sub?: Redis;
+  #local?: RedisWorker;
+  #drained?: PromiseWithResolvers<void>;
+
+  /** Checks the options; nothing connects until the scheduler runs. */
+  constructor(options: RedisExecutorOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `withRedis() needs { connection, queue }, got ${JSON.stringify(options)}`,
+      );
+    }
+    this.#options = options;
+    this.queue = checkQueueName(options.queue);
+    resolveConnection(options.connection);
+    this.#jobOptions = jobOptions(options);
+    this.#localWorkers = localWorkers(options);
+  }
+
+  /** Checks permissions; limits are enforced by the workers' pools. */
+  validate({ permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
+    resolvePermissions(permissions);
+  }
+
+  /** Connects the queue, its event stream and the comm channel (and local workers). */
+  async start(host: ExecutorHost): Promise<void> {
+    const connection = resolveConnection(this.#options.connection);
+    const { bullmq, Redis } = await loadDeps();
+    const { Queue, QueueEvents } = bullmq;
+    this.#bullmq = bullmq;
+    this.#host = host;
+    const queue = new Queue<JobPayload>(this.queue, { connection });
+    queue.on("error", () => {});
+    this.#queue = queue;
+    await queue.waitUntilReady();
+    this.#pub = new Redis(connection);
+    this.#pub.on("error", () => {});
+    // Read events from the stream's current end, so none between now and the first read is missed.
+    const last = await this.#pub.xrevrange(queue.keys.events, "+", "-", "COUNT", 1);
+    const events = new QueueEvents(this.queue, {
+      connection,
+      lastEventId: last[0]?.[0] ?? "0-0",
+    });
+    events.on("error", () => {});
+    events.on("active", ({ jobId }) => this.#onActive(jobId));
+    events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
+    events.on("failed", ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+    this.#events = events;
+    await events.waitUntilReady();
+    const sub = new Redis(connection);
+    sub.on("error", () => {});
+    sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.#onFrame(message));
+    this.#sub = sub;
+    await sub.subscribe(channels.origin(this.queue, this.origin));
+    let lost = false;
+    sub.on("close", () => lost = true);
+    sub.on("ready", () => {
+      if (!lost) return;
+      lost = false;
+      this.#track(this.#reconcile());
+    });
+    if (this.#localWorkers > 0) {
+      this.#local = new RedisWorker({
+        connection: this.#options.connection,
+        queue: this.queue,
+        concurrency: this.#localWorkers,
+      });
+      await this.#local.start();
+    }
+  }
+
+  /** Puts the call on the queue as a job. */
+  execute(call: Call): void {
+    const host = this.#host;
+    if (!host || !this.#queue) throw new Error("The Redis executor is not started");
+    let data: JobPayload;
+    try {
+      data = {
+        v: 1,
+        fn: functionRef(call.fn),
+        args: encodeValue(call.args),
+        limits: call.limits,
+        origin: this.origin,
+      };
+      if (call.permissions !== undefined) data.permissions = call.permissions;
+      if (call.comm) data.comm = true;
+    } catch (error) {
+      host.rejected(call, explainCloneError(error, call));
+      return;
+    }
+    const entry: Entry = {
+      call,
+      jobId: `${this.origin}-${call.id}`,
+      data,
+      added: Promise.resolve(),
+      started: false,
+      attempts: 0,
+      commClosed: Promise.withResolvers(),
+    };
+    this.#jobs.set(entry.jobId, entry);
+    this.#byCall.set(call.id, entry);
+    this.#add(entry);
+  }
+
+  /** Publishes a comm frame to the workers; the one running the call delivers it. */
+  sendComm(call: Call, frame: CommFrame): void {
+    const entry = this.#byCall.get(call.id);
+    if (!entry || !this.#pub) return;
+    this.#control({ t: "comm", job: entry.jobId, frame });
+  }
+
+  /**
+   * Forgets the call at once (it is never reported), then removes its job
+   * if it waits, or tells the worker running it to stop.
+   */
+  cancel(call: Call): boolean {
+    const entry = this.#byCall.get(call.id);
+    if (!entry) return false;
+    this.#forget(entry);
+    this.#track(this.#withdraw(entry, true));
+    return true;
+  }
+
+  /**
+   * Stops. Jobs not started are removed from the queue. With `wait`, resolves
+   * once every running job has been reported; without, cancels them. Then
+   * closes the connections (and local workers).
+   */
+  async shutdown(wait: boolean): Promise<void> {
+    const entries = [...this.#jobs.values()];
+    await Promise.all(
+      entries.map(async (entry) => {
+        if (wait && entry.started) return;
+        const withdrawn = await this.#withdraw(entry, !wait);
+        if (withdrawn || !wait) this.#forget(entry);
+      }),
+    );
+    if (wait && this.#jobs.size > 0) {
+      this.#drained = Promise.withResolvers();
+      await this.#drained.promise;
+      this.#drained = undefined;
+    }
+    for (const entry of this.#jobs.values()) this.#forget(entry);
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    await this.#local?.close(!wait);
+    this.#local = undefined;
+    await this.#events?.close();
+    await this.#queue?.close();
+    this.#sub?.disconnect();
+    await this.#pub?.quit().catch(() => {});
+    this.#events =
+      this.#queue =
+      this.#pub =
+      this.#sub =
+        undefined;
+    this.#host = undefined;
+  }
+
+  /** A snapshot for rendering. */
+  info(): ExecutorInfo {
+    let queued = 0;
+    for (const entry of this.#jobs.values()) if (!entry.started) queued++;
+    const workers: WorkerInfo[] = this.#local
+      ? [{ id: "local", busy: this.#local.active > 0, inFlight: this.#local.active }]
+      : [];
+    return {
+      kind: this.kind,
+      options: {
+        queue: this.queue,
+        maxAttempts: this.#jobOptions.attempts,
+        ...(this.#localWorkers ? { localWorkers: this.#localWorkers } : {}),
+      },
+      queued,
+      workers,
+    };
+  }
+
+  /**
+   * How many times the future's job was started: 1 normally, more after a
+   * retry or after its worker died. `undefined` for an unknown future.
+   */
+  attempts(future: { readonly id: number } | number): number | undefined {
+    const id = typeof future === "number" ? future : future.id;
+    return this.#byCall.get(id)?.attempts ?? this.#attempts.get(id);
+  }
+
+  #add(entry: Entry): void {
+    const name = entry.call.fn.name || "anonymous";
+    entry.added = this.#queue!.add(name, entry.data, { ...this.#jobOptions, jobId: entry.jobId })
+      .catch((error) => this.#settle(entry, false, error));
+  }
+
+  /** Removes a waiting job; if it runs, optionally asks its worker to stop. Resolves `true` if removed. */
+  async #withdraw(entry: Entry, cancelRunning: boolean): Promise<boolean> {
+    await entry.added;
+    let removed = false;
+    try {
+      removed = (await this.#queue?.remove(entry.jobId)) === 1;
+    } catch { /* not removable: treated as running */ }
+    if (!removed && cancelRunning) await this.#control({ t: "cancel", job: entry.jobId });
+    return removed;
+  }
+
+  #control(message: ControlMessage): Promise<unknown> {
+    const sent = this.#pub?.publish(channels.control(this.queue), encodeValue(message))
+      .catch(() => {}) ?? Promise.resolve();
+    return this.#track(sent);
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    promise.finally(() => this.#pending.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  #onActive(jobId: string): void {
+    const entry = this.#jobs.get(jobId);
+    if (!entry) return;
+    entry.attempts++;
+    this.#markStarted(entry);
+  }
+
+  #markStarted(entry: Entry): void {
+    if (entry.started) return;
+    entry.started = true;
+    this.#host?.started(entry.call);
+  }
+
+  async #onCompleted(jobId: string, returnvalue: unknown): Promise<void> {
+    const entry = this.#jobs.get(jobId);
+    if (!entry) return;
+    let value: unknown;
+    try {
+      value = decodeValue(returnvalue as string);
+    } catch (error) {
+      this.#settle(
+        entry,
+        false,
+        new TypeError(`Job ${jobId} returned an unreadable value: ${error}`),
+      );
+      return;
+    }
+    // Comm frames travel by pub/sub and the result by the event stream: let the frames land first.
+    if (entry.call.comm) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        entry.commClosed.promise,
+        new Promise((resolve) => timer = setTimeout(resolve, COMM_GRACE_MS)),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#settle(entry, true, value);
+  }
+
+  async #onFailed(jobId: string, failedReason: string): Promise<void> {
+    const entry = this.#jobs.get(jobId);
+    if (!entry) return;
+    const key = channels.error(this.queue, jobId);
+    let stored: StoredError | undefined;
+    try {
+      const text = await this.#pub?.get(key);
+      if (text) stored = decodeValue(text) as StoredError;
+      this.#track<unknown>(this.#pub?.del(key) ?? Promise.resolve());
+    } catch { /* fall back to BullMQ's reason */ }
+    const error = stored
+      ? restoreError(stored)
+      : /stalled/i.test(failedReason)
+      ? new WorkerCrashedError(`The job's worker died too many times: ${failedReason}`)
+      : new Error(failedReason);
+    this.#settle(entry, false, error);
+  }
+
+  #onFrame(message: Buffer): void {
+    let decoded: OriginMessage;
+    try {
+      decoded = decodeValue(message.toString()) as OriginMessage;
+    } catch {
+      return;
+    }
+    const entry = this.#jobs.get(decoded.job);
+    if (!entry) return;
+    // A frame can overtake the `active` event: the call has started.
+    this.#markStarted(entry);
+    this.#host?.comm(entry.call, decoded.frame);
+    if (decoded.frame.k === "close") entry.commClosed.resolve();
+  }
+
+  #settle(entry: Entry, ok: boolean, outcome: unknown): void {
+    if (this.#jobs.get(entry.jobId) !== entry) return;
+    const host = this.#host;
+    this.#markStarted(entry);
+    this.#forget(entry);
+    if (ok) host?.fulfilled(entry.call, outcome);
+    else host?.rejected(entry.call, outcome);
+  }
+
+  #forget(entry: Entry): void {
+    if (this.#jobs.get(entry.jobId) !== entry) return;
+    this.#jobs.delete(entry.jobId);
+    this.#byCall.delete(entry.call.id);
+    this.#attempts.set(entry.call.id, entry.attempts);
+    if (this.#attempts.size > MAX_ATTEMPT_RECORDS) {
+      this.#attempts.delete(this.#attempts.keys().next().value!);
+    }
+    if (this.#drained && this.#jobs.size === 0) this.#drained.resolve();
+  }
+
+  /**
+   * After a lost connection: settle jobs whose events were missed, and put
+   * back jobs that a restarted Redis no longer has.
+   */
+  async #reconcile(): Promise<void> {
+    const queue = this.#queue;
+    if (!queue) return;
+    for (const entry of [...this.#jobs.values()]) {
+      await entry.added;
+      if (this.#jobs.get(entry.jobId) !== entry) continue;
+      let state: string;
+      try {
+        state = await queue.getJobState(entry.jobId);
+      } catch {
+        continue;
+      }
+      if (state === "unknown") {
+        this.#add(entry);
+      } else if (state === "completed" || state === "failed") {
+        const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);
+        if (!job) continue;
+        if (state === "completed") await this.#onCompleted(entry.jobId, job.returnvalue);
+        else await this.#onFailed(entry.jobId, job.failedReason);
+      }
+    }
+  }
+}
+
+/** Names the argument that could not be encoded. */
+function explainCloneError(error: unknown, call: Call): Error {
+  let which = "an argument";
+  for (const [index, arg] of call.args.entries()) {
+    try {
+      encodeValue(arg);
+    } catch {
+      which = `argument ${index} (${Object.prototype.toString.call(arg)})`;
+      break;
+    }
+  }
+  return new DOMException(
+    `${which} of ${call.fn.name || "the function"} cannot be sent through Redis: ${
+      (error as Error)?.message ?? error
+    }. Only structured-cloneable values (no functions; class instances lose their methods) can cross.`,
+    "DataCloneError",
+  );
+}

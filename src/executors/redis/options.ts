@@ -1,0 +1,80 @@
+/**
+ * The options of the Redis executor and their checks.
+ *
+ * @module
+ */
+
+import type { JobsOptions } from "bullmq";
+import { type Duration, parseDuration } from "../../units.ts";
+import type { RedisConnection } from "./connection.ts";
+
+/** How long BullMQ waits before retrying a failed job. */
+export type Backoff = Duration | { type: "fixed" | "exponential"; delay: Duration };
+
+/** Options of `Scheduler.withRedis(options)` and `new RedisExecutor(options)`. */
+export interface RedisExecutorOptions {
+  /** Where Redis is: `"redis://host:port"` or `{ host, port, password }`. */
+  connection: RedisConnection;
+  /** The BullMQ queue that `baton worker --queue NAME` serves. */
+  queue: string;
+  /**
+   * Also run jobs in this process, on a local pool of this many subprocesses
+   * (default 0: only `baton worker`s elsewhere take them).
+   */
+  workers?: number;
+  /**
+   * How many times a call whose function throws (or hits a limit) is run
+   * before its future rejects (default 1: no retry). A worker that dies is
+   * a different matter: its jobs are always recovered (see `maxStalls` of
+   * `baton worker`).
+   */
+  maxAttempts?: number;
+  /** Wait between attempts: a duration (fixed) or `{ type: "exponential", delay }`. Default: none. */
+  backoff?: Backoff;
+  /** BullMQ priority of every job: 1 is the highest, up to 2097152. Default: none (first in, first out). */
+  priority?: number;
+}
+
+/** The per-job options that come from the executor's options. */
+export function jobOptions(options: RedisExecutorOptions): JobsOptions {
+  const attempts = options.maxAttempts ?? 1;
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new RangeError(`maxAttempts must be a positive integer, got ${attempts}`);
+  }
+  const result: JobsOptions = {
+    attempts,
+    // Kept a while, so that a scheduler that reconnects can still read the outcome.
+    removeOnComplete: { age: 300 },
+    removeOnFail: { age: 24 * 3600 },
+  };
+  if (options.backoff !== undefined) result.backoff = resolveBackoff(options.backoff);
+  if (options.priority !== undefined) {
+    const p = options.priority;
+    if (!Number.isInteger(p) || p < 1 || p > 2_097_152) {
+      throw new RangeError(`priority must be an integer from 1 (highest) to 2097152, got ${p}`);
+    }
+    result.priority = p;
+  }
+  return result;
+}
+
+function resolveBackoff(backoff: Backoff): { type: string; delay: number } {
+  if (typeof backoff === "object" && backoff !== null) {
+    if (backoff.type !== "fixed" && backoff.type !== "exponential") {
+      throw new TypeError(
+        `backoff.type must be "fixed" or "exponential", got ${JSON.stringify(backoff.type)}`,
+      );
+    }
+    return { type: backoff.type, delay: parseDuration(backoff.delay) };
+  }
+  return { type: "fixed", delay: parseDuration(backoff) };
+}
+
+/** Checks the number of local workers. */
+export function localWorkers(options: RedisExecutorOptions): number {
+  const n = options.workers ?? 0;
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`workers must be a non-negative integer, got ${n}`);
+  }
+  return n;
+}
