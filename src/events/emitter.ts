@@ -88,6 +88,8 @@ export class Emitter {
   readonly #events = new Map<string, Event<unknown[]>>();
   /** Handlers per event name; replaced, never mutated, so emission can iterate safely. */
   readonly #handlers = new Map<string, Handler<never>[]>();
+  /** Observers of every emission (see `tap`); replaced, never mutated. */
+  #taps: ReadonlyArray<(event: string, args: readonly unknown[]) => void> = [];
   /**
    * Where callback errors and async callbacks go. Without one, a synchronous
    * throw propagates out of `emit()` and an async rejection stays unhandled.
@@ -149,11 +151,37 @@ export class Emitter {
       this.addEvent(event as Event<unknown[]>);
     }
     this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
+    for (const tap of this.#taps) tap(name, args);
     const handlers = this.#handlers.get(name);
     if (!handlers) return;
     for (const handler of handlers as unknown as Handler<A>[]) {
       if (!this.#runHandler(handler, args)) return;
     }
+  }
+
+  /**
+   * Observes every emission of this emitter, whatever the event, before its
+   * callbacks run: for monitors and loggers, which would otherwise need a
+   * handler per event. `observer` must not throw; it is not shown in the
+   * rendered tree and takes no callback options. Returns a function that
+   * stops the observation.
+   *
+   * @example
+   * ```ts
+   * import { Emitter, Event } from "@baton/baton";
+   * const em = new Emitter();
+   * const seen: string[] = [];
+   * const untap = em.tap((event) => seen.push(event));
+   * em.emit(new Event<[]>("ping"));
+   * untap();
+   * seen; // ["ping"]
+   * ```
+   */
+  tap(observer: (event: string, args: readonly unknown[]) => void): () => void {
+    this.#taps = [...this.#taps, observer];
+    return () => {
+      this.#taps = this.#taps.filter((t) => t !== observer);
+    };
   }
 
   /** Creates a {@linkcode Subscriber} for `event`, declaring it. */
@@ -181,16 +209,20 @@ export class Emitter {
       return true;
     }
     try {
-      handler.run(args, (result) => {
-        // Only async callbacks count; a callback that returns a Future (say
-        // `() => task.submit(1)`) is done when it returns.
-        if (result instanceof Promise) host.pending(result);
-      });
+      handler.run(args, this.#trackResult);
       return true;
     } catch (error) {
       return host.error(error);
     }
   }
+
+  /**
+   * Made once, not per call: only async callbacks count as pending; a
+   * callback that returns a Future (`() => task.submit(1)`) is done when it returns.
+   */
+  readonly #trackResult = (result: unknown): void => {
+    if (result instanceof Promise) this.callbackHost?.pending(result);
+  };
 
   #resolve<A extends unknown[]>(event: Event<A> | string): Event<A> {
     if (event instanceof Event) {

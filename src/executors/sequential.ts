@@ -126,7 +126,8 @@ export class SequentialExecutor implements Executor {
     this.#running = running;
     host.started(call);
     const wallTime = call.limits.wallTime;
-    const startedAt = performance.now();
+    // The clock is read only for calls with a deadline: it is not free.
+    const startedAt = wallTime === undefined ? 0 : performance.now();
     if (wallTime !== undefined) {
       running.timer = setTimeout(() => {
         if (running.settled) return;
@@ -139,7 +140,7 @@ export class SequentialExecutor implements Executor {
     const settle = (ok: boolean, outcome: unknown) => {
       if (running.settled) return;
       this.#finish(running);
-      const elapsed = performance.now() - startedAt;
+      const elapsed = wallTime === undefined ? 0 : performance.now() - startedAt;
       // A synchronous call cannot be interrupted; it still reports the overrun.
       if (wallTime !== undefined && elapsed > wallTime) {
         host.rejected(call, new WallTimeLimitError(wallTime, elapsed));

@@ -41,7 +41,7 @@ export interface MonitorOptions {
   /** Milliseconds between pushes to SSE clients (default 50). */
   flushInterval?: number;
   /**
-   * Events per second sent to each SSE client at most (default 5000): past
+   * Events per second sent to each SSE client at most (default 1000; a burst up to it goes out whole): past
    * it, a client gets the newest events and a `gap` event with the number
    * skipped, so a scheduler running flat out cannot turn the monitor into
    * its bottleneck. Counts in `/api/status` and `/metrics` stay exact.
@@ -281,7 +281,7 @@ function checkOptions(options: MonitorOptions): CheckedOptions {
     bufferSize: positiveInt("bufferSize", options.bufferSize, 1000),
     clientBuffer: positiveInt("clientBuffer", options.clientBuffer, 1024 * 1024),
     flushInterval: positiveInt("flushInterval", options.flushInterval, 50),
-    maxEventRate: positiveInt("maxEventRate", options.maxEventRate, 5_000),
+    maxEventRate: positiveInt("maxEventRate", options.maxEventRate, 1_000),
     buckets: options.buckets ?? [...DEFAULT_BUCKETS],
   };
 }

@@ -33,7 +33,8 @@ interface Histogram {
 /** Task-duration histograms, one per (scheduler, task); fed from `future-submitted` → `future-done`. */
 export class Histograms {
   readonly buckets: readonly number[];
-  readonly #byKey = new Map<string, Histogram>();
+  /** By task (or by scheduler, for its raw submits): an object key costs no string per call. */
+  readonly #byKey = new Map<object, Histogram>();
 
   constructor(buckets: readonly number[] = DEFAULT_BUCKETS) {
     if (
@@ -52,9 +53,8 @@ export class Histograms {
     this.buckets = [...buckets];
   }
 
-  /** Counts one duration of `seconds` for `task` of scheduler number `index`. */
-  observe(index: number, scheduler: string, task: string, seconds: number): void {
-    const key = `${index}\u0000${task}`;
+  /** Counts one duration of `seconds` under `key` (a task, or a scheduler for raw submits). */
+  observe(key: object, scheduler: string, task: string, seconds: number): void {
     let h = this.#byKey.get(key);
     if (!h) {
       h = { scheduler, task, counts: new Array(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
