@@ -71,6 +71,7 @@ redisTest(
         assert.equal(future!.status, "fulfilled");
         assert.equal(future!.value, survivor.pid);
         assert.equal((scheduler.executor as RedisExecutor).attempts(future!), 2);
+        assert.equal(future!.attempts, 2);
         assert.equal(scheduler.eventCounts.get("future-result"), 1);
         assert.equal(scheduler.eventCounts.get("future-done"), 1);
         assert.equal(task.eventCounts.get("result"), 1);
@@ -101,6 +102,7 @@ redisTest(
         await retrying.run({ timeout: "60s" });
         assert.equal(future!.value, 3);
         assert.equal((retrying.executor as RedisExecutor).attempts(future!), 3);
+        assert.equal(future!.attempts, 3);
         assert.equal(retrying.executor.info().options.maxAttempts, 3);
 
         const once = Scheduler.withRedis({ connection: redis.url, queue });
@@ -109,6 +111,7 @@ redisTest(
         assert.equal(future!.status, "rejected");
         assert.equal((future!.error as Error).message, "attempt 1 fails");
         assert.equal((once.executor as RedisExecutor).attempts(future!), 1);
+        assert.equal(future!.attempts, 1);
         assert.equal(await Deno.readTextFile(`${dir}/b`), "1");
       } finally {
         await stopAll(workers);

@@ -503,3 +503,14 @@ Deno.test("String(scheduler) renders executor, events with counts, callbacks and
   assert.doesNotMatch(text, /secret/);
   assert.equal(Deno.inspect(scheduler), text);
 });
+
+eachExecutor("a future that ran once reports one attempt", async (make) => {
+  const scheduler = make();
+  let future: Future | undefined;
+  scheduler.onStart(() => {
+    future = scheduler.submit(double, 4);
+  });
+  await scheduler.run();
+  assert.equal(future?.attempts, 1);
+  assert.equal(future?.value, 8);
+});

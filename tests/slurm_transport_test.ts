@@ -89,10 +89,15 @@ Deno.test("slurm (fake): a job killed mid-call re-queues the call, and a replace
         await scancel.output();
       });
     });
-    task.onResult((_f, job) => results.push(job));
+    const attempts: number[] = [];
+    task.onResult((future, job) => {
+      results.push(job);
+      attempts.push(future.attempts);
+    });
     const exit = await scheduler.run({ timeout: "60s" });
     assert.equal(exit.code, "exhausted");
     assert.equal(results.length, 1);
+    assert.deepEqual(attempts, [2], "started on the victim, then on the replacement");
     assert.notEqual(results[0], victim, "the replacement job finished it");
     assert.match(results[0], /^\d+$/);
     assert.deepEqual(counts(task), { done: 1, result: 1, submitted: 1 });

@@ -63,7 +63,7 @@ export interface Call {
  * ```
  */
 export interface ExecutorHost {
-  /** The call began to run. */
+  /** The call began to run (again, for each retry: the future counts `attempts`). */
   started(call: Call): void;
   /** The call returned `value`. */
   fulfilled(call: Call, value: unknown): void;

@@ -52,6 +52,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** The task it was submitted through, if any. */
   readonly task?: AnyTask;
   #status: FutureStatus = "pending";
+  #attempts = 0;
   #value?: unknown;
   #error?: unknown;
   #promise?: PromiseWithResolvers<unknown>;
@@ -77,6 +78,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** `"pending"` (queued), `"running"`, `"fulfilled"`, `"rejected"` or `"cancelled"`. */
   get status(): FutureStatus {
     return this.#status;
+  }
+
+  /**
+   * How many times the call started: 1 normally, more when an executor ran
+   * it again (a distributed worker died and the job was retried elsewhere).
+   */
+  get attempts(): number {
+    return this.#attempts;
   }
 
   /** The result, once fulfilled. */
@@ -131,7 +140,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #settle(status: "running" | "fulfilled" | "rejected" | "cancelled", outcome?: unknown): void {
     if (this.done) return;
     this.#status = status;
-    if (status === "running") return;
+    if (status === "running") {
+      this.#attempts++;
+      return;
+    }
     if (status === "fulfilled") {
       this.#value = outcome;
       this.#promise?.resolve(outcome);

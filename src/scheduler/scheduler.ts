@@ -279,7 +279,11 @@ export class Scheduler extends Emitter {
       const entry = this.#inFlight.get(call.id);
       if (!entry) return;
       settleFuture(entry.future, "running");
-      if (entry.task && entry.call.comm) this.#openComm(entry, entry.task);
+      if (entry.task && entry.call.comm) {
+        // A retried call gets a fresh channel; the old one's frames are void.
+        entry.comm?.shutdown("the call started again");
+        this.#openComm(entry, entry.task);
+      }
     },
     comm: (call, frame) => this.#inFlight.get(call.id)?.comm?.receive(frame),
     fulfilled: (call, value) => this.#settle(call.id, "result", value),

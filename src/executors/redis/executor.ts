@@ -297,7 +297,9 @@ export class RedisExecutor implements Executor {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
     entry.attempts++;
-    this.#markStarted(entry);
+    // Every attempt is a start, so the future's `attempts` counts retries too.
+    entry.started = true;
+    this.#host?.started(entry.call);
   }
 
   #markStarted(entry: Entry): void {
