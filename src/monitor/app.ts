@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+// deno-lint-ignore no-import-prefix
+import { type Context, Hono, type MiddlewareHandler } from "npm:hono@4.13.19";
 import { dashboardHtml } from "./dashboard.ts";
 import { EventHub } from "./events.ts";
 import { DEFAULT_BUCKETS, Histograms, renderMetrics } from "./metrics.ts";
@@ -103,7 +104,7 @@ const OPTION_KEYS = [
  *
  * @example
  * ```ts
- * import { Hono } from "hono";
+ * import { Hono } from "npm:hono@4.13.19";
  * import { monitor, Scheduler } from "@baton/baton";
  *
  * const scheduler = Scheduler.sequential();

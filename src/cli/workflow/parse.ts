@@ -5,7 +5,8 @@
  * @module
  */
 
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+// deno-lint-ignore no-import-prefix
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from "npm:yaml@2.9.1";
 import { WorkflowError, type WorkflowIssue } from "../errors.ts";
 
 /** A path into the document: mapping keys and list indexes. */

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { RedisOptions as IORedisOptions } from "ioredis";
+// deno-lint-ignore no-import-prefix
+import type { RedisOptions as IORedisOptions } from "npm:ioredis@5.11.1";
 
 /** How to reach Redis: a URL (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS) or options. */
 export type RedisConnection = string | RedisConnectionOptions;

@@ -5,10 +5,11 @@
  * @module
  */
 
-import type { Redis } from "ioredis";
+// deno-lint-ignore no-import-prefix
+import type { Redis } from "npm:ioredis@5.11.1";
 
 /** The BullMQ module. */
-export type BullMQ = typeof import("bullmq");
+export type BullMQ = typeof import("npm:bullmq@5.81.5");
 
 /** What the Redis executor and worker use. */
 export interface Deps {
@@ -20,7 +21,8 @@ let loaded: Promise<Deps> | undefined;
 
 /** Loads both modules once. */
 export function loadDeps(): Promise<Deps> {
-  return loaded ??= Promise.all([import("bullmq"), import("ioredis")]).then(
+  // deno-lint-ignore no-import-prefix
+  return loaded ??= Promise.all([import("npm:bullmq@5.81.5"), import("npm:ioredis@5.11.1")]).then(
     ([bullmq, ioredis]) => ({ bullmq, Redis: ioredis.Redis }),
   );
 }

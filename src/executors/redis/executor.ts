@@ -6,8 +6,10 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type { JobsOptions, Queue, QueueEvents } from "bullmq";
-import type { Redis } from "ioredis";
+// deno-lint-ignore no-import-prefix
+import type { JobsOptions, Queue, QueueEvents } from "npm:bullmq@5.81.5";
+// deno-lint-ignore no-import-prefix
+import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import { type Permissions, type ResolvedLimits, resolvePermissions } from "../limits.ts";

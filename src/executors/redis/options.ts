@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { JobsOptions } from "bullmq";
+// deno-lint-ignore no-import-prefix
+import type { JobsOptions } from "npm:bullmq@5.81.5";
 import { type Duration, parseDuration } from "../../units.ts";
 import type { RedisConnection } from "./connection.ts";
 

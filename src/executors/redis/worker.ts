@@ -7,8 +7,10 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type { Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+// deno-lint-ignore no-import-prefix
+import type { Job, Worker } from "npm:bullmq@5.81.5";
+// deno-lint-ignore no-import-prefix
+import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Call, Executor, ExecutorHost } from "../executor.ts";
 import { ProcessExecutor } from "../processes.ts";
