@@ -7,7 +7,7 @@
 
 import type { FromWorker, FunctionRef, ToWorker } from "../src/executors/protocol.ts";
 import { encodeError } from "../src/executors/wire_error.ts";
-import { lookupRemote } from "../src/executors/remote.ts";
+import { loadFunction } from "../src/executors/rebuild.ts";
 import { Comm } from "../src/comm/comm.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -71,7 +71,7 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
           answer(id, false, new Error(`The worker does not know function #${wanted}`), undefined);
           continue;
         }
-        load(wanted).then(
+        loadFunction(wanted).then(
           (fn) => {
             functions.set(wanted.key, { fn, ref: wanted });
             queue.unshift({ id, fn: wanted.key, args, comm });
@@ -134,44 +134,6 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
       }
     }
   };
-}
-
-function load(ref: FunctionRef): Promise<AnyFunction> {
-  return ref.kind === "module"
-    ? importRemote(ref.url, ref.name)
-    : Promise.resolve().then(() => compile(ref));
-}
-
-async function importRemote(url: string, name: string): Promise<AnyFunction> {
-  await import(url);
-  const fn = lookupRemote(url, name);
-  if (!fn) {
-    throw new ReferenceError(
-      `${url} did not define the remote function "${name}" when imported in the worker; ` +
-        `export it as remote(import.meta.url, function ${name}() {...}) at the module's top level`,
-    );
-  }
-  return fn;
-}
-
-function compile(ref: FunctionRef & { kind: "source" }): AnyFunction {
-  const source = ref.source;
-  if (source === undefined) throw new Error(`The worker never received ${ref.name}'s source`);
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    throw new TypeError(
-      `${ref.name || "This function"} is native or bound and cannot be shipped by source; ` +
-        `wrap it in a plain function, or mark a module function with remote(import.meta.url, fn)`,
-    );
-  }
-  // Built with the global scope only, so a read of the defining scope fails loudly.
-  const forms = [source, `function ${source}`, source.replace(/^async\s+/, "async function ")];
-  for (const candidate of forms) {
-    try {
-      const fn = new Function(`return (${candidate});`)();
-      if (typeof fn === "function") return fn;
-    } catch { /* try the next form (method shorthand) */ }
-  }
-  throw new SyntaxError(`Could not rebuild ${ref.name || "the function"} from its source`);
 }
 
 function explainScopeError(error: unknown, fnName: string): unknown {

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { ProcessExecutor } from "../executors/processes.ts";
 import { WorkerExecutor } from "../executors/workers.ts";
-import { lookupRemote } from "../executors/remote.ts";
+import { loadFunction } from "../executors/rebuild.ts";
 import type { FunctionRef } from "../executors/protocol.ts";
 import { FrameConnection, writeAll } from "../executors/slurm/connection.ts";
 import {
@@ -255,9 +255,7 @@ class Session {
     }
     const known = this.#functions.get(wanted.key);
     if (known) return known;
-    const fn = wanted.kind === "module"
-      ? await importRemote(wanted.url, wanted.name)
-      : compile(wanted.source, wanted.name);
+    const fn = await loadFunction(wanted);
     this.#functions.set(wanted.key, fn);
     return fn;
   }
@@ -347,32 +345,4 @@ async function dial(
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
     }
   }
-}
-
-async function importRemote(url: string, name: string): Promise<(...args: never[]) => unknown> {
-  await import(url);
-  const fn = lookupRemote(url, name);
-  if (!fn) {
-    throw new ReferenceError(
-      `${url} did not define the remote function "${name}" when imported in the worker; ` +
-        `export it as remote(import.meta.url, function ${name}() {...}) at the module's top level`,
-    );
-  }
-  return fn;
-}
-
-/**
- * Rebuilds a function shipped by source, only to hand it on to the local
- * executor (which ships it by source again, to its processes).
- */
-function compile(source: string | undefined, name: string): (...args: never[]) => unknown {
-  if (source === undefined) throw new Error(`The worker never received ${name}'s source`);
-  const forms = [source, `function ${source}`, source.replace(/^async\s+/, "async function ")];
-  for (const candidate of forms) {
-    try {
-      const fn = new Function(`return (${candidate});`)();
-      if (typeof fn === "function") return fn;
-    } catch { /* try the next form (method shorthand) */ }
-  }
-  throw new SyntaxError(`Could not rebuild ${name || "the function"} from its source`);
 }

@@ -11,6 +11,7 @@ import type { CommFrame } from "../comm/frames.ts";
 import { Queue } from "./queue.ts";
 import { functionKey, functionRef } from "./remote.ts";
 import { decodeError } from "./wire_error.ts";
+import { explainCloneError } from "./clone_error.ts";
 import { WallTimeLimitError, WorkerCrashedError } from "./errors.ts";
 
 /** One worker's channel, made by a transport. */
@@ -228,7 +229,7 @@ export class Pool {
         call,
       );
     } catch (error) {
-      this.#host?.rejected(call, explainCloneError(error, call));
+      this.#host?.rejected(call, explainCloneError(error, call, "to a worker"));
       return;
     }
     slot.known.add(key);
@@ -380,23 +381,4 @@ export class Pool {
 
 function plural(label: string): string {
   return label.endsWith("s") ? `${label}es` : `${label}s`;
-}
-
-/** Names the argument that could not be cloned. */
-function explainCloneError(error: unknown, call: Call): Error {
-  let which = "an argument";
-  for (const [index, arg] of call.args.entries()) {
-    try {
-      structuredClone(arg);
-    } catch {
-      which = `argument ${index} (${Object.prototype.toString.call(arg)})`;
-      break;
-    }
-  }
-  return new DOMException(
-    `${which} of ${call.fn.name || "the function"} cannot be sent to a worker: ${
-      (error as Error)?.message ?? error
-    }. Only structured-cloneable values (no functions, class instances lose their methods) can cross.`,
-    "DataCloneError",
-  );
 }

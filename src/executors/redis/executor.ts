@@ -6,6 +6,7 @@
  */
 
 import type { Buffer } from "node:buffer";
+import { explainCloneError } from "../clone_error.ts";
 // deno-lint-ignore no-import-prefix
 import type { JobsOptions, Queue, QueueEvents } from "npm:bullmq@5.81.5";
 // deno-lint-ignore no-import-prefix
@@ -167,7 +168,7 @@ export class RedisExecutor implements Executor {
       if (call.permissions !== undefined) data.permissions = call.permissions;
       if (call.comm) data.comm = true;
     } catch (error) {
-      host.rejected(call, explainCloneError(error, call));
+      host.rejected(call, explainCloneError(error, call, "through Redis", encodeValue));
       return;
     }
     const entry: Entry = {
@@ -415,23 +416,4 @@ export class RedisExecutor implements Executor {
       }
     }
   }
-}
-
-/** Names the argument that could not be encoded. */
-function explainCloneError(error: unknown, call: Call): Error {
-  let which = "an argument";
-  for (const [index, arg] of call.args.entries()) {
-    try {
-      encodeValue(arg);
-    } catch {
-      which = `argument ${index} (${Object.prototype.toString.call(arg)})`;
-      break;
-    }
-  }
-  return new DOMException(
-    `${which} of ${call.fn.name || "the function"} cannot be sent through Redis: ${
-      (error as Error)?.message ?? error
-    }. Only structured-cloneable values (no functions; class instances lose their methods) can cross.`,
-    "DataCloneError",
-  );
 }

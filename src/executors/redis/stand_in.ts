@@ -9,6 +9,7 @@
 
 import type { FunctionRef } from "../protocol.ts";
 import { remote } from "../remote.ts";
+import { rebuildFunction } from "../rebuild.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -45,17 +46,8 @@ function moduleStandIn(url: string, name: string): AnyFunction {
  * data; see docs/scaling.md.
  */
 function sourceStandIn(ref: FunctionRef & { kind: "source" }): AnyFunction {
-  const source = ref.source;
-  if (typeof source !== "string") {
+  if (typeof ref.source !== "string") {
     throw new TypeError(`The job carries no source for ${ref.name || "its function"}`);
   }
-  // The same forms the pools' runtime accepts: expressions, then method shorthand.
-  const forms = [source, `function ${source}`, source.replace(/^async\s+/, "async function ")];
-  for (const candidate of forms) {
-    try {
-      const fn = new Function(`return (${candidate}\n);`)();
-      if (typeof fn === "function") return fn;
-    } catch { /* the next form */ }
-  }
-  throw new SyntaxError(`Could not rebuild ${ref.name || "the function"} from its source`);
+  return rebuildFunction(ref.source, ref.name);
 }

@@ -1,0 +1,34 @@
+/**
+ * The error for a call whose arguments cannot cross to where it runs.
+ *
+ * @module
+ */
+
+import type { Call } from "./executor.ts";
+
+/**
+ * Names the argument that `encode` refuses, for the error of a call that
+ * could not be sent `where` (e.g. "to a worker", "through Redis").
+ */
+export function explainCloneError(
+  error: unknown,
+  call: Call,
+  where: string,
+  encode: (value: unknown) => unknown = structuredClone,
+): Error {
+  let which = "an argument";
+  for (const [index, arg] of call.args.entries()) {
+    try {
+      encode(arg);
+    } catch {
+      which = `argument ${index} (${Object.prototype.toString.call(arg)})`;
+      break;
+    }
+  }
+  return new DOMException(
+    `${which} of ${call.fn.name || "the function"} cannot be sent ${where}: ${
+      (error as Error)?.message ?? error
+    }. Only structured-cloneable values (no functions; class instances lose their methods) can cross.`,
+    "DataCloneError",
+  );
+}
