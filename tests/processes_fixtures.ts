@@ -56,7 +56,13 @@ export function childPids(scheduler: Scheduler): number[] {
   const marker = `--baton-pool=${(scheduler.executor as ProcessExecutor).poolId}`;
   const pids: number[] = [];
   for (const entry of Deno.readDirSync("/proc/self/task")) {
-    const text = Deno.readTextFileSync(`/proc/self/task/${entry.name}/children`).trim();
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`/proc/self/task/${entry.name}/children`).trim();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // the thread ended meanwhile
+      throw error;
+    }
     if (text) pids.push(...text.split(/\s+/).map(Number));
   }
   return pids.filter((pid) => {
