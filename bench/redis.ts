@@ -77,9 +77,9 @@ async function drive(
   return { latencies, elapsed: performance.now() - begun };
 }
 
-async function batonRun(url: string, count: number, window: number) {
+async function batonRun(url: string, count: number, window: number, executor: string) {
   const queue = queueName("bench-baton");
-  const args = ["--concurrency", values.concurrency!];
+  const args = ["--concurrency", values.concurrency!, "--executor", executor];
   const workers = await Promise.all(["b1", "b2"].map((n) => startWorker(url, queue, n, args)));
   try {
     const scheduler = Scheduler.withRedis({ connection: url, queue });
@@ -175,20 +175,27 @@ async function main(): Promise<void> {
         `${window} in flight`,
     );
     // Alternating rounds, median of each: a noisy machine hurts both sides alike.
+    // The workers' executors: processes isolate each call (the default), sequential runs it
+    // in the worker's own thread, as a raw BullMQ processor does.
+    const executors = ["processes", "sequential"];
     const raws: Measurement[] = [];
-    const batons: Measurement[] = [];
+    const batons = new Map<string, Measurement[]>(executors.map((e) => [e, []]));
     for (let round = 0; round < Number(values.rounds); round++) {
       const r = await rawRun(redis.url, count, window);
       raws.push(measure(r.latencies, r.elapsed));
-      const b = await batonRun(redis.url, count, window);
-      batons.push(measure(b.latencies, b.elapsed));
+      for (const executor of executors) {
+        const b = await batonRun(redis.url, count, window, executor);
+        batons.get(executor)!.push(measure(b.latencies, b.elapsed));
+      }
     }
     const raw = median(raws);
-    const baton = median(batons);
     console.log(row("BullMQ directly (Queue + QueueEvents + Worker)", raw));
-    console.log(
-      row("baton Scheduler.withRedis + baton worker", baton, baton.perSecond / raw.perSecond),
-    );
+    for (const executor of executors) {
+      const baton = median(batons.get(executor)!);
+      console.log(
+        row(`baton withRedis + baton worker (${executor})`, baton, baton.perSecond / raw.perSecond),
+      );
+    }
   } finally {
     await redis.close();
   }

@@ -163,3 +163,24 @@ redisTest("redis: the worker enforces a wall-time limit and the task event fires
     assert.deepStrictEqual(sleepy.eventCounts.get("exception"), 1);
   });
 });
+
+redisTest(
+  "redis: workers with --executor sequential run source and module functions in-thread, refusing memory limits",
+  async () => {
+    await withWorkers(async (url, queue) => {
+      const scheduler = Scheduler.withRedis({ connection: url, queue });
+      const results: unknown[] = [];
+      scheduler.onStart(async () => {
+        results.push(await scheduler.submit(collatz, 7));
+        results.push(await scheduler.submit(collatzPlusOffset, 7));
+        const limited = scheduler.task(collatz, { limits: { memory: "64MB" } });
+        const refused = await Promise.resolve(limited.submit(7)!).catch((e: Error) => e.message);
+        results.push(refused);
+      });
+      const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
+      assert.deepStrictEqual(exit.code, "exhausted");
+      assert.deepStrictEqual(results.slice(0, 2), [22, 1022]);
+      assert.match(String(results[2]), /cannot enforce the memory limit/);
+    }, ["--executor", "sequential"]);
+  },
+);

@@ -74,7 +74,7 @@ Deno.test("worker command: bad values name the value and what is accepted", () =
     ],
     [
       ["--redis", "redis://h", "--queue", "q", "--executor", "gpu"],
-      /--executor must be processes or workers, got "gpu"/,
+      /--executor must be processes, workers or sequential, got "gpu"/,
     ],
     [
       ["--redis", "redis://h", "--queue", "q", "--permissions", "read,fly"],

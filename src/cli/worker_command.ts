@@ -25,7 +25,8 @@ Options:
   --redis URL            Redis server, e.g. redis://127.0.0.1:6379 (required)
   --queue NAME           queue to serve (required)
   --concurrency N        jobs at once, one process or worker each (default 1)
-  --executor KIND        processes (hard limits, default) or workers (Web Workers)
+  --executor KIND        processes (hard limits, default), workers (Web Workers), or
+                         sequential (this process's thread: no isolation, fastest)
   --permissions SPEC     default permissions of the pool: none, inherit, a list of
                          kinds granted in full (read,net), or JSON ({"read":["/data"]})
   --limits SPEC          default limits, e.g. wallTime=10s,cpuTime=5s,memory=512MB
@@ -128,8 +129,10 @@ export function parseWorkerArgs(args: string[]): RedisWorkerOptions | "help" {
   if (!values.redis) throw new UsageError("--redis URL is required, e.g. redis://127.0.0.1:6379");
   if (!values.queue) throw new UsageError("--queue NAME is required");
   const executor = values.executor ?? "processes";
-  if (executor !== "processes" && executor !== "workers") {
-    throw new UsageError(`--executor must be processes or workers, got "${executor}"`);
+  if (executor !== "processes" && executor !== "workers" && executor !== "sequential") {
+    throw new UsageError(
+      `--executor must be processes, workers or sequential, got "${executor}"`,
+    );
   }
   const options: RedisWorkerOptions = {
     connection: values.redis,

@@ -15,6 +15,8 @@ import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Call, Executor, ExecutorHost } from "../executor.ts";
 import { ProcessExecutor } from "../processes.ts";
 import { WorkerExecutor } from "../workers.ts";
+import { SequentialExecutor } from "../sequential.ts";
+import { importRemote } from "../rebuild.ts";
 import {
   type Limits,
   type Permissions,
@@ -43,8 +45,13 @@ export interface RedisWorkerOptions {
   queue: string;
   /** Jobs run at once, each in its own process or worker (default 1). */
   concurrency?: number;
-  /** The local pool: `"processes"` (hard limits, default) or `"workers"` (Web Workers). */
-  executor?: "processes" | "workers";
+  /**
+   * Where jobs run: `"processes"` (hard limits, default), `"workers"` (Web
+   * Workers), or `"sequential"` (this process's own thread, one call at a
+   * time: no isolation, no CPU/memory limits or permissions — the fastest,
+   * like BullMQ's own processors, for trusted quick functions).
+   */
+  executor?: "processes" | "workers" | "sequential";
   /** Default permissions of the pool; a task's own permissions replace them, as locally. */
   permissions?: Permissions;
   /** Default limits of every job; a task's own limits replace them one by one. */
@@ -93,6 +100,8 @@ export class RedisWorker {
   readonly #options: RedisWorkerOptions;
   readonly #concurrency: number;
   readonly #executor: Executor;
+  /** Whether calls run in this thread, which then needs the functions themselves. */
+  #inThread = false;
   readonly #defaults: ResolvedLimits;
   readonly #running = new Map<number, Running>();
   readonly #byJob = new Map<string, Running>();
@@ -125,8 +134,14 @@ export class RedisWorker {
         prefetch: 1,
       });
       this.#executor.validate({ limits: this.#defaults });
+    } else if (kind === "sequential") {
+      this.#executor = new SequentialExecutor();
+      this.#executor.validate({ limits: this.#defaults, permissions: options.permissions });
+      this.#inThread = true;
     } else {
-      throw new TypeError(`executor must be "processes" or "workers", got ${JSON.stringify(kind)}`);
+      throw new TypeError(
+        `executor must be "processes", "workers" or "sequential", got ${JSON.stringify(kind)}`,
+      );
     }
     const maxStalls = options.maxStalls ?? 1;
     if (!Number.isInteger(maxStalls) || maxStalls < 0) {
@@ -208,7 +223,10 @@ export class RedisWorker {
     try {
       call = {
         id: nextCallId++,
-        fn: standIn(data.fn),
+        // A stand-in names the function for a pool; in this thread it must be the function itself.
+        fn: this.#inThread && data.fn?.kind === "module"
+          ? await importRemote(data.fn.url, data.fn.name)
+          : standIn(data.fn),
         args: decodeValue(data.args) as unknown[],
         limits: { ...this.#defaults, ...data.limits },
         permissions: data.permissions,
