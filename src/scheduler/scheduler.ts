@@ -271,6 +271,8 @@ export class Scheduler extends Emitter {
   #submitCount = 0;
   #submitCountAtEmpty = -1;
   #emptyCheckQueued = false;
+  /** Made once: every future's `cancel()` comes here. */
+  readonly #cancelFuture = (future: Future): boolean => this.#cancelById(future.id);
   #answering?: { failure?: unknown };
   #run?: ActiveRun;
   #accepting = false;
@@ -498,7 +500,7 @@ export class Scheduler extends Emitter {
     if (typeof fn !== "function") {
       throw new TypeError(`submit() needs a function, got ${typeof fn}`);
     }
-    const future = new Future(fn, args, task, (f) => this.#cancelById(f.id));
+    const future = new Future(fn, args, task, this.#cancelFuture);
     const call: Call = {
       id: future.id,
       fn,
