@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./cli_helpers.ts";
-import { cli, FIXTURES, ROOT } from "./cli_helpers.ts";
+import { cli, cliCommand, FIXTURES } from "./cli_helpers.ts";
 
 const assertIncludes = (text: string, part: string) => assertStringIncludes(text, part);
 
@@ -119,14 +119,7 @@ Deno.test("cli: worker without --redis or --connect is a clear exit-2 error", as
 });
 
 Deno.test("cli: --monitor serves the run's status while it runs", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli.ts`, "run", `${FIXTURES}/brief.yaml`, "--monitor", "0"],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = cliCommand(["run", `${FIXTURES}/brief.yaml`, "--monitor", "0"]).spawn();
   const stdout = child.stdout.text();
   // The URL is printed on stderr before the first job starts.
   let seen = "";

@@ -8,16 +8,21 @@ export interface CliOutput {
   stderr: string;
 }
 
-/** `deno run -A cli.ts ...args` from the repository root. */
-export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutput> {
-  const out = await new Deno.Command(Deno.execPath(), {
+/** The command `deno run -A cli.ts ...args` from the repository root, output piped. */
+export function cliCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${ROOT}/cli.ts`, ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  });
+}
+
+/** Runs `deno run -A cli.ts ...args` to the end. */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliOutput> {
+  const out = await cliCommand(args, env).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }

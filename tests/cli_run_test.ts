@@ -5,9 +5,9 @@ import {
   assertMatch,
   assertStringIncludes,
   cli,
+  cliCommand,
   fixtureCopy,
   FIXTURES,
-  ROOT,
 } from "./cli_helpers.ts";
 
 Deno.test("cli run: commands, module jobs, a nested flow, a forever job and limits, on processes", async () => {
@@ -130,24 +130,14 @@ function cmdline(pid: number): string {
 }
 
 Deno.test("cli run: Ctrl-C cancels running jobs, kills every child, prints the listing, exits 130", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      `${ROOT}/cli.ts`,
-      "run",
-      `${FIXTURES}/slow.yaml`,
-      "--executor",
-      "processes",
-      "-w",
-      "1",
-    ],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = cliCommand([
+    "run",
+    `${FIXTURES}/slow.yaml`,
+    "--executor",
+    "processes",
+    "-w",
+    "1",
+  ]).spawn();
   const output = child.output();
   // Wait until both the command and the pool process run.
   let seen: number[] = [];

@@ -514,3 +514,22 @@ eachExecutor("a future that ran once reports one attempt", async (make) => {
   assert.equal(future?.attempts, 1);
   assert.equal(future?.value, 8);
 });
+
+Deno.test("exitState says how the last run ended, and is cleared while a run goes", async () => {
+  const scheduler = Scheduler.sequential();
+  // Read through a function, so TypeScript does not narrow it across the awaits.
+  const exit = () => scheduler.exitState;
+  assert.equal(exit(), undefined);
+  const during: unknown[] = [];
+  const atFinished: unknown[] = [];
+  scheduler.onStart(() => during.push(scheduler.exitState));
+  scheduler.onFinished(() => atFinished.push(scheduler.exitState?.code));
+  scheduler.onStart(() => scheduler.submit(fail, "why"));
+  await scheduler.run({ onException: "end" });
+  assert.equal(exit()?.code, "exception");
+  assert.equal((exit()?.error as Error).message, "why");
+  await scheduler.run({ onException: "continue" });
+  assert.deepEqual(during, [undefined, undefined]);
+  assert.deepEqual(atFinished, ["exception", "exhausted"]);
+  assert.equal(exit()?.code, "exhausted");
+});

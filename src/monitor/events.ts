@@ -7,7 +7,7 @@
  */
 
 import type { Emitter } from "../events/emitter.ts";
-import type { ExitState, Scheduler } from "../scheduler/scheduler.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
 import { Future } from "../scheduler/future.ts";
 import type { AnyTask } from "../scheduler/task.ts";
 import { Msg } from "../comm/comm.ts";
@@ -81,14 +81,10 @@ interface SchedulerWatch {
   readonly index: number;
   readonly tasks: Set<AnyTask>;
   readonly inFlight: Map<number, { future: Future; since: number }>;
-  exit: SchedulerStatusExit | null;
-  ending?: SchedulerStatusExit;
 }
 
 /** A recorded event before expansion: the emitter's arguments, kept as they were. */
 type Raw = MonitorEvent & { args: readonly unknown[] };
-
-type SchedulerStatusExit = { code: ExitState["code"]; error?: string };
 
 const encoder = new TextEncoder();
 const HEARTBEAT_MS = 15_000;
@@ -166,7 +162,7 @@ export class EventHub {
   /** Subscribes to a scheduler's events and its tasks'. */
   watchScheduler(scheduler: Scheduler, index: number): void {
     if (this.#schedulers.has(scheduler)) return;
-    this.#schedulers.set(scheduler, { index, tasks: new Set(), inFlight: new Map(), exit: null });
+    this.#schedulers.set(scheduler, { index, tasks: new Set(), inFlight: new Map() });
     this.watchTasks(scheduler);
   }
 
@@ -199,11 +195,6 @@ export class EventHub {
       }
       this.#record("flow", flow, name, args).flow = index;
     });
-  }
-
-  /** How the scheduler's last run ended, as its events told; `null` while running or before. */
-  exitOf(scheduler: Scheduler): SchedulerStatusExit | null {
-    return this.#schedulers.get(scheduler)?.exit ?? null;
   }
 
   /** The scheduler's futures in flight, oldest first. */
@@ -307,27 +298,6 @@ export class EventHub {
       }
       case "future-cancelled":
         watch.inFlight.delete((args[0] as Future).id);
-        break;
-      case "start":
-        watch.exit = null;
-        watch.ending = undefined;
-        break;
-      case "timeout":
-        watch.ending ??= { code: "timeout" };
-        break;
-      case "stop": {
-        // The scheduler words the reason of an error stop as "<code>: <message>".
-        const reason = String(args[0]);
-        const code = reason.startsWith("exception: ")
-          ? "exception"
-          : reason.startsWith("cancelled: ")
-          ? "cancelled"
-          : "stopped";
-        watch.ending ??= args[1] === undefined ? { code } : { code, error: brief(args[1]) };
-        break;
-      }
-      case "finished":
-        watch.exit = watch.ending ?? { code: "exhausted" };
         break;
     }
     this.#record("scheduler", scheduler, name, args).scheduler = watch.index;

@@ -158,6 +158,15 @@ function counts(map: Map<string, number>): Record<string, number> {
   return Object.fromEntries(map);
 }
 
+/** How the scheduler's last run ended; `null` while running or before. */
+function exitOf(scheduler: Scheduler): SchedulerStatus["exit"] {
+  const exit = scheduler.exitState;
+  if (!exit) return null;
+  return exit.error === undefined
+    ? { code: exit.code }
+    : { code: exit.code, error: brief(exit.error) };
+}
+
 function schedulerStatus(scheduler: Scheduler, index: number, hub: EventHub): SchedulerStatus {
   const info = scheduler.executor.info();
   const busy = info.workers.filter((w) => w.busy).length;
@@ -166,7 +175,7 @@ function schedulerStatus(scheduler: Scheduler, index: number, hub: EventHub): Sc
     index,
     name: scheduler.name,
     running: scheduler.running(),
-    exit: hub.exitOf(scheduler),
+    exit: exitOf(scheduler),
     executor: {
       kind: info.kind,
       options: Object.fromEntries(Object.entries(info.options).map(([k, v]) => [k, brief(v)])),

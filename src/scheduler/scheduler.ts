@@ -275,6 +275,7 @@ export class Scheduler extends Emitter {
   readonly #cancelFuture = (future: Future): boolean => this.#cancelById(future.id);
   #answering?: { failure?: unknown };
   #run?: ActiveRun;
+  #lastExit?: ExitState;
   #accepting = false;
   readonly #host: ExecutorHost = {
     started: (call) => {
@@ -395,6 +396,22 @@ export class Scheduler extends Emitter {
     return this.#run !== undefined && this.#run.exit === undefined;
   }
 
+  /**
+   * How the last run ended; `undefined` before the first run and while one
+   * is going (it is set before `finished` is emitted).
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@baton/baton";
+   * const scheduler = Scheduler.sequential();
+   * await scheduler.run();
+   * scheduler.exitState?.code; // "exhausted"
+   * ```
+   */
+  get exitState(): ExitState | undefined {
+    return this.#lastExit;
+  }
+
   /** Whether nothing is queued or running. */
   empty(): boolean {
     return this.#inFlight.size === 0;
@@ -452,6 +469,7 @@ export class Scheduler extends Emitter {
       ended: Promise.withResolvers(),
       raise: false,
     };
+    this.#lastExit = undefined;
     this.#submitCountAtEmpty = -1;
     this.#run = run;
     try {
@@ -479,6 +497,7 @@ export class Scheduler extends Emitter {
     await this.executor.shutdown(run.options.wait);
     for (const entry of [...this.#inFlight.values()]) this.#cancel(entry, "the scheduler ended");
     this.#run = undefined;
+    this.#lastExit = run.exit;
     this.emit(SchedulerEvents.FINISHED);
     const exit = run.exit!;
     if (run.raise) throw exit.error;
