@@ -5,6 +5,8 @@
  * @module
  */
 
+import { quote } from "./options.ts";
+
 /**
  * A duration: milliseconds, or a string such as `"250ms"`, `"10s"`, `"5m"`, `"1h"`.
  *
@@ -40,16 +42,18 @@ function parseWithUnits(
   what: string,
   accepted: string,
 ): number {
-  if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0) return value;
-  } else if (typeof value === "string") {
+  let parsed = NaN;
+  if (typeof value === "number") parsed = value;
+  else if (typeof value === "string") {
     const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(value);
     const factor = match && units[(match[2] || Object.keys(units)[0]).toLowerCase()];
-    if (match && factor) return Number(match[1]) * factor;
+    if (match && factor) parsed = Number(match[1]) * factor;
   }
-  throw new TypeError(
-    `Invalid ${what}: ${JSON.stringify(value) ?? String(value)}; expected ${accepted}`,
-  );
+  if (Number.isFinite(parsed) && parsed >= 0 && parsed <= Number.MAX_SAFE_INTEGER) return parsed;
+  const why = parsed > Number.MAX_SAFE_INTEGER
+    ? ` (more than ${Number.MAX_SAFE_INTEGER}, the largest accepted)`
+    : "";
+  throw new TypeError(`Invalid ${what}: ${quote(value)}${why}; expected ${accepted}`);
 }
 
 /**

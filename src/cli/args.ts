@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "../units.ts";
 import { UsageError } from "./errors.ts";
-import { didYouMean } from "./similar.ts";
+import { didYouMean } from "../similar.ts";
 import { type ExecutorKind, EXECUTORS } from "./workflow/types.ts";
 
 /** The commands `baton` knows, with one line each. */

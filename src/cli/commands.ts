@@ -9,7 +9,7 @@ import { COMMANDS, HELP, MAIN_HELP, parseFileArgs } from "./args.ts";
 import { EXIT, UsageError, WorkflowError } from "./errors.ts";
 import { err, out } from "./io.ts";
 import { runCommand } from "./run_command.ts";
-import { didYouMean } from "./similar.ts";
+import { didYouMean } from "../similar.ts";
 import { buildWorkflow } from "./workflow/build.ts";
 import { loadWorkflow } from "./workflow/load.ts";
 import type { WorkflowSpec } from "./workflow/types.ts";

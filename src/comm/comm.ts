@@ -4,6 +4,7 @@
  * @module
  */
 
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import { Event } from "../events/event.ts";
 import type { Future } from "../scheduler/future.ts";
 import type { AnyTask } from "../scheduler/task.ts";
@@ -46,7 +47,7 @@ export interface CommHooks {
 interface PendingRequest {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
 }
 
 /**
@@ -119,7 +120,7 @@ export class Comm implements AsyncIterable<unknown> {
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
     const pending: PendingRequest = { resolve, reject };
     if (options.timeout !== undefined) {
-      pending.timer = setTimeout(() => {
+      pending.timer = startTimer(() => {
         this.#pending.delete(rid);
         reject(new CommTimeoutError(options.timeout!));
       }, options.timeout);
@@ -179,7 +180,7 @@ export class Comm implements AsyncIterable<unknown> {
         const pending = this.#pending.get(frame.rid);
         if (!pending) return;
         this.#pending.delete(frame.rid);
-        clearTimeout(pending.timer);
+        stopTimer(pending.timer);
         if (frame.k === "res") pending.resolve(frame.data);
         else pending.reject(decodeError(frame.error));
         break;
@@ -195,7 +196,7 @@ export class Comm implements AsyncIterable<unknown> {
     if (this.#closedBecause !== undefined) return;
     this.#closedBecause = why;
     for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
+      stopTimer(pending.timer);
       pending.reject(new CommClosedError(why));
     }
     this.#pending.clear();

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
 import type { Event } from "./event.ts";
 
 /**
@@ -38,6 +39,13 @@ export interface CallbackOptions {
  * ```
  */
 export type Callback<A extends unknown[]> = (...args: A) => unknown;
+
+/** The keys of {@linkcode CallbackOptions}. */
+const CALLBACK_OPTIONS = ["name", "when", "every", "repeat", "maxCalls", "hidden"] as const;
+const CALLBACK_HINTS = {
+  limit: 'baton calls amltk\'s "limit" maxCalls',
+  max_calls: "use maxCalls",
+};
 
 function positiveInteger(option: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -90,6 +98,7 @@ export class Handler<A extends unknown[] = unknown[]> {
     if (typeof callback !== "function") {
       throw new TypeError(`A callback for "${event}" must be a function, got ${typeof callback}`);
     }
+    checkOptions(options, CALLBACK_OPTIONS, `the "${event}" callback`, CALLBACK_HINTS);
     this.event = event;
     this.callback = callback;
     this.name = options.name ?? (callback.name || "anonymous");

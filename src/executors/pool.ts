@@ -5,6 +5,7 @@
  * @module
  */
 
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call, ExecutorHost, ExecutorInfo, WorkerInfo } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { CommFrame } from "../comm/frames.ts";
@@ -61,7 +62,7 @@ interface Entry {
   readonly call: Call;
   started: boolean;
   startedAt: number;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
   /** Already reported (deadline or cancel); its late answer is ignored. */
   abandoned: boolean;
   /** Asked back from its worker to run elsewhere. */
@@ -127,7 +128,7 @@ export class Pool {
         this.#retire(slot, "its call was cancelled");
       } else {
         slot.entries.splice(index, 1);
-        clearTimeout(entry.timer);
+        stopTimer(entry.timer);
         this.#post(slot, { t: "cancel", id: call.id });
       }
       return true;
@@ -244,7 +245,7 @@ export class Pool {
     entry.startedAt = performance.now();
     const wallTime = entry.call.limits.wallTime;
     if (wallTime !== undefined) {
-      entry.timer = setTimeout(() => this.#deadline(slot, entry, wallTime), wallTime);
+      entry.timer = startTimer(() => this.#deadline(slot, entry, wallTime), wallTime);
     }
     this.#host?.started(entry.call);
   }
@@ -284,7 +285,7 @@ export class Pool {
       return;
     }
     const [entry] = slot.entries.splice(index, 1);
-    clearTimeout(entry.timer);
+    stopTimer(entry.timer);
     const next = slot.entries[0];
     if (next && !next.started) this.#begin(slot, next);
     if (message.t === "dropped") {
@@ -306,10 +307,10 @@ export class Pool {
     this.#remove(slot);
     const [head, ...waiting] = slot.entries;
     for (const entry of [...waiting].reverse()) {
-      clearTimeout(entry.timer);
+      stopTimer(entry.timer);
       if (!entry.abandoned) this.#queue.unshift(entry.call);
     }
-    if (head) clearTimeout(head.timer);
+    if (head) stopTimer(head.timer);
     if (!slot.answered && ++this.#startupFailures >= MAX_STARTUP_FAILURES) {
       this.#break(error, head && !head.abandoned ? [head.call] : []);
       return;
@@ -343,9 +344,9 @@ export class Pool {
     this.#remove(slot);
     slot.transport.kill();
     const [head, ...waiting] = slot.entries;
-    if (head) clearTimeout(head.timer);
+    if (head) stopTimer(head.timer);
     for (const entry of [...waiting].reverse()) {
-      clearTimeout(entry.timer);
+      stopTimer(entry.timer);
       if (!entry.abandoned && this.#host && why) this.#queue.unshift(entry.call);
     }
     if (why) queueMicrotask(() => this.#afterAnswer());

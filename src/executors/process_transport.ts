@@ -7,6 +7,7 @@
  * @module
  */
 
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call } from "./executor.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import type { Transport, TransportEvents } from "./pool.ts";
@@ -36,7 +37,7 @@ interface Running {
   readonly call: Call;
   /** CPU time the process had used when the call started, in ms. */
   cpuBase?: number;
-  watch?: ReturnType<typeof setTimeout>;
+  watch?: Timer;
   /** CPU time the call had used when the parent killed it for that, in ms. */
   cpuKilledAt?: number;
 }
@@ -149,13 +150,13 @@ class ProcessChannel implements ProcessTransport {
         this.#signal("SIGKILL");
         return;
       }
-      running.watch = setTimeout(check, Math.max(10, limit - used));
+      running.watch = startTimer(check, Math.max(10, limit - used));
     };
-    running.watch = setTimeout(check, limit);
+    running.watch = startTimer(check, limit);
   }
 
   #stopWatch(): void {
-    clearTimeout(this.#running?.watch);
+    stopTimer(this.#running?.watch);
   }
 
   #signal(signal: Deno.Signal): void {

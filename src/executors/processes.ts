@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import {
   type Limits,
@@ -83,6 +84,11 @@ export class ProcessExecutor implements Executor {
 
   /** A pool of `n` processes. */
   constructor(n: number, options: ProcessExecutorOptions = {}) {
+    checkOptions(
+      options,
+      ["permissions", "v8Flags", "limits", "forwardStderr"],
+      "Scheduler.withProcesses()",
+    );
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`The number of processes must be a positive integer, got ${n}`);
     }

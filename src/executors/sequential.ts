@@ -5,6 +5,7 @@
  * @module
  */
 
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import { type Permissions, refuseKernelLimits, type ResolvedLimits } from "./limits.ts";
 import { Queue } from "./queue.ts";
@@ -17,7 +18,7 @@ interface Running {
   readonly call: Call;
   readonly comm?: Comm;
   readonly controller: AbortController;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
   settled: boolean;
 }
 
@@ -129,7 +130,7 @@ export class SequentialExecutor implements Executor {
     // The clock is read only for calls with a deadline: it is not free.
     const startedAt = wallTime === undefined ? 0 : performance.now();
     if (wallTime !== undefined) {
-      running.timer = setTimeout(() => {
+      running.timer = startTimer(() => {
         if (running.settled) return;
         this.#finish(running);
         const error = new WallTimeLimitError(wallTime, performance.now() - startedAt);
@@ -164,7 +165,7 @@ export class SequentialExecutor implements Executor {
   #finish(running: Running): void {
     running.settled = true;
     running.comm?.shutdown("the call ended");
-    clearTimeout(running.timer);
+    stopTimer(running.timer);
     if (this.#running === running) this.#running = undefined;
     if (this.#idle) this.#idle.resolve();
     else this.#kick();

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import {
   type Permissions,
@@ -59,6 +60,7 @@ export class WorkerExecutor implements Executor {
 
   /** A pool of `n` workers. */
   constructor(n: number, options: WorkerExecutorOptions = {}) {
+    checkOptions(options, ["permissions", "prefetch"], "Scheduler.withWorkers()");
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`The number of workers must be a positive integer, got ${n}`);
     }

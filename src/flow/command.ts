@@ -4,6 +4,7 @@
  * @module
  */
 
+import { startTimer, stopTimer } from "../timers.ts";
 import { WallTimeLimitError } from "../executors/errors.ts";
 import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "../executors/limits.ts";
 import { type Duration, parseDuration } from "../units.ts";
@@ -94,7 +95,7 @@ class CommandJob extends Job<CommandResult> {
     const onAbort = () => kill();
     signal.addEventListener("abort", onAbort, { once: true });
     const startedAt = performance.now();
-    const timer = this.#wallTime === undefined ? undefined : setTimeout(() => {
+    const timer = this.#wallTime === undefined ? undefined : startTimer(() => {
       timedOut = true;
       kill();
     }, this.#wallTime);
@@ -119,7 +120,7 @@ class CommandJob extends Job<CommandResult> {
       if (!out.success) throw new CommandError(this.#argv, outcome);
       return { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
     } finally {
-      clearTimeout(timer);
+      stopTimer(timer);
       signal.removeEventListener("abort", onAbort);
     }
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Subscriber } from "../events/emitter.ts";
 import { Event } from "../events/event.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
@@ -334,12 +335,12 @@ export class Flow extends Job<boolean> {
     const leases = new FlowLeases(jobs);
     const reap: Promise<unknown>[] = [];
     const ended = Promise.withResolvers<void>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: Timer | undefined;
 
     const finish = (ending: Ending): void => {
       if (this.#ending) return;
       this.#ending = ending;
-      clearTimeout(timer);
+      stopTimer(timer);
       const why = ending.kind === "fine" ? "the other jobs are done" : this.why();
       for (const [i, controller] of controllers) {
         const job = jobs[i];
@@ -414,7 +415,7 @@ export class Flow extends Job<boolean> {
     signal.addEventListener("abort", onAbort, { once: true });
     if (this.timeout !== undefined) {
       const ms = this.timeout;
-      timer = setTimeout(
+      timer = startTimer(
         () => finish({ kind: "timeout", error: new TimeoutError(this.label, ms) }),
         ms,
       );

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
 import { Event } from "../events/event.ts";
 import type { AnyTask } from "../scheduler/task.ts";
 import type { Plugin } from "./plugin.ts";
@@ -83,6 +84,10 @@ export class Limiter implements Plugin {
 
   /** Creates a limiter; at least one option is needed. */
   constructor(options: LimiterOptions) {
+    checkOptions(options, ["maxCalls", "maxConcurrent", "notWhileRunning"], "new Limiter()", {
+      max_calls: "use maxCalls",
+      max_concurrent: "use maxConcurrent",
+    });
     this.#maxCalls = positive("maxCalls", options?.maxCalls);
     this.#maxConcurrent = positive("maxConcurrent", options?.maxConcurrent);
     const others = options?.notWhileRunning;

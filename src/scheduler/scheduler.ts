@@ -4,6 +4,8 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
+import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import { type CallbackHost, Emitter, type Subscriber } from "../events/emitter.ts";
 import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
@@ -157,7 +159,7 @@ interface ActiveRun {
   readonly ended: PromiseWithResolvers<void>;
   exit?: ExitState;
   raise: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: Timer;
 }
 
 const ACTIONS = ["raise", "end", "continue"];
@@ -266,7 +268,7 @@ export class Scheduler extends Emitter {
   readonly onFinished: Subscriber<[]> = this.subscriber(SchedulerEvents.FINISHED);
 
   readonly #inFlight = new Map<number, InFlight>();
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #timers = new Set<Timer>();
   #pendingCallbacks = 0;
   #submitCount = 0;
   #submitCountAtEmpty = -1;
@@ -303,6 +305,7 @@ export class Scheduler extends Emitter {
 
   /** Creates a scheduler on `executor`. */
   constructor(options: SchedulerOptions) {
+    checkOptions(options, ["executor", "name"], "new Scheduler()");
     super(options?.name ?? "scheduler");
     if (!options?.executor) {
       throw new TypeError(
@@ -326,6 +329,7 @@ export class Scheduler extends Emitter {
    * the current stack.
    */
   static sequential(options: { name?: string } = {}): Scheduler {
+    checkOptions(options, ["name"], "Scheduler.sequential()");
     return new Scheduler({ executor: new SequentialExecutor(), name: options.name });
   }
 
@@ -334,7 +338,8 @@ export class Scheduler extends Emitter {
     n: number,
     options: WorkerExecutorOptions & { name?: string } = {},
   ): Scheduler {
-    return new Scheduler({ executor: new WorkerExecutor(n, options), name: options.name });
+    const { name, ...rest } = options ?? {};
+    return new Scheduler({ executor: new WorkerExecutor(n, rest), name });
   }
 
   /**
@@ -346,7 +351,8 @@ export class Scheduler extends Emitter {
     n: number,
     options: ProcessExecutorOptions & { name?: string } = {},
   ): Scheduler {
-    return new Scheduler({ executor: new ProcessExecutor(n, options), name: options.name });
+    const { name, ...rest } = options ?? {};
+    return new Scheduler({ executor: new ProcessExecutor(n, rest), name });
   }
 
   /**
@@ -366,7 +372,8 @@ export class Scheduler extends Emitter {
    * `workers: n` local ones). Futures settle from BullMQ's events.
    */
   static withRedis(options: RedisExecutorOptions & { name?: string }): Scheduler {
-    return new Scheduler({ executor: new RedisExecutor(options), name: options.name });
+    const { name, ...rest } = options ?? {};
+    return new Scheduler({ executor: new RedisExecutor(rest as RedisExecutorOptions), name });
   }
 
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */
@@ -429,7 +436,7 @@ export class Scheduler extends Emitter {
   callLater(delay: Duration, fn: () => unknown): LaterHandle {
     if (!this.running()) throw new SchedulerNotRunningError(this.name);
     const ms = parseDuration(delay);
-    const timer = setTimeout(() => {
+    const timer = startTimer(() => {
       this.#timers.delete(timer);
       try {
         const result = fn();
@@ -443,7 +450,7 @@ export class Scheduler extends Emitter {
     return {
       cancel: () => {
         if (!this.#timers.delete(timer)) return false;
-        clearTimeout(timer);
+        stopTimer(timer);
         queueMicrotask(() => this.#checkEmpty());
         return true;
       },
@@ -455,6 +462,7 @@ export class Scheduler extends Emitter {
    * is emitted once. Does nothing unless running.
    */
   stop(options: StopOptions = {}): void {
+    checkOptions(options, ["reason", "error"], "scheduler.stop()");
     this.#end({ code: "stopped" }, options.reason ?? "stop() was called", options.error);
   }
 
@@ -480,7 +488,7 @@ export class Scheduler extends Emitter {
     }
     this.#accepting = true;
     if (run.options.timeout !== undefined) {
-      run.timer = setTimeout(() => {
+      run.timer = startTimer(() => {
         if (!this.running()) return;
         this.emit(SchedulerEvents.TIMEOUT);
         this.#end({ code: "timeout" });
@@ -489,8 +497,8 @@ export class Scheduler extends Emitter {
     this.emit(SchedulerEvents.START);
     this.#checkEmpty();
     await run.ended.promise;
-    clearTimeout(run.timer);
-    for (const timer of this.#timers) clearTimeout(timer);
+    stopTimer(run.timer);
+    for (const timer of this.#timers) stopTimer(timer);
     this.#timers.clear();
     this.emit(SchedulerEvents.FINISHING);
     this.#accepting = false;
@@ -707,7 +715,10 @@ function checkPolicy(name: string, policy: ExceptionPolicy): ExceptionPolicy {
   );
 }
 
+const RUN_OPTIONS = ["timeout", "endOnEmpty", "wait", "onException", "onCancelled"] as const;
+
 function resolveRunOptions(options: RunOptions): ActiveRun["options"] {
+  checkOptions(options, RUN_OPTIONS, "scheduler.run()");
   return {
     timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout),
     endOnEmpty: options.endOnEmpty ?? true,

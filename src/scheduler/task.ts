@@ -4,6 +4,7 @@
  * @module
  */
 
+import { checkOptions, quote } from "../options.ts";
 import { Emitter, type Subscriber } from "../events/emitter.ts";
 import {
   CpuTimeLimitError,
@@ -34,14 +35,46 @@ import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
 export interface TaskOptions {
   /** Display name; defaults to the function's name. */
   name?: string;
-  /** Plugins, applied in order. */
-  plugins?: Plugin[];
+  /** Plugins, applied in order (one plugin alone is accepted too). */
+  plugins?: Plugin | readonly Plugin[];
   /** Per-call resource limits, enforced by the executor. */
   limits?: Limits;
   /** Permissions for the task's code, enforced by the executor. */
   permissions?: Permissions;
   /** Give each call a {@linkcode Comm} channel as its first argument. */
   comm?: boolean;
+}
+
+const TASK_OPTIONS = ["name", "plugins", "limits", "permissions", "comm"] as const;
+const LIMITER = "tasks take no call limits themselves: use plugins: [new Limiter({ maxCalls: n })]";
+const CONCURRENCY =
+  "tasks take no concurrency limit themselves: use plugins: [new Limiter({ maxConcurrent: n })]";
+const TASK_HINTS = {
+  callLimit: LIMITER,
+  call_limit: LIMITER,
+  concurrentLimit: CONCURRENCY,
+  concurrent_limit: CONCURRENCY,
+  memoryLimit: 'use limits: { memory: "512MB" }',
+  memory_limit: 'use limits: { memory: "512MB" }',
+  wallTimeLimit: 'use limits: { wallTime: "10s" }',
+  wall_time_limit: 'use limits: { wallTime: "10s" }',
+  cpuTimeLimit: 'use limits: { cpuTime: "10s" }',
+  cpu_time_limit: 'use limits: { cpuTime: "10s" }',
+};
+
+function pluginList(plugins: TaskOptions["plugins"]): readonly Plugin[] {
+  if (plugins === undefined) return [];
+  const list = Array.isArray(plugins) ? plugins : [plugins];
+  for (const plugin of list) {
+    if (typeof plugin?.attach !== "function") {
+      throw new TypeError(
+        `plugins must be a plugin or an array of plugins (objects with attach(task)), got ${
+          quote(plugin)
+        }`,
+      );
+    }
+  }
+  return [...list];
 }
 
 /**
@@ -182,13 +215,14 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     if (typeof fn !== "function") {
       throw new TypeError(`A task needs a function, got ${typeof fn}`);
     }
+    checkOptions(options, TASK_OPTIONS, "scheduler.task()", TASK_HINTS);
     super(options.name ?? (fn.name || "anonymous"));
     this.fn = fn;
     this.scheduler = scheduler;
     this.limits = resolveLimits(options.limits);
     this.permissions = options.permissions;
     scheduler.executor.validate({ limits: this.limits, permissions: this.permissions });
-    this.plugins = [...(options.plugins ?? [])];
+    this.plugins = pluginList(options.plugins);
     this.comm = options.comm === true;
     if (this.comm) this.addEvent(Comm.OPEN, Comm.MESSAGE, Comm.REQUEST, Comm.CLOSE);
     this.callbackHost = adoptTask(scheduler, this);

@@ -9,7 +9,7 @@
 
 import schemaJson from "../../../schema/workflow.schema.json" with { type: "json" };
 import { parseDuration, parseSize } from "../../units.ts";
-import { didYouMean } from "../similar.ts";
+import { didYouMean } from "../../similar.ts";
 import type { Path } from "./parse.ts";
 
 /** The subset of JSON Schema the workflow schema uses. */

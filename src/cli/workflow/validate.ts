@@ -10,7 +10,7 @@ import { dirname, resolve, toFileUrl } from "./paths.ts";
 import type { WorkflowIssue } from "../errors.ts";
 import type { Limits, Permissions } from "../../executors/limits.ts";
 import { parseDuration } from "../../units.ts";
-import { didYouMean } from "../similar.ts";
+import { didYouMean } from "../../similar.ts";
 import type { ParsedFile, Path } from "./parse.ts";
 import { splitCommand } from "./split.ts";
 import {
