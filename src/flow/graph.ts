@@ -5,11 +5,23 @@
  * @module
  */
 
-import type { Job } from "./job.ts";
+import { type Job, jobInternals } from "./job.ts";
 
-/** The jobs of `jobs` that `job` requires (edges to jobs outside the set are ignored). */
-export function predecessorsIn(jobs: ReadonlySet<Job>, job: Job): Job[] {
-  return [...job.requirements].filter((r) => jobs.has(r));
+const requirementsOf = (job: Job): readonly Job[] => jobInternals.requirementList(job);
+
+/**
+ * The jobs of `jobs` that `next` gives for any of `starts`, each once, in
+ * the order found (edges to jobs outside the set are ignored).
+ */
+export function neighboursIn(
+  jobs: ReadonlySet<Job>,
+  starts: readonly Job[],
+  next: (job: Job) => readonly Job[],
+): Job[] {
+  if (starts.length === 1) return next(starts[0]).filter((j) => jobs.has(j));
+  const seen = new Set<Job>();
+  for (const start of starts) for (const j of next(start)) if (jobs.has(j)) seen.add(j);
+  return [...seen];
 }
 
 /** Successor lists for every job of `jobs`, in insertion order. */
@@ -17,7 +29,7 @@ export function successorMap(jobs: ReadonlySet<Job>): Map<Job, Job[]> {
   const successors = new Map<Job, Job[]>();
   for (const job of jobs) successors.set(job, []);
   for (const job of jobs) {
-    for (const r of job.requirements) successors.get(r)?.push(job);
+    for (const r of requirementsOf(job)) successors.get(r)?.push(job);
   }
   return successors;
 }
@@ -33,7 +45,7 @@ export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
   for (const root of jobs) {
     if (color.get(root)) continue;
     const path: Job[] = [root];
-    const iterators: Iterator<Job>[] = [root.requirements.values()];
+    const iterators: Iterator<Job>[] = [requirementsOf(root).values()];
     color.set(root, 1);
     while (path.length > 0) {
       const step = iterators[iterators.length - 1].next();
@@ -63,7 +75,7 @@ export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
       if (c === 0) {
         color.set(next, 1);
         path.push(next);
-        iterators.push(next.requirements.values());
+        iterators.push(requirementsOf(next).values());
       }
     }
   }
@@ -81,7 +93,7 @@ export function topologicalSort(jobs: ReadonlySet<Job>): { order: Job[]; rest: J
   const order: Job[] = [];
   for (const job of jobs) {
     let n = 0;
-    for (const r of job.requirements) if (jobs.has(r)) n++;
+    for (const r of requirementsOf(job)) if (jobs.has(r)) n++;
     unmet.set(job, n);
     if (n === 0) order.push(job);
   }
@@ -96,17 +108,22 @@ export function topologicalSort(jobs: ReadonlySet<Job>): { order: Job[]; rest: J
   return { order, rest: [...jobs].filter((j) => !placed.has(j)) };
 }
 
-/** Every job reachable from `start` by following `next` (not `start` itself), breadth first. */
-export function closure(start: Job, next: (job: Job) => Iterable<Job>): Job[] {
-  const seen = new Set<Job>([start]);
+/**
+ * Every job reachable from `starts` by following `next`, breadth first; a
+ * start is included only when reachable from another (asynciojobs' closure).
+ */
+export function closure(starts: readonly Job[], next: (job: Job) => Iterable<Job>): Job[] {
+  const seen = new Set<Job>();
   const out: Job[] = [];
-  for (let i = -1; i < out.length; i++) {
-    for (const n of next(i < 0 ? start : out[i])) {
+  const visit = (job: Job) => {
+    for (const n of next(job)) {
       if (!seen.has(n)) {
         seen.add(n);
         out.push(n);
       }
     }
-  }
+  };
+  for (const start of starts) visit(start);
+  for (let i = 0; i < out.length; i++) visit(out[i]);
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * Flows: static graphs of jobs with requirements, critical and forever jobs,
- * a window, a timeout, nesting, listings and Graphviz export.
+ * a window, a timeout, nesting, graph editing, listings and Graphviz export.
  *
  * @module
  */
@@ -12,10 +12,20 @@ export {
   type JobSequence,
   type JobState,
   type Requirement,
+  type RequiresOptions,
   TaskJob,
 } from "./job.ts";
 export { command, type CommandOptions, type CommandResult } from "./command.ts";
-export { Flow, type FlowOptions } from "./flow.ts";
+export {
+  type ExitJobsOptions,
+  Flow,
+  type FlowOptions,
+  type IterateJobsOptions,
+  type KeepOnlyBetweenOptions,
+} from "./flow.ts";
+export type { OutputStream } from "./events.ts";
+export type { GraphicFormat } from "./dot.ts";
+export { resultOf, ResultRef } from "./results.ts";
 export { Sequence } from "./sequence.ts";
 export type { ListOptions } from "./report.ts";
 export { CommandError, CycleError, JobCancelledError, TimeoutError } from "./errors.ts";
