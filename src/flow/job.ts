@@ -569,7 +569,7 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
     this.#args = args;
     const refs = args.length ? findResultRefs(args) : undefined;
     this.#refs = refs !== undefined;
-    if (refs) this.requires(refs.map((ref) => ref.job));
+    if (refs) this.requires(refs.map((ref) => ref.jobs));
   }
 
   protected override defaultLabel(): string {
@@ -621,7 +621,7 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
     this.#args = args;
     const refs = args.length ? findResultRefs(args) : undefined;
     this.#refs = refs !== undefined;
-    if (refs) this.requires(refs.map((ref) => ref.job));
+    if (refs) this.requires(refs.map((ref) => ref.jobs));
   }
 
   protected override defaultLabel(): string {

@@ -6,58 +6,71 @@
  * @module
  */
 
+import { quote } from "../options.ts";
 import type { Job } from "./job.ts";
 
 /**
- * Stands for the result of a job in the arguments of another job; see
- * {@linkcode resultOf}.
+ * Stands for the result of a job (or the results of a list of jobs) in the
+ * arguments of another job; see {@linkcode resultOf}.
  *
  * @example
  * ```ts ignore
- * const ref = new ResultRef(() => prep, "prep");
- * ref.value(); // prep.result, once prep is done
+ * // A workflow file's { from: "prep" }, resolved once every job is built:
+ * const ref = new ResultRef(() => jobs.get("prep"), "prep");
+ * resolveArgs([ref, 2]); // [prep.result, 2], once prep is done
  * ```
  */
 export class ResultRef {
-  readonly #job: () => Job | undefined;
+  readonly #source: () => Job | readonly (Job | undefined)[] | undefined;
   readonly #name: string;
   readonly #pick?: (result: never) => unknown;
 
   /**
-   * `job` gives the job whose result is wanted (a function, so that a
-   * workflow file may name a job built later); `name` names it in errors.
+   * `source` gives the job whose result is wanted, or a list of jobs whose
+   * results are wanted as a list (a function, so that a workflow file may
+   * name jobs built later); `name` names it in errors; `pick` maps the result.
    */
-  constructor(job: () => Job | undefined, name: string, pick?: (result: never) => unknown) {
-    this.#job = job;
+  constructor(
+    source: () => Job | readonly (Job | undefined)[] | undefined,
+    name: string,
+    pick?: (result: never) => unknown,
+  ) {
+    this.#source = source;
     this.#name = name;
     this.#pick = pick;
   }
 
-  /** The job whose result is wanted, if it exists yet. */
-  get job(): Job | undefined {
-    return this.#job();
+  /** The jobs whose results are wanted (those that exist yet). */
+  get jobs(): Job[] {
+    const source = this.#source();
+    if (source === undefined) return [];
+    return Array.isArray(source) ? source.filter((j) => j !== undefined) : [source as Job];
   }
 
   /**
-   * The result (through `pick` if given).
+   * The result (through `pick` if given), or the list of results.
    *
-   * @throws {Error} when the job failed or has not run, naming it.
+   * @throws {Error} when a job failed, has not run or does not exist, naming it.
    */
   value(): unknown {
-    const job = this.#job();
-    if (!job) throw new Error(`there is no job "${this.#name}" to take a result from`);
-    if (job.failed) {
-      throw new Error(`job "${job.label}" failed, so there is no result to pass on`, {
-        cause: job.error,
-      });
-    }
-    if (!job.isDone()) {
-      throw new Error(
-        `job "${job.label}" has not run, so there is no result to pass on ` +
-          `(was the requirement on it dropped?)`,
-      );
-    }
-    return this.#pick ? this.#pick(job.result as never) : job.result;
+    const source = this.#source();
+    const one = (job: Job | undefined): unknown => {
+      if (!job) throw new Error(`there is no job "${this.#name}" to take a result from`);
+      if (job.failed) {
+        throw new Error(`job "${job.label}" failed, so there is no result to pass on`, {
+          cause: job.error,
+        });
+      }
+      if (!job.isDone()) {
+        throw new Error(
+          `job "${job.label}" has not run, so there is no result to pass on ` +
+            `(was the requirement on it dropped?)`,
+        );
+      }
+      return job.result;
+    };
+    const value = Array.isArray(source) ? source.map(one) : one(source as Job | undefined);
+    return this.#pick ? this.#pick(value as never) : value;
   }
 }
 
@@ -86,6 +99,15 @@ export class ResultRef {
  */
 export function resultOf<T>(job: Job<T>): T;
 /**
+ * A placeholder for the list of the results of `jobs`, in their order.
+ *
+ * @example
+ * ```ts ignore
+ * job(compare, resultOf([trainA, trainB]));
+ * ```
+ */
+export function resultOf<T>(jobs: readonly Job<T>[]): T[];
+/**
  * A placeholder for `pick(job.result)`.
  *
  * @example
@@ -102,14 +124,22 @@ export function resultOf<T, U>(job: Job<T>, pick: (result: T) => U): U;
  * job(train, resultOf(prep));
  * ```
  */
-export function resultOf<T, U>(job: Job<T>, pick?: (result: T) => U): T | U {
-  if (typeof job !== "object" || job === null || typeof job.isDone !== "function") {
-    throw new TypeError(`resultOf() needs a job, got ${String(job)}`);
+export function resultOf<T, U>(
+  job: Job<T> | readonly Job<T>[],
+  pick?: (result: T) => U,
+): T | U | T[] {
+  const jobs = Array.isArray(job) ? job : [job];
+  for (const j of jobs) {
+    if (typeof j !== "object" || j === null || typeof (j as Job).isDone !== "function") {
+      throw new TypeError(`resultOf() needs a job or a list of jobs, got ${quote(j)}`);
+    }
   }
   if (pick !== undefined && typeof pick !== "function") {
-    throw new TypeError(`resultOf() takes a function as its second argument, got ${String(pick)}`);
+    throw new TypeError(`resultOf() takes a function as its second argument, got ${quote(pick)}`);
   }
-  return new ResultRef(() => job, job.label, pick as (result: never) => unknown) as T;
+  const name = Array.isArray(job) ? jobs.map((j) => j.label).join(", ") : (job as Job).label;
+  const source = Array.isArray(job) ? () => jobs : () => job as Job;
+  return new ResultRef(source, name, pick as (result: never) => unknown) as T;
 }
 
 function isPlain(value: unknown): value is Record<string, unknown> | unknown[] {
