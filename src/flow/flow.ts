@@ -63,6 +63,17 @@ export interface FlowOptions {
 }
 
 /**
+ * What a flow can be made of: jobs (flows included), sequences, and lists
+ * of them nested as deep as you like; `null` and `undefined` are skipped.
+ *
+ * @example
+ * ```ts ignore
+ * new Flow(prepare, [train, evaluate], maybe ?? null, { label: "main" });
+ * ```
+ */
+export type FlowItem = Job | JobSequence | null | undefined | Iterable<FlowItem>;
+
+/**
  * Options of `flow.keepOnlyBetween(...)`.
  *
  * @example
@@ -222,9 +233,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
    *
    * @throws {TypeError} naming an unknown option or a bad value.
    */
-  constructor(
-    ...items: (Job | JobSequence | Iterable<Job | JobSequence> | null | undefined | FlowOptions)[]
-  ) {
+  constructor(...items: (FlowItem | FlowOptions)[]) {
     const last = items[items.length - 1];
     const options = isFlowOptions(last) ? items.pop() as FlowOptions : {};
     checkFlowOptions(options);
@@ -249,7 +258,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
         });
       },
     };
-    this.update(items as (Job | JobSequence | Iterable<Job | JobSequence> | null | undefined)[]);
+    this.update(items as FlowItem[]);
   }
 
   /** The jobs, in the order they were added (a copy). */
@@ -311,9 +320,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
    * Adds jobs and sequences (asynciojobs' `update()`), skipping `null` and
    * `undefined`; lists may nest. Returns the flow.
    */
-  update(
-    items: Iterable<Job | JobSequence | Iterable<Job | JobSequence> | null | undefined>,
-  ): this {
+  update(items: Iterable<FlowItem>): this {
     for (const item of items) {
       if (item === null || item === undefined) continue;
       if (item instanceof Job || isSequence(item)) this.add(item as Job);

@@ -19,6 +19,7 @@ export { command, type CommandOptions, type CommandResult } from "./command.ts";
 export {
   type ExitJobsOptions,
   Flow,
+  type FlowItem,
   type FlowOptions,
   type IterateJobsOptions,
   type KeepOnlyBetweenOptions,
