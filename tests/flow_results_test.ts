@@ -15,8 +15,8 @@ Deno.test("resultOf(job) passes a requirement's result and adds the requirement"
 });
 
 Deno.test("resultOf() inside arrays and objects, with pick, and for a list of jobs", async () => {
-  const a = job(async () => ({ score: 0.9, name: "a" }));
-  const b = job(async () => ({ score: 0.7, name: "b" }));
+  const a = job(() => ({ score: 0.9, name: "a" }));
+  const b = job(() => ({ score: 0.7, name: "b" }));
   const shared = { keep: "me" };
   const report = job(
     (
