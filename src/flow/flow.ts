@@ -24,7 +24,15 @@ import {
   JOB_STARTED,
   type OutputStream,
 } from "./events.ts";
-import { closure, findCycle, neighboursIn, successorMap, topologicalSort } from "./graph.ts";
+import {
+  closure,
+  findCycle,
+  neighboursIn,
+  type Plan,
+  plan,
+  successorMap,
+  topologicalSort,
+} from "./graph.ts";
 import {
   attachSequence,
   flattenRequirements,
@@ -213,6 +221,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
   #ending?: Ending;
   #finish?: (ending: Ending) => void;
   #shutdown?: Promise<boolean>;
+  #plan?: Plan;
 
   static {
     assertEditable = (flow, what) => {
@@ -542,25 +551,27 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     return true;
   }
 
-  /** Checks everything that would make the run meaningless, before anything starts. */
+  /**
+   * Checks everything that would make the run meaningless, before anything
+   * starts (nested flows included), and plans the run.
+   */
   #prepare(): void {
     if (this.#ran) {
       throw new Error(`flow "${this.label}" has already run: a flow runs once, build a new one`);
     }
-    for (const job of this.#jobs) {
-      for (const r of JI.requirementList(job)) {
-        if (!this.#jobs.has(r)) {
-          throw new Error(
-            `job "${job.label}" of flow "${this.label}" requires job "${r.label}", which is ${
-              r.flow ? `in flow "${r.flow.label}"` : "in no flow"
-            }: add it to this flow, or call flow.sanitize() to drop such requirements`,
-          );
-        }
-      }
+    const planned = plan([...this.#jobs], (r) => r.flow === this, (job, r) => {
+      throw new Error(
+        `job "${job.label}" of flow "${this.label}" requires job "${r.label}", which is ${
+          r.flow ? `in flow "${r.flow.label}"` : "in no flow"
+        }: add it to this flow, or call flow.sanitize() to drop such requirements`,
+      );
+    });
+    if (planned.sorted < planned.jobs.length) {
+      const cycle = findCycle(this.#jobs)!;
+      throw new CycleError(this.label, cycle.map((j) => j.label));
     }
-    const cycle = findCycle(this.#jobs);
-    if (cycle) throw new CycleError(this.label, cycle.map((j) => j.label));
-    for (const job of this.#jobs) if (job instanceof Flow) job.#prepare();
+    for (const job of planned.jobs) if (job instanceof Flow) job.#prepare();
+    this.#plan = planned;
   }
 
   /**
@@ -570,26 +581,11 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
    */
   #orchestrate(signal: AbortSignal): Promise<boolean> {
     this.#ran = true;
-    const jobs = [...this.#jobs];
+    const { jobs, unmet, first, next } = this.#plan!;
+    this.#plan = undefined;
     const n = jobs.length;
-    for (let i = 0; i < n; i++) JI.setSlot(jobs[i], i);
-    // Unmet requirements per job, and successors as offsets into one array.
-    const unmet = new Int32Array(n);
-    const first = new Int32Array(n + 1);
     let remaining = 0;
-    for (let i = 0; i < n; i++) {
-      const requirements = JI.requirementList(jobs[i]);
-      unmet[i] = requirements.length;
-      for (let k = 0; k < requirements.length; k++) first[JI.slot(requirements[k]) + 1]++;
-      if (!jobs[i].forever) remaining++;
-    }
-    for (let i = 0; i < n; i++) first[i + 1] += first[i];
-    const next = new Int32Array(first[n]);
-    const cursor = first.slice(0, n);
-    for (let i = 0; i < n; i++) {
-      const requirements = JI.requirementList(jobs[i]);
-      for (let k = 0; k < requirements.length; k++) next[cursor[JI.slot(requirements[k])]++] = i;
-    }
+    for (let i = 0; i < n; i++) if (!jobs[i].forever) remaining++;
     const window = this.window;
     const running = new Uint8Array(n);
     let runningCount = 0;
@@ -608,12 +604,13 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       this.#ending = ending;
       stopTimer(timer);
       const why = ending.kind === "fine" ? "the other jobs are done" : this.why();
+      const now = performance.now();
       for (let i = 0; i < n && runningCount > 0; i++) {
         if (!running[i]) continue;
         running[i] = 0;
         runningCount--;
         const job = jobs[i];
-        JI.cancel(job, why);
+        JI.cancel(job, why, now);
         if (job instanceof TaskJob) leases.ended(job.task.scheduler);
         const promise = reapable.get(i);
         if (promise) reap.push(promise.catch(() => {}));
@@ -622,10 +619,12 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       ended.resolve();
     };
 
+    // One clock reading per dispatch: jobs started together share it (clock reads are not free).
+    let now = 0;
     const start = (i: number): void => {
       const job = jobs[i];
       if (!job.forever) active++;
-      JI.setState(job, "running");
+      JI.setState(job, "running", now);
       running[i] = 1;
       runningCount++;
       this.emit(JOB_STARTED, job);
@@ -661,11 +660,12 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       const job = jobs[i];
       if (!job.forever) active--;
       if (job instanceof TaskJob) leases.ended(job.task.scheduler);
+      now = performance.now();
       if (ok) {
-        JI.succeed(job, value);
+        JI.succeed(job, value, now);
         this.emit(JOB_DONE, job, value);
       } else {
-        JI.fail(job, value);
+        JI.fail(job, value, now);
         this.emit(JOB_FAILED, job, job.error!);
       }
       if (this.#ending) return;
@@ -694,6 +694,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
         ms,
       );
     }
+    now = performance.now();
     for (let i = 0; i < n && !this.#ending; i++) if (unmet[i] === 0) schedule(i);
     // An empty flow is done; one of forever jobs only waits for its timeout.
     if (n === 0) finish({ kind: "fine" });

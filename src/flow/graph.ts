@@ -10,6 +10,70 @@ import { type Job, jobInternals } from "./job.ts";
 const requirementsOf = (job: Job): readonly Job[] => jobInternals.requirementList(job);
 
 /**
+ * The graph of a flow's jobs in flat typed arrays: job `i`'s successors are
+ * `next[first[i]]` up to `next[first[i + 1]]`, `unmet[i]` counts its
+ * requirements. `sorted` is how many jobs Kahn's algorithm could put in
+ * order: fewer than all means a cycle. One record per edge, no object per job.
+ */
+export interface Plan {
+  readonly jobs: readonly Job[];
+  readonly unmet: Int32Array;
+  readonly first: Int32Array;
+  readonly next: Int32Array;
+  readonly sorted: number;
+}
+
+/**
+ * Plans `jobs` (each job's slot becomes its index). A requirement on a job
+ * for which `isMember` is false is no edge: `outside(job, requirement)` is
+ * told about it (and may throw). O(jobs + edges).
+ */
+export function plan(
+  jobs: readonly Job[],
+  isMember: (job: Job) => boolean,
+  outside?: (job: Job, requirement: Job) => void,
+): Plan {
+  const { setSlot, slot } = jobInternals;
+  const n = jobs.length;
+  for (let i = 0; i < n; i++) setSlot(jobs[i], i);
+  const unmet = new Int32Array(n);
+  const first = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const requirements = requirementsOf(jobs[i]);
+    for (let k = 0; k < requirements.length; k++) {
+      const r = requirements[k];
+      if (!isMember(r)) {
+        outside?.(jobs[i], r);
+        continue;
+      }
+      unmet[i]++;
+      first[slot(r) + 1]++;
+    }
+  }
+  for (let i = 0; i < n; i++) first[i + 1] += first[i];
+  const next = new Int32Array(first[n]);
+  const cursor = first.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    const requirements = requirementsOf(jobs[i]);
+    for (let k = 0; k < requirements.length; k++) {
+      const r = requirements[k];
+      if (isMember(r)) next[cursor[slot(r)]++] = i;
+    }
+  }
+  // Kahn's algorithm on a copy of the counts: whatever it cannot reach is on or behind a cycle.
+  const left = unmet.slice();
+  const queue = cursor; // reused: n ints
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (left[i] === 0) queue[tail++] = i;
+  for (let head = 0; head < tail; head++) {
+    const i = queue[head];
+    for (let k = first[i], end = first[i + 1]; k < end; k++) {
+      if (--left[next[k]] === 0) queue[tail++] = next[k];
+    }
+  }
+  return { jobs, unmet, first, next, sorted: tail };
+}
+/**
  * The jobs of `jobs` that `next` gives for any of `starts`, each once, in
  * the order found (edges to jobs outside the set are ignored).
  */
@@ -40,6 +104,9 @@ export function successorMap(jobs: ReadonlySet<Job>): Map<Job, Job[]> {
  * grow the stack.
  */
 export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
+  // Most graphs have none: a linear pass over typed arrays says so, without a map per job.
+  const list = [...jobs];
+  if (plan(list, (j) => jobs.has(j)).sorted === list.length) return undefined;
   // 0 = unseen, 1 = on the current path, 2 = finished.
   const color = new Map<Job, number>();
   for (const root of jobs) {

@@ -126,24 +126,35 @@ const JOB_OPTION_HINTS = {
   coshutdown: "override shutdown() in a Job subclass",
 };
 
-// Bits of Job.#flags.
+// Bits of Job.#flags (one field, not one per boolean: a flow may hold 100k jobs).
 const FAILED = 1;
 const CANCELLED = 2;
+const NOT_CRITICAL = 4;
+const FOREVER = 8;
+
+/** What few jobs need (a signal, a cancel reason, a requirement index), kept apart. */
+interface Extras {
+  controller?: AbortController;
+  why?: string;
+  index?: Set<Job>;
+}
 
 /** Past this many requirements, a job indexes them in a Set (dedup stays O(1)). */
 const INDEX_AT = 16;
 
 const NO_JOBS: readonly Job[] = Object.freeze([]);
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 /** The engine's hooks into jobs; only flows (and the workflow builder) use them. */
 export interface JobInternals {
   attach(job: Job, flow: Flow): void;
   detach(job: Job): void;
-  setState(job: Job, state: JobState): void;
-  succeed(job: Job, result: unknown): void;
-  fail(job: Job, error: unknown): void;
+  /** `now` (a `performance.now()` reading) stamps the start; the caller reads the clock. */
+  setState(job: Job, state: JobState, now?: number): void;
+  succeed(job: Job, result: unknown, now?: number): void;
+  fail(job: Job, error: unknown, now?: number): void;
   /** Marks a running job cancelled and aborts its signal (made lazily) with `why`. */
-  cancel(job: Job, why: string): void;
+  cancel(job: Job, why: string, now?: number): void;
   /** Runs the job's work; function jobs make their signal only if they read it. */
   start(job: Job): Promise<unknown>;
   execute(job: Job, signal: AbortSignal): Promise<unknown>;
@@ -192,10 +203,6 @@ let signalOf: (job: Job) => AbortSignal;
  * ```
  */
 export abstract class Job<R = unknown> extends Emitter {
-  /** Whether a failure of this job fails its flow. */
-  critical = true;
-  /** Whether the flow does not wait for this job (it is cancelled once the others are done). */
-  forever = false;
   // Few fields, most left undefined: a flow may hold 100k jobs.
   #label: string | (() => string) | undefined;
   #state: JobState = "idle";
@@ -203,19 +210,18 @@ export abstract class Job<R = unknown> extends Emitter {
   #flags = 0;
   #flow: Flow | undefined;
   #requirements: Job[] | undefined;
-  #index: Set<Job> | undefined;
   #slot = -1;
-  #controller: AbortController | undefined;
-  #why: string | undefined;
   #startedAt: number | undefined;
   #endedAt: number | undefined;
+  #extras: Extras | undefined;
 
   static {
     signalOf = (job) => {
-      let controller = job.#controller;
+      const extras = job.#extras ??= {};
+      let controller = extras.controller;
       if (!controller) {
-        controller = job.#controller = new AbortController();
-        if (job.#flags & CANCELLED) controller.abort(new JobCancelledError(job.label, job.#why!));
+        controller = extras.controller = new AbortController();
+        if (job.#flags & CANCELLED) controller.abort(new JobCancelledError(job.label, extras.why!));
       }
       return controller.signal;
     };
@@ -226,26 +232,27 @@ export abstract class Job<R = unknown> extends Emitter {
       detach(job) {
         job.#flow = undefined;
       },
-      setState(job, state) {
+      setState(job, state, now) {
         job.#state = state;
-        if (state === "running") job.#startedAt = performance.now();
+        if (state === "running") job.#startedAt = now ?? performance.now();
       },
-      succeed(job, result) {
+      succeed(job, result, now) {
         job.#state = "done";
         job.#value = result;
-        job.#endedAt = performance.now();
+        job.#endedAt = now ?? performance.now();
       },
-      fail(job, error) {
+      fail(job, error, now) {
         job.#state = "done";
         job.#value = toError(error);
         job.#flags |= FAILED;
-        job.#endedAt = performance.now();
+        job.#endedAt = now ?? performance.now();
       },
-      cancel(job, why) {
+      cancel(job, why, now) {
         job.#flags |= CANCELLED;
-        job.#why = why;
-        job.#endedAt = performance.now();
-        job.#controller?.abort(new JobCancelledError(job.label, why));
+        job.#endedAt = now ?? performance.now();
+        const extras = job.#extras ??= {};
+        extras.why = why;
+        extras.controller?.abort(new JobCancelledError(job.label, why));
       },
       start: (job) =>
         job instanceof FunctionJob ? FunctionJob.invoke(job) : job.execute(signalOf(job)),
@@ -287,6 +294,27 @@ export abstract class Job<R = unknown> extends Emitter {
     this.#label = value;
     // The emitter's name follows the label (set by the emitter, readonly only to callers).
     (this as { name: string }).name = value;
+  }
+
+  /** Whether a failure of this job fails its flow (default `true`). */
+  get critical(): boolean {
+    return (this.#flags & NOT_CRITICAL) === 0;
+  }
+
+  set critical(value: boolean) {
+    this.#flags = value ? this.#flags & ~NOT_CRITICAL : this.#flags | NOT_CRITICAL;
+  }
+
+  /**
+   * Whether the flow does not wait for this job: it is cancelled once the
+   * others are done (default `false`).
+   */
+  get forever(): boolean {
+    return (this.#flags & FOREVER) !== 0;
+  }
+
+  set forever(value: boolean) {
+    this.#flags = value ? this.#flags | FOREVER : this.#flags & ~FOREVER;
   }
 
   /** The label of a job given none: its class name; subclasses may say more. */
@@ -390,11 +418,11 @@ export abstract class Job<R = unknown> extends Emitter {
       this.#requirements = [requirement];
       return;
     }
-    const index = this.#index;
+    const index = this.#extras?.index;
     if (index ? index.has(requirement) : list.includes(requirement)) return;
     list.push(requirement);
     if (index) index.add(requirement);
-    else if (list.length > INDEX_AT) this.#index = new Set(list);
+    else if (list.length > INDEX_AT) (this.#extras ??= {}).index = new Set(list);
   }
 
   #remove(requirement: Job): boolean {
@@ -402,8 +430,12 @@ export abstract class Job<R = unknown> extends Emitter {
     const at = list ? list.indexOf(requirement) : -1;
     if (at < 0) return false;
     list!.splice(at, 1);
-    this.#index?.delete(requirement);
-    if (list!.length === 0) this.#requirements = this.#index = undefined;
+    const extras = this.#extras;
+    extras?.index?.delete(requirement);
+    if (list!.length === 0) {
+      this.#requirements = undefined;
+      if (extras) extras.index = undefined;
+    }
     return true;
   }
 
@@ -541,6 +573,22 @@ function callLabel(name: string, args: readonly unknown[]): string {
   return `${name || "anonymous"}(${args.map((a) => describe(a, 20)).join(", ")})`;
 }
 
+/** Jobs whose arguments hold `resultOf()` placeholders (few: a set, not a field per job). */
+const WITH_REFS = new WeakSet<Job>();
+
+/** Notes the placeholders among `args`, making `job` require their jobs. */
+function noteRefs(job: Job, args: readonly unknown[]): void {
+  const refs = args.length ? findResultRefs(args) : undefined;
+  if (!refs) return;
+  WITH_REFS.add(job);
+  job.requires(refs.map((ref) => ref.jobs));
+}
+
+/** The arguments to call with: placeholders resolved, if there are any. */
+function argsFor<A extends readonly unknown[]>(job: Job, args: A): A {
+  return WITH_REFS.has(job) ? resolveArgs(args) as unknown as A : args;
+}
+
 /** `this` of a function job: its signal is made only if the function reads it. */
 class CallContext implements JobContext {
   readonly #job: Job;
@@ -561,15 +609,13 @@ class CallContext implements JobContext {
 class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
   readonly #fn: (this: JobContext, ...args: A) => R;
   readonly #args: A;
-  readonly #refs: boolean;
 
   constructor(fn: (this: JobContext, ...args: A) => R, args: A) {
     super();
     this.#fn = fn;
-    this.#args = args;
-    const refs = args.length ? findResultRefs(args) : undefined;
-    this.#refs = refs !== undefined;
-    if (refs) this.requires(refs.map((ref) => ref.jobs));
+    // One shared empty list for the many jobs without arguments.
+    this.#args = args.length ? args : NO_ARGS as unknown as A;
+    noteRefs(this, args);
   }
 
   protected override defaultLabel(): string {
@@ -588,8 +634,7 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
   #call(context: JobContext): Promise<Awaited<R>> {
     // Calling synchronously keeps dispatch cheap; a synchronous throw becomes a rejection.
     try {
-      const args = this.#refs ? resolveArgs(this.#args) as A : this.#args;
-      return Promise.resolve(this.#fn.apply(context, args));
+      return Promise.resolve(this.#fn.apply(context, argsFor(this, this.#args)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -612,16 +657,13 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
   /** The task the call goes through. */
   readonly task: Task<A, R>;
   readonly #args: A;
-  readonly #refs: boolean;
 
   /** Creates a job that calls `task.submit(...args)`; `resultOf()` arguments are resolved first. */
   constructor(task: Task<A, R>, args: A) {
     super();
     this.task = task;
     this.#args = args;
-    const refs = args.length ? findResultRefs(args) : undefined;
-    this.#refs = refs !== undefined;
-    if (refs) this.requires(refs.map((ref) => ref.jobs));
+    noteRefs(this, args);
   }
 
   protected override defaultLabel(): string {
@@ -636,8 +678,7 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
   /** Submits the call and awaits its future; cancels the future when `signal` aborts. */
   protected async execute(signal: AbortSignal): Promise<Awaited<R>> {
     signal.throwIfAborted();
-    const args = this.#refs ? resolveArgs(this.#args) as A : this.#args;
-    const future = this.task.submit(...args);
+    const future = this.task.submit(...argsFor(this, this.#args));
     if (!future) {
       throw new Error(
         `task "${this.task.name}" did not accept the call of job "${this.label}": ` +
