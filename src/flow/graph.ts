@@ -33,31 +33,34 @@ export function plan(
   isMember: (job: Job) => boolean,
   outside?: (job: Job, requirement: Job) => void,
 ): Plan {
-  const { setSlot, slot } = jobInternals;
+  const { setSlot, slot, requirementsRaw } = jobInternals;
   const n = jobs.length;
   for (let i = 0; i < n; i++) setSlot(jobs[i], i);
   const unmet = new Int32Array(n);
   const first = new Int32Array(n + 1);
+  const count = (i: number, r: Job): void => {
+    if (!isMember(r)) return outside?.(jobs[i], r);
+    unmet[i]++;
+    first[slot(r) + 1]++;
+  };
   for (let i = 0; i < n; i++) {
-    const requirements = requirementsOf(jobs[i]);
-    for (let k = 0; k < requirements.length; k++) {
-      const r = requirements[k];
-      if (!isMember(r)) {
-        outside?.(jobs[i], r);
-        continue;
-      }
-      unmet[i]++;
-      first[slot(r) + 1]++;
-    }
+    const held = requirementsRaw(jobs[i]);
+    if (held === undefined) continue;
+    if (!Array.isArray(held)) count(i, held as Job);
+    else for (let k = 0; k < held.length; k++) count(i, held[k]);
   }
   for (let i = 0; i < n; i++) first[i + 1] += first[i];
   const next = new Int32Array(first[n]);
   const cursor = first.slice(0, n);
   for (let i = 0; i < n; i++) {
-    const requirements = requirementsOf(jobs[i]);
-    for (let k = 0; k < requirements.length; k++) {
-      const r = requirements[k];
-      if (isMember(r)) next[cursor[slot(r)]++] = i;
+    const held = requirementsRaw(jobs[i]);
+    if (held === undefined) continue;
+    if (!Array.isArray(held)) {
+      if (isMember(held as Job)) next[cursor[slot(held as Job)]++] = i;
+    } else {
+      for (let k = 0; k < held.length; k++) {
+        if (isMember(held[k])) next[cursor[slot(held[k])]++] = i;
+      }
     }
   }
   // Kahn's algorithm on a copy of the counts: whatever it cannot reach is on or behind a cycle.

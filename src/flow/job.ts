@@ -159,8 +159,10 @@ export interface JobInternals {
   start(job: Job): Promise<unknown>;
   execute(job: Job, signal: AbortSignal): Promise<unknown>;
   awaitsCancellation(job: Job): boolean;
-  /** The requirements as stored (no copy): do not change the array. */
+  /** The requirements as a list (do not change it). */
   requirementList(job: Job): readonly Job[];
+  /** The requirements as stored: none, the only one, or a list (do not change it). */
+  requirementsRaw(job: Job): Job | readonly Job[] | undefined;
   dropRequirement(job: Job, requirement: Job): void;
   /** The job's index in the run of its flow. */
   slot(job: Job): number;
@@ -209,7 +211,8 @@ export abstract class Job<R = unknown> extends Emitter {
   #value: unknown;
   #flags = 0;
   #flow: Flow | undefined;
-  #requirements: Job[] | undefined;
+  // The only requirement, or a list of them (most jobs have at most one: no list then).
+  #requirements: Job | Job[] | undefined;
   #slot = -1;
   #startedAt: number | undefined;
   #endedAt: number | undefined;
@@ -258,7 +261,11 @@ export abstract class Job<R = unknown> extends Emitter {
         job instanceof FunctionJob ? FunctionJob.invoke(job) : job.execute(signalOf(job)),
       execute: (job, signal) => job.execute(signal),
       awaitsCancellation: (job) => job.awaitsCancellation,
-      requirementList: (job) => job.#requirements ?? NO_JOBS,
+      requirementList: (job) => {
+        const r = job.#requirements;
+        return r === undefined ? NO_JOBS : r instanceof Job ? [r] : r;
+      },
+      requirementsRaw: (job) => job.#requirements,
       dropRequirement: (job, requirement) => job.#remove(requirement),
       slot: (job) => job.#slot,
       setSlot(job, slot) {
@@ -361,7 +368,8 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** The jobs this one requires (a snapshot: a new set at each read). */
   get requirements(): ReadonlySet<Job> {
-    return new Set(this.#requirements);
+    const r = this.#requirements;
+    return new Set(r === undefined ? undefined : r instanceof Job ? [r] : r);
   }
 
   /** How long it ran (so far), in milliseconds; `undefined` before it started. */
@@ -413,11 +421,16 @@ export abstract class Job<R = unknown> extends Emitter {
 
   #add(requirement: Job): void {
     if (requirement === this) return;
-    const list = this.#requirements;
-    if (list === undefined) {
-      this.#requirements = [requirement];
+    const held = this.#requirements;
+    if (held === undefined) {
+      this.#requirements = requirement;
       return;
     }
+    if (held instanceof Job) {
+      if (held !== requirement) this.#requirements = [held, requirement];
+      return;
+    }
+    const list = held;
     const index = this.#extras?.index;
     if (index ? index.has(requirement) : list.includes(requirement)) return;
     list.push(requirement);
@@ -426,7 +439,13 @@ export abstract class Job<R = unknown> extends Emitter {
   }
 
   #remove(requirement: Job): boolean {
-    const list = this.#requirements;
+    const held = this.#requirements;
+    if (held instanceof Job) {
+      if (held !== requirement) return false;
+      this.#requirements = undefined;
+      return true;
+    }
+    const list = held;
     const at = list ? list.indexOf(requirement) : -1;
     if (at < 0) return false;
     list!.splice(at, 1);
