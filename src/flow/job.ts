@@ -433,9 +433,16 @@ export abstract class Job<R = unknown> extends Emitter {
     const list = held;
     const index = this.#extras?.index;
     if (index ? index.has(requirement) : list.includes(requirement)) return;
-    list.push(requirement);
-    if (index) index.add(requirement);
-    else if (list.length > INDEX_AT) (this.#extras ??= {}).index = new Set(list);
+    if (index) {
+      list.push(requirement);
+      index.add(requirement);
+    } else if (list.length < INDEX_AT) {
+      // A new list of the exact size: push() would reserve room for ~16 more.
+      this.#requirements = [...list, requirement];
+    } else {
+      list.push(requirement);
+      (this.#extras ??= {}).index = new Set(list);
+    }
   }
 
   #remove(requirement: Job): boolean {
