@@ -38,30 +38,30 @@ export function plan(
   for (let i = 0; i < n; i++) setSlot(jobs[i], i);
   const unmet = new Int32Array(n);
   const first = new Int32Array(n + 1);
-  const count = (i: number, r: Job): void => {
+  // One pass over the requirements (each a jump to another job in memory), noting their slots,
+  // then the successor lists from those notes alone.
+  const from = new Int32Array(n + 1);
+  const slots: number[] = [];
+  const note = (i: number, r: Job): void => {
     if (!isMember(r)) return outside?.(jobs[i], r);
-    unmet[i]++;
-    first[slot(r) + 1]++;
+    const k = slot(r);
+    slots.push(k);
+    first[k + 1]++;
   };
   for (let i = 0; i < n; i++) {
     const held = requirementsRaw(jobs[i]);
-    if (held === undefined) continue;
-    if (!Array.isArray(held)) count(i, held as Job);
-    else for (let k = 0; k < held.length; k++) count(i, held[k]);
+    if (held !== undefined) {
+      if (!Array.isArray(held)) note(i, held as Job);
+      else for (let k = 0; k < held.length; k++) note(i, held[k]);
+    }
+    from[i + 1] = slots.length;
+    unmet[i] = from[i + 1] - from[i];
   }
   for (let i = 0; i < n; i++) first[i + 1] += first[i];
   const next = new Int32Array(first[n]);
   const cursor = first.slice(0, n);
   for (let i = 0; i < n; i++) {
-    const held = requirementsRaw(jobs[i]);
-    if (held === undefined) continue;
-    if (!Array.isArray(held)) {
-      if (isMember(held as Job)) next[cursor[slot(held as Job)]++] = i;
-    } else {
-      for (let k = 0; k < held.length; k++) {
-        if (isMember(held[k])) next[cursor[slot(held[k])]++] = i;
-      }
-    }
+    for (let k = from[i], end = from[i + 1]; k < end; k++) next[cursor[slots[k]]++] = i;
   }
   // Kahn's algorithm on a copy of the counts: whatever it cannot reach is on or behind a cycle.
   const left = unmet.slice();
