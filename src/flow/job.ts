@@ -692,6 +692,7 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
     noteRefs(this, args);
   }
 
+  /** The call, e.g. `square(3)`. */
   protected override defaultLabel(): string {
     return callLabel(this.task.name, this.#args);
   }
