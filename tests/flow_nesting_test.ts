@@ -107,3 +107,19 @@ Deno.test("nesting: requirements across flows are accepted, refused by run(), dr
   assert.equal(c.requirements.size, 0);
   assert.equal(await outer.run(), true);
 });
+
+Deno.test("nesting: Flow option forever makes a nested flow a forever job of its outer flow", async () => {
+  const ticker = job(sleep, 5000);
+  const background = new Flow(ticker, { label: "background", forever: true });
+  assert.equal(background.forever, true);
+  const work = job(sleep, 50);
+  const outer = new Flow(work, background, { label: "outer" });
+  const [ok, ms] = await timed(() => outer.run());
+  assert.equal(ok, true);
+  assert.ok(ms < 2000, `took ${ms}ms`);
+  assert.equal(work.isDone(), true);
+  assert.equal(background.cancelled, true);
+  assert.equal(ticker.cancelled, true);
+  assert.equal(background.why(), "CANCELLED by its outer flow");
+  assert.throws(() => new Flow({ forever: "yes" } as never), /forever must be true or false/);
+});
