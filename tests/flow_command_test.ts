@@ -1,7 +1,8 @@
 // command() jobs as process groups (no orphans, no waits on inherited pipes) and their
 // output streamed as job-output while they run.
 import assert from "node:assert/strict";
-import { command, Event, Flow, type Job, job, Scheduler, WallTimeLimitError } from "../mod.ts";
+import { command, Event, Flow, Job, job, Scheduler, WallTimeLimitError } from "../mod.ts";
+import { jobInternals } from "../src/flow/job.ts";
 import { cliCommand } from "./cli_helpers.ts";
 import { liveProcesses, sleep, timed, uniqueSleep, waitGone, waitStarted } from "./flow_helpers.ts";
 
@@ -191,4 +192,21 @@ Deno.test("baton run: the first Ctrl-C ends a run: job with a grandchild, leavin
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("job-output: a job that runs a command for itself can have its output as its own", async () => {
+  // Like a workflow `run:` job: a fresh command per attempt, run by the job itself.
+  class Attempting extends Job<unknown> {
+    protected execute(signal: AbortSignal): Promise<unknown> {
+      const attempt = command(["sh", "-c", "echo attempt"]);
+      jobInternals.forwardOutput(attempt, this);
+      return jobInternals.execute(attempt, signal);
+    }
+  }
+  const outer = new Attempting("outer");
+  const flow = new Flow(outer);
+  const seen: string[] = [];
+  flow.onJobOutput((j, text) => seen.push(`${j === outer ? "outer" : j.label}: ${text}`));
+  assert.equal(await flow.run(), true);
+  assert.deepEqual(seen, ["outer: attempt\n"]);
 });

@@ -132,11 +132,13 @@ const CANCELLED = 2;
 const NOT_CRITICAL = 4;
 const FOREVER = 8;
 
-/** What few jobs need (a signal, a cancel reason, a requirement index), kept apart. */
+/** What few jobs need (a signal, a cancel reason, a requirement index…), kept apart. */
 interface Extras {
   controller?: AbortController;
   why?: string;
   index?: Set<Job>;
+  /** The job whose output this one's is (a job run by another job for it). */
+  outputOf?: Job;
 }
 
 /** Past this many requirements, a job indexes them in a Set (dedup stays O(1)). */
@@ -164,6 +166,12 @@ export interface JobInternals {
   /** The requirements as stored: none, the only one, or a list (do not change it). */
   requirementsRaw(job: Job): Job | readonly Job[] | undefined;
   dropRequirement(job: Job, requirement: Job): void;
+  /**
+   * Makes `from`'s output count as `to`'s: a job that runs another job for
+   * itself (a workflow `run:` job runs a fresh command per attempt) has the
+   * output emitted as its own.
+   */
+  forwardOutput(from: Job, to: Job): void;
   /** The job's index in the run of its flow. */
   slot(job: Job): number;
   setSlot(job: Job, slot: number): void;
@@ -267,6 +275,9 @@ export abstract class Job<R = unknown> extends Emitter {
       },
       requirementsRaw: (job) => job.#requirements,
       dropRequirement: (job, requirement) => job.#remove(requirement),
+      forwardOutput(from, to) {
+        (from.#extras ??= {}).outputOf = to;
+      },
       slot: (job) => job.#slot,
       setSlot(job, slot) {
         job.#slot = slot;
@@ -518,7 +529,7 @@ export abstract class Job<R = unknown> extends Emitter {
    * on every flow around it, so that the top flow sees all output.
    */
   protected output(text: string, stream: OutputStream = "stdout"): void {
-    for (let flow = this.#flow; flow; flow = flow.flow) flow.emit(JOB_OUTPUT, this, text, stream);
+    emitOutput(this.#extras?.outputOf ?? this, text, stream);
   }
 
   /**
@@ -529,6 +540,11 @@ export abstract class Job<R = unknown> extends Emitter {
   protected get awaitsCancellation(): boolean {
     return false;
   }
+}
+
+/** Emits `job-output` for `job` on its flow and every flow around it. */
+function emitOutput(job: Job, text: string, stream: OutputStream): void {
+  for (let flow = job.flow; flow; flow = flow.flow) flow.emit(JOB_OUTPUT, job, text, stream);
 }
 
 /** Whether `value` is the options object that may end `requires(...)`. */
@@ -625,9 +641,7 @@ class CallContext implements JobContext {
     return signalOf(this.#job);
   }
   output(text: string, stream: OutputStream = "stdout"): void {
-    for (let flow = this.#job.flow; flow; flow = flow.flow) {
-      flow.emit(JOB_OUTPUT, this.#job, text, stream);
-    }
+    emitOutput(this.#job, text, stream);
   }
 }
 
