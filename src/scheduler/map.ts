@@ -7,6 +7,7 @@
  */
 
 import { checkOptions, quote } from "../options.ts";
+import { SchedulerNotRunningError } from "./errors.ts";
 import type { Future } from "./future.ts";
 
 /**
@@ -62,59 +63,97 @@ export function resolveMapOptions(
 
 /**
  * Submits one call per item, keeping at most `concurrency` in flight, and
- * yields each outcome as its call finishes. A `submit` that throws (the
- * scheduler stopped, a plugin refused the call) is that item's failure.
+ * yields each outcome as its call finishes. New calls are submitted as soon
+ * as others finish, however slowly the outcomes are consumed. A `submit`
+ * that throws (a plugin refused the call) is that item's failure; with
+ * `stopOnFailure`, the first failure stops the submissions. A scheduler
+ * that stopped, or items that throw, end the whole map with that error.
  * Leaving early (`return`, `throw`, `break` in a `for await`) cancels the
  * calls in flight and closes the items' iterator.
  */
 export async function* completions<T>(
   source: AsyncIterator<T> | Iterator<T>,
   concurrency: number,
+  stopOnFailure: boolean,
   submit: (item: T) => Future,
   cancel: (future: Future) => void,
 ): AsyncGenerator<MapCompletion<T>> {
   const inFlight = new Map<Future, { index: number; item: T }>();
   const finished: MapCompletion<T>[] = [];
   let wake: (() => void) | undefined;
+  let pumping: Promise<void> | undefined;
   let exhausted = false;
+  let stopped = false;
+  let fatal: { error: unknown } | undefined;
   let next = 0;
+
+  const record = (done: MapCompletion<T>) => {
+    finished.push(done);
+    if (stopOnFailure && done.outcome.status === "rejected") stopped = true;
+    wake?.();
+  };
   const onSettled = (future: Future) => {
     const entry = inFlight.get(future);
     if (!entry) return;
     inFlight.delete(future);
-    finished.push({ ...entry, outcome: outcomeOf(future) });
-    wake?.();
+    record({ ...entry, outcome: outcomeOf(future) });
+    pump();
   };
-  try {
-    while (true) {
-      while (!exhausted && inFlight.size < concurrency) {
+  const room = () => !exhausted && !stopped && inFlight.size < concurrency;
+  // One pull at a time: an async iterator must not be asked twice at once.
+  const pump = (): void => {
+    if (pumping) return;
+    pumping = fill().finally(() => {
+      pumping = undefined;
+      // A slot that freed up while the last pull finished is filled now.
+      if (room()) pump();
+      wake?.();
+    });
+  };
+  const fill = async () => {
+    try {
+      while (room()) {
         const step = await source.next();
         if (step.done) {
           exhausted = true;
           break;
         }
+        if (stopped) break;
         const index = next++;
         const item = step.value;
         let future: Future;
         try {
           future = submit(item);
         } catch (reason) {
-          finished.push({ index, item, outcome: { status: "rejected", reason } });
+          if (reason instanceof SchedulerNotRunningError) throw reason;
+          record({ index, item, outcome: { status: "rejected", reason } });
           continue;
         }
         inFlight.set(future, { index, item });
         const settled = () => onSettled(future);
         future.then(settled, settled);
       }
+    } catch (error) {
+      fatal ??= { error };
+      stopped = true;
+    }
+  };
+
+  try {
+    pump();
+    while (true) {
       if (finished.length > 0) {
         yield finished.shift()!;
         continue;
       }
-      if (exhausted && inFlight.size === 0) return;
+      if (fatal) throw fatal.error;
+      if ((exhausted || stopped) && inFlight.size === 0 && !pumping) return;
       await new Promise<void>((resolve) => wake = resolve);
       wake = undefined;
     }
   } finally {
+    stopped = true;
+    await pumping;
     for (const future of [...inFlight.keys()]) cancel(future);
     inFlight.clear();
     if (!exhausted) await source.return?.();

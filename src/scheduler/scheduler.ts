@@ -561,9 +561,10 @@ export class Scheduler extends Emitter {
    *
    * @throws {SchedulerNotRunningError} unless the scheduler is running.
    */
-  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>, A> {
     return this.#submit(fn as (...args: never[]) => unknown, args, undefined) as Future<
-      Awaited<R>
+      Awaited<R>,
+      A
     >;
   }
 
@@ -783,12 +784,13 @@ export class Scheduler extends Emitter {
     options: MapOptions | undefined,
     where: string,
   ): AsyncGenerator<MapCompletion<T>> {
-    const { concurrency } = resolveMapOptions(options, where);
+    const { concurrency, settle } = resolveMapOptions(options, where);
     const submit = this.#mapSubmitter(target, where);
     const source = iterate(items, where);
     const release = await acquireScheduler(this);
     try {
-      yield* completions(source, concurrency, submit, (future) => this.#cancelEntry(future, false));
+      const cancel = (future: Future) => this.#cancelEntry(future, false);
+      yield* completions(source, concurrency, !settle, submit, cancel);
     } finally {
       await release();
     }
