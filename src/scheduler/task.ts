@@ -278,6 +278,11 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     scheduler.executor.validate({ limits: this.limits, permissions: this.permissions });
     this.plugins = pluginList(options.plugins);
     this.comm = options.comm === true;
+    if (options.report !== undefined && typeof options.report !== "boolean") {
+      throw new TypeError(
+        `scheduler.task(): report must be true or false, got ${quote(options.report)}`,
+      );
+    }
     this.report = options.report === true;
     if (this.comm) this.addEvent(Comm.OPEN, Comm.MESSAGE, Comm.REQUEST, Comm.CLOSE);
     this.callbackHost = adoptTask(scheduler, this);
