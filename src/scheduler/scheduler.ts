@@ -1011,8 +1011,12 @@ function checkPolicy(name: string, policy: ExceptionPolicy): ExceptionPolicy {
         Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "function" && ok(pair[1])
       )
   ) return policy;
+  // amltk's early guides called "continue" "ignore".
+  const hint = (policy as unknown) === "ignore"
+    ? ' (amltk\'s old "ignore" is "continue" here)'
+    : "";
   throw new TypeError(
-    `Invalid ${name}: ${Deno.inspect(policy)}; expected "raise", "end", "continue" ` +
+    `Invalid ${name}: ${Deno.inspect(policy)}${hint}; expected "raise", "end", "continue" ` +
       `or an array of [ErrorClass, action] pairs`,
   );
 }
