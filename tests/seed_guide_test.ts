@@ -68,7 +68,7 @@ function rendered(scheduler: Scheduler): Tree {
       tree.callbacks[current] = [];
       continue;
     }
-    const callback = /^[│ ]  [├└]─ (.+?) #\d+$/.exec(line);
+    const callback = /^[│ ] {2}[├└]─ (.+?) #\d+$/.exec(line);
     if (callback && current) tree.callbacks[current].push(callback[1]);
     else current = "";
   }
