@@ -30,12 +30,7 @@ const reports = await scheduler.map(trial, configs, { concurrency: 4 });
 
 const why = (r: (typeof reports)[number]) => r.limit ? `${r.limit} limit` : r.error?.message ?? "";
 console.table(
-  reports.map((r, i) => ({
-    ...configs[i],
-    status: r.status,
-    loss: r.value?.toFixed(3) ?? "-",
-    why: why(r),
-  })),
+  reports.map((r, i) => ({ ...configs[i], status: r.status, loss: r.value ?? "-", why: why(r) })),
 );
 const losses = reports.map((r) => r.value ?? Infinity);
 const best = configs[losses.indexOf(Math.min(...losses))];
