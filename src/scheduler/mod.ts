@@ -12,6 +12,7 @@ export {
   type LaterHandle,
   type MapResult,
   type MapSettled,
+  type MapTarget,
   type RunOptions,
   Scheduler,
   type SchedulerOptions,

@@ -233,8 +233,17 @@ export type MapSettled<T, R> =
   & { readonly index: number; readonly item: T }
   & PromiseSettledResult<R>;
 
-/** What `map` accepts: a function of one item, or a task of one. */
-type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
+/**
+ * What `map` and `mapUnordered` call once per item: a function of one
+ * argument, or a task of one.
+ *
+ * @example
+ * ```ts ignore
+ * const byFunction: MapTarget<number, number> = (x: number) => x * 2;
+ * const byTask: MapTarget<number, number> = scheduler.task((x: number) => x * 2);
+ * ```
+ */
+export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
 
 /**
  * Runs compute on an executor and emits an event for every step. It is an
