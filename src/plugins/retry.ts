@@ -73,15 +73,15 @@ const RETRY_HINTS = {
  * import { Retry, Scheduler } from "@baton/baton";
  * let calls = 0;
  * const scheduler = Scheduler.sequential();
- * const flaky = scheduler.task(() => {
+ * const flaky = scheduler.task((name: string) => {
  *   if (++calls < 3) throw new Error("flaky");
- *   return "ok";
+ *   return `hello ${name}`;
  * }, { plugins: new Retry({ attempts: 3, delay: "1ms" }) });
  * flaky.on(Retry.RETRY, (_future, error, attempt, delayMs) => {
  *   console.log(`attempt ${attempt} failed (${(error as Error).message}); again in ${delayMs} ms`);
  * });
- * const [result] = await scheduler.map(flaky, [undefined]);
- * console.log(result, calls); // "ok" 3
+ * const [greeting] = await scheduler.map(flaky, ["ada"]);
+ * console.log(greeting, calls); // "hello ada" 3
  * ```
  */
 export class Retry implements Plugin {
