@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
 import { CancelledError, type Future, Limiter, Scheduler } from "../mod.ts";
 import { counts, eachExecutor } from "./helpers.ts";
-
-/** Sleeps `ms`, and says when it ran by the wall clock every process shares. */
-async function timed(ms: number): Promise<[start: number, end: number]> {
-  const start = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return [start, Date.now()];
-}
-
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const points = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let most = 0;
-  for (const [, delta] of points) most = Math.max(most, now += delta);
-  return most;
-}
+import { maxOverlap, timed } from "./fixtures/timing.ts";
 
 eachExecutor(
   "queue: true makes calls over maxConcurrent wait, not fail, and caps what runs",

@@ -8,29 +8,13 @@ import {
 } from "../mod.ts";
 import { double, sleepThen } from "./fixtures/functions.ts";
 import { counts, eachExecutor } from "./helpers.ts";
-
-/** Sleeps, and reports when it ran by the wall clock every process shares. */
-async function timed(ms: number): Promise<[start: number, end: number]> {
-  const start = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return [start, Date.now()];
-}
+import { maxOverlap, timed } from "./fixtures/timing.ts";
 
 /** Fails for 0, sleeps for the rest. */
 async function failOnZero(ms: number): Promise<number> {
   if (ms === 0) throw new RangeError("zero");
   await new Promise((resolve) => setTimeout(resolve, ms));
   return ms;
-}
-
-/** The most intervals that overlap at one instant (an end at t does not overlap a start at t). */
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const points = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let now = 0;
-  let most = 0;
-  for (const [, delta] of points) most = Math.max(most, now += delta);
-  return most;
 }
 
 const BIG_POOLS: Array<[string, () => Scheduler]> = [
@@ -89,7 +73,7 @@ for (const [name, make] of BIG_POOLS) {
     assert.ok(maxOverlap(intervals) <= 2, `overlap ${maxOverlap(intervals)} in ${intervals}`);
     if (name !== "sequential") {
       // The cap is what limits it, not the pool: without it, more run at once.
-      const free = await scheduler.map(timed, Array(8).fill(150));
+      const free = await scheduler.map(timed, Array(8).fill(300));
       assert.ok(maxOverlap(free) > 2, `unlimited map overlapped only ${maxOverlap(free)}`);
     }
   });
