@@ -8,6 +8,7 @@ import {
   WallTimeLimitError,
 } from "../mod.ts";
 import { counts } from "./helpers.ts";
+import { queueName, redisTest, withRedis } from "./redis_helpers.ts";
 
 /**
  * `spec` is `key:failures[:ErrorClass]`: fails its first `failures` calls
@@ -268,4 +269,37 @@ Deno.test("a plugin's retryAfter that returns nonsense is an error in the main p
   }, { plugins: { name: "bad", attach() {}, retryAfter: () => -1 } });
   scheduler.onStart(() => task.submit());
   await assert.rejects(scheduler.run(), /Plugin "bad" asked for a retry after -1 ms/);
+});
+
+/** Fails until it has been called `failures` times, counting in the file `path`. */
+async function flakyOnDisk(path: string, failures: number): Promise<number> {
+  const calls = Number(await Deno.readTextFile(path).catch(() => "0")) + 1;
+  await Deno.writeTextFile(path, String(calls));
+  if (calls <= failures) throw new Error(`failure ${calls}`);
+  return calls;
+}
+
+redisTest("Retry on Redis: each attempt is a new BullMQ job; the future settles once", async () => {
+  await withRedis({}, async (redis) => {
+    const scheduler = Scheduler.withRedis({
+      connection: redis.url,
+      queue: queueName("retry"),
+      workers: 1,
+    });
+    const task = scheduler.task(flakyOnDisk, { plugins: new Retry({ attempts: 3, ...FAST }) });
+    const path = await Deno.makeTempFile();
+    try {
+      let future: Future | undefined;
+      scheduler.onStart(() => {
+        future = task.submit(path, 2);
+      });
+      const exit = await scheduler.run({ timeout: "60s" });
+      assert.equal(exit.code, "exhausted");
+      assert.equal(future?.value, 3);
+      assert.equal(future?.attempts, 3);
+      assert.deepEqual(counts(task, ["retry", "done", "result"]), { retry: 2, done: 1, result: 1 });
+    } finally {
+      await Deno.remove(path);
+    }
+  });
 });

@@ -9,6 +9,7 @@ import {
 import { double, sleepThen } from "./fixtures/functions.ts";
 import { counts, eachExecutor } from "./helpers.ts";
 import { maxOverlap, timed } from "./fixtures/timing.ts";
+import { queueName, redisTest, withRedis } from "./redis_helpers.ts";
 
 /** Fails for 0, sleeps for the rest. */
 async function failOnZero(ms: number): Promise<number> {
@@ -295,4 +296,16 @@ Deno.test("map refuses bad options, items and targets, naming them", async () =>
 Deno.test("map of no items resolves with no results", async () => {
   const scheduler = Scheduler.sequential();
   assert.deepEqual(await scheduler.map(double, []), []);
+});
+
+redisTest("map on Redis: results in order, and the run it started is over", async () => {
+  await withRedis({}, async (redis) => {
+    const scheduler = Scheduler.withRedis({
+      connection: redis.url,
+      queue: queueName("map"),
+      workers: 2,
+    });
+    assert.deepEqual(await scheduler.map(sleepThen, [60, 0, 30], { concurrency: 2 }), [60, 0, 30]);
+    assert.equal(scheduler.running(), false);
+  });
 });
