@@ -1000,10 +1000,6 @@ export class Scheduler extends Emitter {
   }
 }
 
-function raise(error: Error): never {
-  throw error;
-}
-
 function chooseAction(policy: ExceptionPolicy, error: unknown): ExceptionAction {
   if (typeof policy === "string") return policy;
   for (const [errorClass, action] of policy) {
@@ -1041,4 +1037,8 @@ function resolveRunOptions(options: RunOptions): ActiveRun["options"] {
     onException: checkPolicy("onException", options.onException ?? "raise"),
     onCancelled: checkPolicy("onCancelled", options.onCancelled ?? "raise"),
   };
+}
+
+function raise(error: Error): never {
+  throw error;
 }
