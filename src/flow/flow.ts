@@ -21,7 +21,7 @@ import {
   type JobSequence,
   TaskJob,
 } from "./job.ts";
-import { acquireScheduler, type Release } from "./lease.ts";
+import { acquireScheduler, type Release } from "../scheduler/lease.ts";
 import { debrief, list, type ListOptions, stats } from "./report.ts";
 
 /**

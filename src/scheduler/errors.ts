@@ -47,6 +47,32 @@ export class CancelledError extends Error {
 }
 
 /**
+ * A task's plugin refused a call that had to run: `scheduler.map()` over a
+ * task whose `Limiter` refuses calls over its limit, for instance.
+ *
+ * @example
+ * ```ts
+ * import { SubmitRefusedError } from "@baton/baton";
+ * new SubmitRefusedError("train", [3]).message.startsWith('Task "train" refused'); // true
+ * ```
+ */
+export class SubmitRefusedError extends Error {
+  /** The arguments of the refused call. */
+  readonly args: readonly unknown[];
+
+  /** Creates the error for task `task` and the call's `args`. */
+  constructor(task: string, args: readonly unknown[]) {
+    super(
+      `Task "${task}" refused the call with ${describeValue(args)}: one of its plugins ` +
+        `vetoed it (a Limiter over its limit?). To wait for a slot instead, use ` +
+        `new Limiter({ maxConcurrent: n, queue: true }) or map's concurrency option`,
+    );
+    this.name = "SubmitRefusedError";
+    this.args = args;
+  }
+}
+
+/**
  * A value that was thrown but is not an `Error`, wrapped so that every
  * `future-exception` carries a message and a stack.
  *

@@ -45,6 +45,7 @@ export const TaskEvents: {
   readonly WALL_TIME_LIMIT_REACHED: Event<[future: Future, error: unknown]>;
   readonly CPU_TIME_LIMIT_REACHED: Event<[future: Future, error: unknown]>;
   readonly MEMORY_LIMIT_REACHED: Event<[future: Future, error: unknown]>;
+  readonly RETRY: Event<[future: Future, error: unknown, attempt: number, delayMs: number]>;
 } = {
   SUBMITTED: new Event<[future: Future, ...args: unknown[]]>("submitted"),
   DONE: new Event<[future: Future]>("done"),
@@ -55,4 +56,6 @@ export const TaskEvents: {
   WALL_TIME_LIMIT_REACHED: new Event<[future: Future, error: unknown]>("wall-time-limit-reached"),
   CPU_TIME_LIMIT_REACHED: new Event<[future: Future, error: unknown]>("cpu-time-limit-reached"),
   MEMORY_LIMIT_REACHED: new Event<[future: Future, error: unknown]>("memory-limit-reached"),
+  /** A plugin asked for a failed attempt to run again (emitted only on tasks that retry). */
+  RETRY: new Event<[future: Future, error: unknown, attempt: number, delayMs: number]>("retry"),
 };

@@ -19,10 +19,18 @@ export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "c
 
 let nextId = 1;
 
-/** Sets a future's outcome; only the scheduler calls it. */
+/** A fresh id from the sequence futures take theirs from (each attempt's call gets one). */
+export function takeId(): number {
+  return nextId++;
+}
+
+/**
+ * Sets a future's outcome; only the scheduler calls it. `"pending"` puts a
+ * failed attempt's future back to waiting for its retry.
+ */
 export let settleFuture: (
   future: Future,
-  status: "running" | "fulfilled" | "rejected" | "cancelled",
+  status: FutureStatus,
   outcome?: unknown,
 ) => void;
 
@@ -42,13 +50,14 @@ export let settleFuture: (
  * await scheduler.run();
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown, A extends readonly unknown[] = readonly unknown[]>
+  implements PromiseLike<T> {
   /** Unique, increasing id. */
-  readonly id: number = nextId++;
+  readonly id: number = takeId();
   /** The function that was submitted. */
   readonly fn: (...args: never[]) => unknown;
-  /** The arguments it was called with. */
-  readonly args: readonly unknown[];
+  /** The arguments it was called with, typed from the task's parameters. */
+  readonly args: A;
   /** The task it was submitted through, if any. */
   readonly task?: AnyTask;
   #status: FutureStatus = "pending";
@@ -56,7 +65,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #value?: unknown;
   #error?: unknown;
   #promise?: PromiseWithResolvers<unknown>;
-  readonly #onCancel: (future: Future) => boolean;
+  // deno-lint-ignore no-explicit-any
+  readonly #onCancel: (future: Future<any, any>) => boolean;
 
   static {
     settleFuture = (future, status, outcome) => future.#settle(status, outcome);
@@ -65,9 +75,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Made by the scheduler's `submit()`; `onCancel` asks it to cancel. */
   constructor(
     fn: (...args: never[]) => unknown,
-    args: readonly unknown[],
+    args: A,
     task: AnyTask | undefined,
-    onCancel: (future: Future) => boolean,
+    // deno-lint-ignore no-explicit-any
+    onCancel: (future: Future<any, any>) => boolean,
   ) {
     this.fn = fn;
     this.args = args;
@@ -81,8 +92,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * How many times the call started: 1 normally, more when an executor ran
-   * it again (a distributed worker died and the job was retried elsewhere).
+   * How many times the call started: 1 normally, more when a `Retry` plugin
+   * ran it again after a failure, or an executor did (a distributed worker
+   * died and the job was retried elsewhere).
    */
   get attempts(): number {
     return this.#attempts;
@@ -137,9 +149,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#promise;
   }
 
-  #settle(status: "running" | "fulfilled" | "rejected" | "cancelled", outcome?: unknown): void {
+  #settle(status: FutureStatus, outcome?: unknown): void {
     if (this.done) return;
     this.#status = status;
+    if (status === "pending") return;
     if (status === "running") {
       this.#attempts++;
       return;

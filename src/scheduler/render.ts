@@ -5,6 +5,7 @@
  */
 
 import type { Emitter } from "../events/emitter.ts";
+import { signature } from "../events/signature.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { AnyTask } from "./task.ts";
 import { formatDuration } from "../units.ts";
@@ -21,7 +22,11 @@ function eventNodes(emitter: Emitter): Node[] {
       label: `@${event.name}${count ? ` ${count}` : ""}`,
       children: emitter.handlers(event)
         .filter((h) => !h.hidden)
-        .map((h) => ({ label: `${h.name}()${h.callCount ? ` (${h.callCount})` : ""}` })),
+        .map((h) => ({
+          label: `${signature(h.callback as never, h.name)}${
+            h.callCount ? ` (${h.callCount})` : ""
+          } #${h.id}`,
+        })),
     };
   });
 }
@@ -44,7 +49,7 @@ function taskNode(task: AnyTask): Node {
     details.push({ label: `permissions: ${JSON.stringify(task.permissions)}` });
   }
   return {
-    label: `Task ${task.name} (${task.nRunning} running)`,
+    label: `Task ${signature(task.fn, task.name)} #${task.id} (${task.nRunning} running)`,
     children: [...details, ...eventNodes(task)],
   };
 }
