@@ -6,8 +6,9 @@
  */
 
 import { command, type CommandOptions, type CommandResult } from "../../flow/command.ts";
-import { Job, jobInternals, TaskJob } from "../../flow/job.ts";
+import { Job, type JobDefinition, jobInternals, TaskJob } from "../../flow/job.ts";
 import type { Task } from "../../scheduler/task.ts";
+import { sha256 } from "../../store/codec.ts";
 import { isFromRef, type ModuleJobSpec, type RunJobSpec } from "./types.ts";
 
 /** A `run:` job: a fresh `command()` job per attempt, so retries start a new process. */
@@ -34,7 +35,14 @@ export class RunJob extends Job<CommandResult> {
       permissions: spec.permissions,
     };
     this.#retries = spec.retries;
-    command(this.argv, this.#options);
+    this.#definition = { ...command(this.argv, this.#options).definition(), kind: "run" };
+  }
+
+  readonly #definition: JobDefinition;
+
+  /** Its command's argv, working directory, extra environment and wall time (not retries). */
+  override definition(): JobDefinition {
+    return this.#definition;
   }
 
   /** Its process must be killed and reaped before the flow ends. */
@@ -65,6 +73,7 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
   readonly #args: readonly unknown[];
   readonly #retries: number;
   readonly #resultOf: (id: string) => unknown;
+  readonly #spec: ModuleJobSpec;
   /** Attempts made so far. */
   attempts = 0;
 
@@ -79,6 +88,24 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
     this.#args = spec.args;
     this.#retries = spec.retries;
     this.#resultOf = resultOf;
+    this.#spec = spec;
+  }
+
+  /**
+   * The module (URL and a hash of its source), the export, the arguments
+   * (`{ from }` as written: their values are inputs), limits and permissions.
+   */
+  override definition(): JobDefinition {
+    const spec = this.#spec;
+    return {
+      kind: "module",
+      module: spec.moduleUrl,
+      source: fileHash(spec.moduleUrl),
+      export: spec.exportName,
+      args: spec.args,
+      limits: spec.limits,
+      permissions: spec.permissions,
+    };
   }
 
   protected override async execute(signal: AbortSignal): Promise<unknown> {
@@ -99,5 +126,14 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
         signal.removeEventListener("abort", cancel);
       }
     }
+  }
+}
+
+/** SHA-256 of a module's file (only the file, not what it imports); `undefined` if unreadable. */
+function fileHash(url: string): string | undefined {
+  try {
+    return sha256(Deno.readFileSync(new URL(url)));
+  } catch {
+    return undefined;
   }
 }
