@@ -65,7 +65,8 @@ async function runRecorded(
     timeout: options.timeout,
   });
   const { flow } = built;
-  let view: ProgressView | undefined;
+  // The view needs the run, and the run's output goes to the view: bound once both exist.
+  const shown: { view?: ProgressView } = {};
   const early: string[] = [];
   const durable = DurableRun.open(flow, {
     store,
@@ -73,11 +74,12 @@ async function runRecorded(
     workflowHash: sha256(Deno.readFileSync(workflow)),
     resume: options.resume,
     cache: options.cache,
-    onOutput: ({ key, text, stream }) => view?.output(key, text, stream),
-    onWarning: (message) => view ? view.message(`baton: ${message}`) : early.push(message),
+    onOutput: ({ key, text, stream }) => shown.view?.output(key, text, stream),
+    onWarning: (message) =>
+      shown.view ? shown.view.message(`baton: ${message}`) : early.push(message),
   });
   const context = { flow, limits: built.limits, write: out, run: durable };
-  view = options.json
+  const view: ProgressView = shown.view = options.json
     ? jsonView(context)
     : Deno.stdout.isTerminal()
     ? ttyView(context)
@@ -103,7 +105,7 @@ async function runRecorded(
       err("\nbaton: second Ctrl-C, exiting now\n");
       Deno.exit(EXIT.interrupted);
     }
-    view!.message("baton: interrupted, cancelling running jobs (Ctrl-C again to exit at once)");
+    view.message("baton: interrupted, cancelling running jobs (Ctrl-C again to exit at once)");
     flow.stop("interrupted by Ctrl-C");
   };
   Deno.addSignalListener("SIGINT", onInterrupt);

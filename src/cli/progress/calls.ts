@@ -20,7 +20,10 @@ export class CallClock {
   readonly #now: () => number;
 
   /** Without `futureOf`, nothing is known (every running job shows as running). */
-  constructor(futureOf?: (job: Job) => Future | undefined, now: () => number = performance.now) {
+  constructor(
+    futureOf?: (job: Job) => Future | undefined,
+    now: () => number = () => performance.now(),
+  ) {
     this.#futureOf = futureOf;
     this.#now = now;
   }
