@@ -186,8 +186,13 @@ export function durableRunFor(flow: Flow, options: FlowRunOptions): DurableRun |
     }
     return undefined;
   }
-  return DurableRun.open(flow, { store, ...options });
+  // The flow opened the store for this run only: the run closes it when it ends.
+  const durable = DurableRun.open(flow, { store, ...options });
+  if (typeof store === "string") ownedStores.add(durable);
+  return durable;
 }
+
+const ownedStores = new WeakSet<DurableRun>();
 
 /** The durable run a flow (or its outer flow) is in, if any. */
 export function activeRun(flow: Flow): DurableRun | undefined {
@@ -268,7 +273,10 @@ function declares(emitter: { events: readonly { toString(): string }[] }, name: 
  * ```
  */
 export class DurableRun {
-  /** The store the run is recorded in. */
+  /**
+   * The store the run is recorded in. Opened from a path by
+   * `DurableRun.open`, it stays open after the run: close it when done.
+   */
   readonly store: RunStore;
   /** The flow. */
   readonly flow: Flow;
@@ -278,7 +286,6 @@ export class DurableRun {
   readonly resumedFrom?: string;
   /** The folder of the run's log files. */
   readonly logsFolder: string;
-  readonly #ownsStore: boolean;
   readonly #options: DurableRunOptions;
   readonly #keys = new Map<Job, string>();
   readonly #definitions = new Map<Job, JobDefinition | undefined>();
@@ -334,20 +341,19 @@ export class DurableRun {
     if (cache !== undefined && typeof cache !== "boolean") {
       throw new TypeError(`cache must be true or false, got ${quote(cache)}`);
     }
-    const owns = !(options.store instanceof RunStore);
+    const opened = !(options.store instanceof RunStore);
     const store = options.store instanceof RunStore ? options.store : RunStore.open(options.store);
     try {
-      return new DurableRun(flow, store, owns, options);
+      return new DurableRun(flow, store, options);
     } catch (error) {
-      if (owns) store.close();
+      if (opened) store.close();
       throw error;
     }
   }
 
-  private constructor(flow: Flow, store: RunStore, owns: boolean, options: DurableRunOptions) {
+  private constructor(flow: Flow, store: RunStore, options: DurableRunOptions) {
     this.flow = flow;
     this.store = store;
-    this.#ownsStore = owns;
     this.#options = options;
     const workflow = options.workflow ?? flow.label;
     const resume = options.resume;
@@ -511,7 +517,7 @@ export class DurableRun {
         })
       );
       this.#logs.close();
-      if (this.#ownsStore) this.store.close();
+      if (ownedStores.has(this)) this.store.close();
     }
   }
 
