@@ -77,7 +77,10 @@ Deno.test("resume after a failure: only what did not succeed runs; stored result
     assert.equal(second.fit.result, "model(10, 0.1)");
     assert.deepEqual(reuseOf(second.fetch), { run: "1", cached: false });
     assert.equal(reuseOf(second.prep), undefined);
-    assert.match(second.flow.list({ ascii: true }), /fetch => \[ 1, 2, 3, 4 \] \[skipped: from run 1\]/);
+    assert.match(
+      second.flow.list({ ascii: true }),
+      /fetch => \[ 1, 2, 3, 4 \] \[skipped: from run 1\]/,
+    );
 
     const store = read(dir);
     try {
