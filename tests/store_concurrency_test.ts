@@ -3,9 +3,12 @@ import { assert, assertEquals, cli } from "./cli_helpers.ts";
 import { integrity, project, STEPS, withStore } from "./cli_resume_helpers.ts";
 
 function workflow(name: string, jobs: number): string {
-  const body = Array.from({ length: jobs }, (_, i) =>
-    `  j${i}:\n    module: steps.ts\n    export: chatter\n    args: [3, 20]\n` +
-    (i >= 3 ? `    requires: j${i - 3}\n` : "")).join("");
+  const body = Array.from(
+    { length: jobs },
+    (_, i) =>
+      `  j${i}:\n    module: steps.ts\n    export: chatter\n    args: [3, 20]\n` +
+      (i >= 3 ? `    requires: j${i - 3}\n` : ""),
+  ).join("");
   return `name: ${name}\nexecutor: sequential\njobs:\n${body}`;
 }
 

@@ -10,8 +10,12 @@
 import type { Future } from "../../scheduler/future.ts";
 import { type Job, TaskJob } from "../../flow/job.ts";
 
-/** What the views ask about a job's calls. */
-export type CallPhase = "queued" | "running";
+/**
+ * Where a task job's call is: `starting` (not submitted yet: the scheduler
+ * is starting its workers), `queued` (submitted, waiting for a free
+ * worker), `running`.
+ */
+export type CallPhase = "starting" | "queued" | "running";
 
 /** Tracks the calls of running task jobs, given how to find a job's latest call. */
 export class CallClock {
@@ -28,14 +32,12 @@ export class CallClock {
     this.#now = now;
   }
 
-  /**
-   * `queued` while a running task job's call waits for a worker (or is not
-   * submitted yet), `running` once it runs; `undefined` for other jobs.
-   */
+  /** The phase of a running task job's call; `undefined` for other jobs. */
   phase(job: Job): CallPhase | undefined {
     if (!this.#futureOf || !(job instanceof TaskJob) || job.state !== "running") return undefined;
     const future = this.#futureOf(job);
-    if (!future || future.status === "pending") return "queued";
+    if (!future) return "starting";
+    if (future.status === "pending") return "queued";
     if (future.status === "running" && !this.#startedAt.has(future)) {
       this.#startedAt.set(future, this.#now());
     }

@@ -33,7 +33,7 @@ export function plainView(context: ProgressContext, options: PlainViewOptions = 
   const calls = new CallClock(context.run?.futureOf.bind(context.run));
   const lines = new LineSplitter();
   // Task jobs that started but whose call was not seen running yet.
-  const pending = new Map<Job, { path: string; queued: boolean; since: number }>();
+  const pending = new Map<Job, { path: string; queued: boolean; since?: number }>();
   const pollMs = options.pollMs ?? 50;
   let poll: ReturnType<typeof setInterval> | undefined;
   let stop = () => {};
@@ -54,7 +54,10 @@ export function plainView(context: ProgressContext, options: PlainViewOptions = 
     for (const [job, entry] of pending) {
       const phase = calls.phase(job);
       if (phase === "running") started(job, entry.path);
-      else if (phase === "queued" && !entry.queued && performance.now() - entry.since >= pollMs) {
+      else if (phase === "queued" && !entry.queued) {
+        // Submitted and still waiting one poll later: it waits for a free worker.
+        entry.since ??= performance.now();
+        if (performance.now() - entry.since < pollMs) continue;
         entry.queued = true;
         line("queued", `${entry.path} (waiting for a free worker)`);
       }
@@ -88,7 +91,7 @@ export function plainView(context: ProgressContext, options: PlainViewOptions = 
             if (calls.phase(event.job) === undefined) {
               return line("started", event.path + within(event.job));
             }
-            pending.set(event.job, { path: event.path, queued: false, since: performance.now() });
+            pending.set(event.job, { path: event.path, queued: false });
             poll ??= setInterval(check, pollMs);
             return;
           }

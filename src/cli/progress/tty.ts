@@ -26,6 +26,7 @@ type Word =
   | "skipped"
   | "cached"
   | "running"
+  | "starting"
   | "queued"
   | "waiting"
   | "idle";
@@ -36,7 +37,7 @@ function wordOf(job: Job, phase: CallPhase | undefined): Word {
   const reuse = reuseOf(job);
   if (reuse) return reuse.cached ? "cached" : "skipped";
   if (job.isDone()) return "done";
-  if (job.state === "running") return phase === "queued" ? "queued" : "running";
+  if (job.state === "running") return phase === "running" || !phase ? "running" : phase;
   return job.state === "scheduled" ? "waiting" : "idle";
 }
 
@@ -46,6 +47,7 @@ const SYMBOLS: Record<Exclude<Word, "running">, string> = {
   cancelled: "⊘",
   skipped: "↷",
   cached: "↷",
+  starting: "…",
   queued: "…",
   waiting: "…",
   idle: "·",
@@ -55,6 +57,7 @@ const FINISHED: ReadonlySet<Word> = new Set(["done", "skipped", "cached"]);
 /** What stays on screen first when the jobs do not fit. */
 const PRIORITY: Record<Word, number> = {
   running: 0,
+  starting: 0,
   queued: 0,
   failed: 1,
   cancelled: 1,
@@ -100,6 +103,7 @@ export function renderFrame(
     skipped: 0,
     cached: 0,
     running: 0,
+    starting: 0,
     queued: 0,
     waiting: 0,
     idle: 0,
@@ -112,7 +116,7 @@ export function renderFrame(
     const name = "  ".repeat(depth) + job.label;
     const ran = phase === "running" ? calls.runningFor(job) ?? job.duration : job.duration;
     const time = word === "skipped" || word === "cached" ? "" : elapsed(job.duration);
-    const use = limitUse(context.limits.get(job), phase === "queued" ? undefined : ran);
+    const use = limitUse(context.limits.get(job), phase && phase !== "running" ? undefined : ran);
     const reuse = reuseOf(job);
     const tail = reuse
       ? `  result of run ${reuse.run}`
@@ -131,7 +135,7 @@ export function renderFrame(
         plural(counts.done, "done"),
         counts.skipped + counts.cached ? plural(counts.skipped + counts.cached, "skipped") : "",
         plural(counts.running, "running"),
-        counts.queued ? plural(counts.queued, "queued") : "",
+        counts.queued + counts.starting ? plural(counts.queued + counts.starting, "queued") : "",
         plural(counts.waiting + counts.idle, "waiting"),
         counts.failed ? plural(counts.failed, "failed") : "",
         counts.cancelled ? plural(counts.cancelled, "cancelled") : "",
@@ -152,10 +156,11 @@ export function renderFrame(
   );
   if (open.length + 1 <= room) return [collapsed, ...open.map((r) => r.line), summary];
   // Still too many: the busiest rows, in listing order, and a count of the rest.
+  const head = finished > 0 && room >= 3 ? [collapsed] : [];
   const keep = new Set(
     open.map((r, i) => ({ r, i })).sort((a, b) =>
       PRIORITY[a.r.word] - PRIORITY[b.r.word] || a.i - b.i
-    ).slice(0, Math.max(0, room - 2)).map(({ r }) => r),
+    ).slice(0, Math.max(0, room - 1 - head.length)).map(({ r }) => r),
   );
   const hidden = open.filter((r) => !keep.has(r));
   const hiddenCounts = new Map<Word, number>();
@@ -164,9 +169,7 @@ export function renderFrame(
     `… ${hidden.length} more: ${[...hiddenCounts].map(([word, n]) => `${n} ${word}`).join(", ")}`,
     width,
   );
-  const head = room >= 2 ? [collapsed] : [];
-  return [...head, ...open.filter((r) => keep.has(r)).map((r) => r.line), more, summary]
-    .slice(-(room + 1));
+  return [...head, ...open.filter((r) => keep.has(r)).map((r) => r.line), more, summary];
 }
 
 /** Options of {@linkcode ttyView}. */
