@@ -27,6 +27,7 @@ class Terminal {
     for (let i = 0; i < text.length; i++) {
       const char = text[i];
       if (char === "\x1b") {
+        // deno-lint-ignore no-control-regex
         const m = /^\x1b\[(\d*)([A-Za-z])/.exec(text.slice(i));
         if (!m) throw new Error(`unknown escape at ${JSON.stringify(text.slice(i, i + 8))}`);
         const n = m[1] === "" ? 0 : Number(m[1]);
@@ -104,10 +105,10 @@ Deno.test("tty view: output goes above the live area; no stale frame is left in 
       );
     }
     let frames = 0;
-    let view: ProgressView | undefined;
+    const shown: { view?: ProgressView } = {};
     const run = DurableRun.open(flow, {
       store: dir,
-      onOutput: ({ key, text, stream }) => view!.output(key, text, stream),
+      onOutput: ({ key, text, stream }) => shown.view!.output(key, text, stream),
     });
     const context = {
       flow,
@@ -120,7 +121,10 @@ Deno.test("tty view: output goes above the live area; no stale frame is left in 
         assert.equal(term.wrapped, 0, "a line wrapped");
       },
     };
-    view = ttyView(context, { size: () => ({ columns: 60, rows: 10 }), interval: 5 });
+    const view = shown.view = ttyView(context, {
+      size: () => ({ columns: 60, rows: 10 }),
+      interval: 5,
+    });
     view.start();
     assert.equal(await run.run(), true);
     view.stop();
@@ -152,11 +156,11 @@ Deno.test("tty view: a frame fits the terminal's height: finished jobs collapse,
   const flow = new Flow({ label: "tall" });
   const jobs = Array.from(
     { length: 40 },
-    (_, i) => flow.add(job(async () => i), { label: `j${i}` }),
+    (_, i) => flow.add(job(() => i), { label: `j${i}` }),
   );
   const context = { flow, limits: new Map<never, Limits>(), write: () => {} };
   // Nothing run yet: 40 idle jobs in 12 rows.
-  let frame = renderFrame(context, 0, 80, 12);
+  const frame = renderFrame(context, 0, 80, 12);
   assert.equal(frame.length, 11);
   assert.match(frame.at(-2)!, /^… 31 more: 31 idle$/);
   assert.match(frame.at(-1)!, /^tall: 0 done, 0 running, 40 waiting · /);

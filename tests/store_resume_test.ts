@@ -32,17 +32,17 @@ function count(name: string): void {
 }
 
 // Module-level functions: the same source in every run, so the same definition.
-async function download(n: number): Promise<number[]> {
+function download(n: number): number[] {
   count("download");
   return Array.from({ length: n }, (_, i) => i + 1);
 }
 let prepareFails = true;
-async function prepare(data: number[]): Promise<number> {
+function prepare(data: number[]): number {
   count("prepare");
   if (prepareFails) throw new Error("prepare broke");
   return data.reduce((a, b) => a + b, 0);
 }
-async function train(total: number, lr: number): Promise<string> {
+function train(total: number, lr: number): string {
   count("train");
   return `model(${total}, ${lr})`;
 }
@@ -50,11 +50,11 @@ async function train(total: number, lr: number): Promise<string> {
 function pipeline(dir: string, lr = 0.1) {
   const flow = new Flow({ label: "pipeline", store: dir, critical: false });
   const fetch = flow.add(job(download, 4), { label: "fetch" });
-  const prep = flow.add(job(async () => await prepare(fetch.result!)), {
+  const prep = flow.add(job(() => prepare(fetch.result!)), {
     label: "prep",
     requires: fetch,
   });
-  const fit = flow.add(job(async (lr: number) => await train(prep.result!, lr), lr), {
+  const fit = flow.add(job((lr: number) => train(prep.result!, lr), lr), {
     label: "fit",
     requires: prep,
   });
@@ -112,7 +112,7 @@ Deno.test("resume after a failure: only what did not succeed runs; stored result
 Deno.test("a changed definition reruns that job and what depends on it, nothing else", async () => {
   await withStore(async (dir) => {
     const ran: string[] = [];
-    const step = async (name: string, value: number) => {
+    const step = (name: string, value: number) => {
       ran.push(name);
       return value;
     };
@@ -154,7 +154,7 @@ Deno.test("a changed definition reruns that job and what depends on it, nothing 
 Deno.test("cache: true reuses a stored success from any earlier run; cache: false runs it", async () => {
   await withStore(async (dir) => {
     let runs = 0;
-    const expensive = async (n: number) => {
+    const expensive = (n: number) => {
       runs++;
       return { squares: Array.from({ length: n }, (_, i) => i * i), at: new Date(0) };
     };
@@ -196,7 +196,7 @@ Deno.test("cache: true reuses a stored success from any earlier run; cache: fals
 Deno.test("a result the store cannot keep fails its job, naming it", async () => {
   await withStore(async (dir) => {
     const flow = new Flow({ label: "bad", store: dir });
-    flow.add(job(async () => () => "a function"), { label: "returns-a-function" });
+    flow.add(job(() => () => "a function"), { label: "returns-a-function" });
     await assert.rejects(
       () => flow.run(),
       (error: unknown) => {
@@ -220,15 +220,15 @@ Deno.test("a result the store cannot keep fails its job, naming it", async () =>
 
 Deno.test("resume needs a store; an unknown run is refused naming the known ones; options are checked", async () => {
   const lone = new Flow({ label: "no-store" });
-  lone.add(job(async () => 1));
+  lone.add(job(() => 1));
   await assert.rejects(() => lone.run({ resume: true }), /needs a run store/);
   assert.throws(() => new Flow({ store: 5 as never }), /store must be a directory path/);
   await withStore(async (dir) => {
     const once = new Flow({ label: "x", store: dir });
-    once.add(job(async () => 1), { label: "one" });
+    once.add(job(() => 1), { label: "one" });
     await once.run();
     const again = new Flow({ label: "x", store: dir });
-    again.add(job(async () => 1), { label: "one" });
+    again.add(job(() => 1), { label: "one" });
     await assert.rejects(
       () => again.run({ resume: 7 }),
       (error: unknown) =>
@@ -244,7 +244,7 @@ Deno.test("nested flows resume job by job, with their jobs keyed by path", async
   await withStore(async (dir) => {
     const ran: string[] = [];
     let yFails = true;
-    const step = async (name: string) => {
+    const step = (name: string) => {
       ran.push(name);
       if (name === "y" && yFails) throw new Error("y broke");
       return name;
@@ -331,7 +331,7 @@ Deno.test("logs: without onOutput, captured console output still reaches the con
     console.log = (...args: unknown[]) => printed.push(args.join(" "));
     try {
       const flow = new Flow({ label: "echo", store: dir });
-      flow.add(job(async () => console.log("inside", 1)), { label: "speaker" });
+      flow.add(job(() => console.log("inside", 1)), { label: "speaker" });
       await flow.run();
       console.log("outside");
     } finally {
@@ -349,7 +349,7 @@ Deno.test("logs: without onOutput, captured console output still reaches the con
 
 Deno.test("the store records a timeline and gives same-label jobs distinct keys", async () => {
   await withStore(async (dir) => {
-    const same = async (n: number) => n;
+    const same = (n: number) => n;
     const flow = new Flow({ label: "timeline", store: dir });
     const first = flow.add(job(same, 1), { label: "same" });
     flow.add(job(same, 2), { label: "same", requires: first });
@@ -379,5 +379,35 @@ Deno.test("the store records a timeline and gives same-label jobs distinct keys"
     } finally {
       store.close();
     }
+  });
+});
+
+Deno.test("logs: a task's output event and a flow's job-output event feed the job's log (as the executors and flow will emit them)", async () => {
+  await withStore(async (dir) => {
+    const { Event } = await import("../mod.ts");
+    const scheduler = Scheduler.sequential();
+    const remoteLike = scheduler.task(function remoteLike(n: number) {
+      return n;
+    });
+    // What an executor that captures console output on the compute side emits.
+    remoteLike.addEvent(new Event("output"));
+    remoteLike.onSubmitted((future) => {
+      remoteLike.emit("output", future, "from the worker\n", "stdout");
+    });
+    const flow = new Flow({ label: "events" });
+    // What a flow that streams command output emits.
+    flow.addEvent(new Event("job-output"));
+    const t = flow.add(job(remoteLike, 1), { label: "task" });
+    const streamed = flow.add(command(["sh", "-c", "echo not-twice"]), { label: "cmd" });
+    flow.onJobStarted((j) => {
+      if (j === streamed) flow.emit("job-output", j, "streamed\n", "stderr");
+    });
+    const run = DurableRun.open(flow, { store: dir });
+    assert.equal(await run.run(), true);
+    assert.equal(run.store.readLog(run.id, "task"), "from the worker\n");
+    // With job-output declared, a command's output comes from the stream only (not again at its end).
+    assert.equal(run.store.readLog(run.id, "cmd"), "streamed\n");
+    void t;
+    run.store.close();
   });
 });

@@ -6,8 +6,10 @@
  */
 export {
   type EventRecord,
+  type JobPlan,
   type JobRecord,
   type JobRecordState,
+  type JobUpdate,
   type OpenOptions,
   type RunRecord,
   type RunState,

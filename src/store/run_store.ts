@@ -167,35 +167,72 @@ export interface EventRecord {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
-/** A job as recorded when its run starts. */
+/**
+ * A job as recorded when its run starts (what a flow tells `createRun`).
+ *
+ * @example
+ * ```ts ignore
+ * const plan: JobPlan = { key: "train", label: "train", kind: "module", position: 0, depth: 0,
+ *   requires: ["prep"], critical: true, forever: false, cache: false };
+ * ```
+ */
 export interface JobPlan {
-  /** See {@linkcode JobRecord}. */
+  /** Its id in the run (see {@linkcode JobRecord.key}). */
   readonly key: string;
+  /** Its label. */
   readonly label: string;
+  /** Its kind (see {@linkcode JobRecord.kind}). */
   readonly kind: string;
+  /** Its place in the listing. */
   readonly position: number;
+  /** Nesting depth. */
   readonly depth: number;
+  /** The key of the nested flow it is in. */
   readonly parent?: string;
+  /** Keys of the jobs it requires. */
   readonly requires: readonly string[];
+  /** Whether its failure fails its flow. */
   readonly critical: boolean;
+  /** Whether it is a forever job. */
   readonly forever: boolean;
+  /** Whether it has `cache: true`. */
   readonly cache: boolean;
 }
 
-/** What changes on a job's record. */
+/**
+ * Fields of a job's record that change as it runs (see {@linkcode JobRecord}); `null` clears one.
+ *
+ * @example
+ * ```ts ignore
+ * store.updateJob("3", "train", { state: "running", startedAt: Date.now() });
+ * ```
+ */
 export interface JobUpdate {
+  /** Where it is. */
   state?: JobRecordState;
+  /** How many times it started. */
   attempts?: number;
+  /** Start, in milliseconds since the epoch. */
   startedAt?: number;
+  /** End. */
   endedAt?: number;
+  /** Hash of its definition. */
   definitionHash?: string | null;
+  /** Hash of its inputs. */
   inputsHash?: string | null;
+  /** Hash of definition, inputs and result. */
   outputHash?: string | null;
+  /** Its result, serialized with `node:v8`. */
   result?: Uint8Array | null;
+  /** A one-line rendering of its result. */
   resultSummary?: string | null;
+  /** Its error. */
   error?: { name: string; message: string; stack?: string } | null;
+  /** The run whose result it reused. */
   reusedFrom?: string | null;
+  /** Its log file, relative to the store directory. */
   logFile?: string;
+  /** Whether its log lost output. */
   logIncomplete?: boolean;
 }
 

@@ -6,9 +6,14 @@
  */
 
 import { command, type CommandOptions, type CommandResult } from "../../flow/command.ts";
-import { Job, type JobDefinition, jobInternals, TaskJob } from "../../flow/job.ts";
+import {
+  functionIdentity,
+  Job,
+  type JobDefinition,
+  jobInternals,
+  TaskJob,
+} from "../../flow/job.ts";
 import type { Task } from "../../scheduler/task.ts";
-import { sha256 } from "../../store/codec.ts";
 import { isFromRef, type ModuleJobSpec, type RunJobSpec } from "./types.ts";
 
 /** A `run:` job: a fresh `command()` job per attempt, so retries start a new process. */
@@ -92,15 +97,16 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
   }
 
   /**
-   * The module (URL and a hash of its source), the export, the arguments
-   * (`{ from }` as written: their values are inputs), limits and permissions.
+   * The module URL, the export and its source (the function's own code, not
+   * the rest of the module), the arguments (`{ from }` as written: their
+   * values are inputs), limits and permissions.
    */
   override definition(): JobDefinition {
     const spec = this.#spec;
     return {
       kind: "module",
       module: spec.moduleUrl,
-      source: fileHash(spec.moduleUrl),
+      source: functionIdentity(this.task.fn)?.source,
       export: spec.exportName,
       args: spec.args,
       limits: spec.limits,
@@ -126,14 +132,5 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
         signal.removeEventListener("abort", cancel);
       }
     }
-  }
-}
-
-/** SHA-256 of a module's file (only the file, not what it imports); `undefined` if unreadable. */
-function fileHash(url: string): string | undefined {
-  try {
-    return sha256(Deno.readFileSync(new URL(url)));
-  } catch {
-    return undefined;
   }
 }
