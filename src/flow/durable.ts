@@ -134,16 +134,18 @@ const reuses = new WeakMap<Job, Reuse>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Flow, job, reuseOf } from "@baton/baton";
  * const dir = await Deno.makeTempDir();
  * const make = () => {
  *   const flow = new Flow({ label: "demo", store: dir });
- *   return { flow, answer: flow.add(job(async () => 42), { label: "answer" }) };
+ *   return { flow, answer: flow.add(job(() => 42), { label: "answer" }) };
  * };
  * await make().flow.run();
  * const again = make();
  * await again.flow.run({ resume: true });
- * reuseOf(again.answer); // { run: "1", cached: false }
+ * assert.deepEqual(reuseOf(again.answer), { run: "1", cached: false });
+ * assert.equal(again.answer.result, 42);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -257,17 +259,19 @@ function declares(emitter: { events: readonly { toString(): string }[] }, name: 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DurableRun, Flow, job } from "@baton/baton";
  * const dir = await Deno.makeTempDir();
  * const flow = new Flow({ label: "demo" });
- * flow.add(job(async () => console.log("hello")), { label: "greet" });
+ * flow.add(job(() => console.log("hello")), { label: "greet" });
  * const seen: string[] = [];
  * const run = DurableRun.open(flow, {
  *   store: dir,
  *   onOutput: ({ key, text }) => seen.push(`${key} | ${text}`),
  * });
- * await run.run(); // true
- * // seen: ["greet | hello\n"]; the same text is in run.store.readLog(run.id, "greet")
+ * assert.equal(await run.run(), true);
+ * assert.deepEqual(seen, ["greet | hello\n"]);
+ * assert.equal(run.store.readLog(run.id, "greet"), "hello\n");
  * run.store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -15,13 +15,12 @@ export type StoreProblem = "missing" | "not-a-directory" | "read-only" | "corrup
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RunStore, StoreError } from "@baton/baton";
- * try {
- *   RunStore.open("/no/such/dir/.baton", { create: false });
- * } catch (error) {
- *   error instanceof StoreError; // true
- *   (error as StoreError).problem; // "missing"
- * }
+ * assert.throws(
+ *   () => RunStore.open("/no/such/dir/.baton", { create: false }),
+ *   (error) => error instanceof StoreError && error.problem === "missing",
+ * );
  * ```
  */
 export class StoreError extends Error {
@@ -45,9 +44,10 @@ export class StoreError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnknownRunError } from "@baton/baton";
  * const error = new UnknownRunError("12", ["3", "2", "1"]);
- * error.message; // 'no run "12" in the run store; known runs: 3, 2, 1'
+ * assert.equal(error.message, 'no run "12" in the run store; known runs: 3, 2, 1');
  * ```
  */
 export class UnknownRunError extends Error {
@@ -76,9 +76,10 @@ export class UnknownRunError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnstorableResultError } from "@baton/baton";
  * const error = new UnstorableResultError("train", new Error("f() could not be cloned."));
- * error.message.startsWith('job "train" returned a result the run store cannot keep'); // true
+ * assert.ok(error.message.startsWith('job "train" returned a result the run store cannot keep'));
  * ```
  */
 export class UnstorableResultError extends Error {

@@ -320,15 +320,16 @@ function processGone(pid: number | undefined, host: string | undefined): boolean
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Flow, job, RunStore } from "@baton/baton";
  * const dir = await Deno.makeTempDir();
  * const flow = new Flow({ label: "demo", store: `${dir}/.baton` });
- * flow.add(job(async () => 42), { label: "answer" });
+ * flow.add(job(() => 42), { label: "answer" });
  * await flow.run();
  * const store = RunStore.open(`${dir}/.baton`, { create: false });
  * const [run] = store.runs();
- * store.jobs(run.id).map((j) => [j.key, j.state]); // [["answer", "succeeded"]]
- * store.result(run.id, "answer"); // { value: 42 }
+ * assert.deepEqual(store.jobs(run.id).map((j) => [j.key, j.state]), [["answer", "succeeded"]]);
+ * assert.deepEqual(store.result(run.id, "answer"), { value: 42 });
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
