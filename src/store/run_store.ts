@@ -82,16 +82,15 @@ export interface RunRecord {
 }
 
 /**
- * A stored job of a run.
+ * A job as recorded when its run starts (what a flow tells `createRun`).
  *
  * @example
  * ```ts ignore
- * for (const job of store.jobs("3")) console.log(job.key, job.state, job.attempts);
+ * const plan: JobPlan = { key: "train", label: "train", kind: "module", position: 0, depth: 0,
+ *   requires: ["prep"], critical: true, forever: false, cache: false };
  * ```
  */
-export interface JobRecord {
-  /** The run it belongs to. */
-  readonly run: string;
+export interface JobPlan {
   /** Its id in the run: the label, with nested flows' labels as a path (`sub/train`). */
   readonly key: string;
   /** Its label. */
@@ -110,8 +109,21 @@ export interface JobRecord {
   readonly critical: boolean;
   /** Whether it is a forever job. */
   readonly forever: boolean;
-  /** Whether it had `cache: true`. */
+  /** Whether it has `cache: true`. */
   readonly cache: boolean;
+}
+
+/**
+ * A stored job of a run.
+ *
+ * @example
+ * ```ts ignore
+ * for (const job of store.jobs("3")) console.log(job.key, job.state, job.attempts);
+ * ```
+ */
+export interface JobRecord extends JobPlan {
+  /** The run it belongs to. */
+  readonly run: string;
   /** Hash of what it computes (see docs/durable.md), when it has a definition. */
   readonly definitionHash?: string;
   /** Hash of what it got from the jobs it requires. */
@@ -165,38 +177,6 @@ export interface EventRecord {
   readonly type: string;
   /** Details (duration, error, the run a result came from…). */
   readonly data: Readonly<Record<string, unknown>>;
-}
-
-/**
- * A job as recorded when its run starts (what a flow tells `createRun`).
- *
- * @example
- * ```ts ignore
- * const plan: JobPlan = { key: "train", label: "train", kind: "module", position: 0, depth: 0,
- *   requires: ["prep"], critical: true, forever: false, cache: false };
- * ```
- */
-export interface JobPlan {
-  /** Its id in the run (see {@linkcode JobRecord.key}). */
-  readonly key: string;
-  /** Its label. */
-  readonly label: string;
-  /** Its kind (see {@linkcode JobRecord.kind}). */
-  readonly kind: string;
-  /** Its place in the listing. */
-  readonly position: number;
-  /** Nesting depth. */
-  readonly depth: number;
-  /** The key of the nested flow it is in. */
-  readonly parent?: string;
-  /** Keys of the jobs it requires. */
-  readonly requires: readonly string[];
-  /** Whether its failure fails its flow. */
-  readonly critical: boolean;
-  /** Whether it is a forever job. */
-  readonly forever: boolean;
-  /** Whether it has `cache: true`. */
-  readonly cache: boolean;
 }
 
 /**
