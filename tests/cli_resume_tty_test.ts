@@ -8,12 +8,13 @@ import { renderFrame, ttyView } from "../src/cli/progress/tty.ts";
 import { CallClock } from "../src/cli/progress/calls.ts";
 import type { ProgressView } from "../src/cli/progress/watch.ts";
 import type { Limits } from "../src/executors/limits.ts";
+import { STEPS } from "./cli_resume_helpers.ts";
 
 /**
  * A terminal: `columns` × `rows`, with a scrollback. Understands what the
  * views write: text, `\n` (as CR LF), `\r`, `ESC[nF` (up n lines, column
- * 0) and `ESC[0J` (clear to the end of the screen). Records whether a line
- * ever wrapped.
+ * 0), `ESC[0J` (clear to the end of the screen), `ESC[nG` and `ESC[2K`.
+ * Records whether a line ever wrapped.
  */
 class Terminal {
   readonly lines: string[] = [""];
@@ -21,6 +22,8 @@ class Terminal {
   row = 0;
   col = 0;
   wrapped = 0;
+  /** The lines that wrapped, as they were when they did. */
+  readonly wraps: string[] = [];
   constructor(readonly columns: number, readonly rows: number) {}
 
   write(text: string): void {
@@ -37,7 +40,9 @@ class Terminal {
         } else if (m[2] === "J" && n === 0) {
           this.lines[this.row] = this.lines[this.row].slice(0, this.col);
           this.lines.length = this.row + 1;
-        } else throw new Error(`unexpected escape ${m[0]}`);
+        } else if (m[2] === "G") this.col = Math.max(0, n - 1); // what deno writes at start
+        else if (m[2] === "K" && n === 2) this.lines[this.row] = "";
+        else throw new Error(`unexpected escape ${m[0]}`);
         i += m[0].length - 1;
       } else if (char === "\n") this.#newline();
       else if (char === "\r") this.col = 0;
@@ -48,6 +53,7 @@ class Terminal {
         const w = displayWidth(glyph);
         if (this.col + w > this.columns) {
           this.wrapped++;
+          this.wraps.push(this.lines[this.row]);
           this.#newline();
         }
         const line = this.lines[this.row].padEnd(this.col);
@@ -270,3 +276,55 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
     await sleep(5);
   }
 }
+
+Deno.test("tty view: baton run under a pseudo-terminal leaves no stale frame and fits the screen", async () => {
+  const script = await new Deno.Command("script", { args: ["--version"], stdout: "null" }).output()
+    .catch(() => undefined);
+  if (!script?.success) {
+    console.warn("no script(1) to make a pseudo-terminal: skipped");
+    return;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "baton-pty-" });
+  try {
+    const jobs = Array.from(
+      { length: 16 },
+      (_, i) =>
+        `  j${i}:\n    module: steps.ts\n    export: chatter\n    args: [2, 15]\n` +
+        (i >= 2 ? `    requires: j${i - 2}\n` : ""),
+    ).join("");
+    await Deno.writeTextFile(`${dir}/wf.yaml`, `name: pty\nexecutor: sequential\njobs:\n${jobs}`);
+    await Deno.writeTextFile(`${dir}/steps.ts`, STEPS);
+    const cliPath = new URL("../cli.ts", import.meta.url).pathname;
+    const command = `stty rows 10 cols 64; ${Deno.execPath()} run -A ${cliPath} run ${dir}/wf.yaml`;
+    const out = await new Deno.Command("script", {
+      args: ["-qfec", command, "/dev/null"],
+      env: { NO_COLOR: "1", TERM: "xterm" },
+      stdin: "null",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const term = new Terminal(64, 10);
+    term.write(new TextDecoder().decode(out.stdout).replaceAll("\r\n", "\n"));
+    // Only baton's own long lines may wrap (the run's log folder, the final listing): no frame line.
+    assert.deepEqual(term.wraps.filter((l) => ROW.test(l) || SUMMARY.test(l)), []);
+    const all = [...term.scrollback, ...term.screen];
+    const summaries = all.map((l, i) => [l, i] as const).filter(([l]) =>
+      /^pty: \d+ done, /.test(l)
+    );
+    assert.equal(summaries.length, 1, `summary lines left behind:\n${all.join("\n")}`);
+    const end = summaries[0][1];
+    // The final frame: at most 8 rows above its summary (10 rows, one for the cursor).
+    const frameStart = all.slice(0, end).findLastIndex((l) => !ROW.test(l) && !l.startsWith("✔ "));
+    assert.ok(end - frameStart - 1 <= 8, `a frame of ${end - frameStart} lines`);
+    const before = all.slice(0, frameStart + 1);
+    assert.deepEqual(before.filter((l) => ROW.test(l) || l.startsWith("✔ ")), []);
+    for (let i = 0; i < 16; i++) {
+      assert.deepEqual(before.filter((l) => l.startsWith(`j${i} |`)), [
+        `j${i} | line 1`,
+        `j${i} | line 2`,
+      ]);
+    }
+    assert.match(all.slice(end + 1).join("\n"), /flow pty: FINE/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
