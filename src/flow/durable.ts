@@ -301,6 +301,9 @@ export class DurableRun {
   readonly #logs: LogFiles;
   readonly #warned = new Set<string>();
   #seq = 0;
+  #grouping = false;
+  /** Whether the open group holds a job's outcome (what a resume relies on). */
+  #outcomePending = false;
   #storeFailed = false;
   #streamsCommands = false;
 
@@ -520,6 +523,7 @@ export class DurableRun {
           listing: flow.list(),
         })
       );
+      this.#commit();
       this.#logs.close();
       if (ownedStores.has(this)) this.store.close();
     }
@@ -721,6 +725,8 @@ export class DurableRun {
   }
 
   #execute(job: Job, signal: AbortSignal): Promise<unknown> {
+    // Finished jobs are recorded before more code runs, which may be long and synchronous.
+    if (this.#outcomePending) this.#commit();
     let promise: Promise<unknown>;
     try {
       promise = outputScope.run(new JobScope(this, job), () => JI.execute(job, signal));
@@ -759,6 +765,8 @@ export class DurableRun {
     const output = this.#outputHash(job, hashes, sha256(bytes));
     this.#outputs.set(job, output);
     try {
+      this.#group();
+      this.#outcomePending = true;
       this.store.updateJob(this.id, key, {
         state: "succeeded",
         endedAt: Date.now(),
@@ -812,11 +820,35 @@ export class DurableRun {
 
   #update(key: string, update: JobUpdate): void {
     this.#record(() => this.store.updateJob(this.id, key, update));
+    if (update.state !== undefined && update.state !== "running") this.#outcomePending = true;
   }
 
   #record(write: () => void): void {
     try {
+      this.#group();
       write();
+    } catch (error) {
+      this.#storeWriteFailed(error);
+    }
+  }
+
+  /**
+   * Opens a group of writes, committed at the end of this burst of events
+   * (a microtask) or before a job's code runs, whichever comes first.
+   */
+  #group(): void {
+    if (this.#grouping) return;
+    this.store.begin();
+    this.#grouping = true;
+    queueMicrotask(() => this.#commit());
+  }
+
+  #commit(): void {
+    if (!this.#grouping) return;
+    this.#grouping = false;
+    this.#outcomePending = false;
+    try {
+      this.store.commit();
     } catch (error) {
       this.#storeWriteFailed(error);
     }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { join, resolve } from "node:path";
 import { decodeValue } from "./codec.ts";
 import { StoreError, UnknownRunError } from "./errors.ts";
@@ -320,7 +320,9 @@ export class RunStore {
   /** The database file. */
   readonly databasePath: string;
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
   #closed = false;
+  #batch = false;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -417,11 +419,40 @@ export class RunStore {
     return new RunStore(directory, db);
   }
 
-  /** Closes the database. Further calls throw. */
+  /** Commits what {@linkcode RunStore.begin} grouped, and closes the database. Further calls throw. */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
-    this.#db.close();
+    try {
+      this.commit();
+    } finally {
+      this.#closed = true;
+      this.#db.close();
+    }
+  }
+
+  /**
+   * Groups the writes that follow into one transaction until
+   * {@linkcode RunStore.commit} (a commit costs a hundred times a write; a
+   * flow run commits once per burst of events). Does nothing when a group is open.
+   */
+  begin(): void {
+    if (this.#batch) return;
+    this.#db.exec("BEGIN IMMEDIATE");
+    this.#batch = true;
+  }
+
+  /** Commits the grouped writes: from now on they survive a crash. */
+  commit(): void {
+    if (!this.#batch) return;
+    this.#batch = false;
+    try {
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch { /* the transaction is gone already */ }
+      throw error;
+    }
   }
 
   // ---- reading ----
@@ -431,14 +462,14 @@ export class RunStore {
     const where = options.workflow === undefined ? "" : "WHERE workflow = ?";
     const params: SQLInputValue[] = options.workflow === undefined ? [] : [options.workflow];
     const limit = options.limit === undefined ? "" : ` LIMIT ${Math.max(0, options.limit | 0)}`;
-    const rows = this.#db.prepare(`SELECT * FROM runs ${where} ORDER BY id DESC${limit}`)
+    const rows = this.#sql(`SELECT * FROM runs ${where} ORDER BY id DESC${limit}`)
       .all(...params) as Row[];
     return rows.map((row) => this.#runRecord(row));
   }
 
   /** One run, or `undefined`. */
   run(id: string | number): RunRecord | undefined {
-    const row = this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(runNumber(id)) as
+    const row = this.#sql("SELECT * FROM runs WHERE id = ?").get(runNumber(id)) as
       | Row
       | undefined;
     return row ? this.#runRecord(row) : undefined;
@@ -463,7 +494,7 @@ export class RunStore {
 
   /** The jobs of run `id`, in listing order. */
   jobs(id: string | number): JobRecord[] {
-    const rows = this.#db.prepare(
+    const rows = this.#sql(
       `SELECT run_id, key, label, kind, position, depth, parent, requires, critical, forever,
         cache, definition_hash, inputs_hash, output_hash, state, attempts, started_at, ended_at,
         result IS NOT NULL AS has_result, result_summary, error, reused_from, log_file,
@@ -475,7 +506,7 @@ export class RunStore {
 
   /** The events of run `id` in order; `after` skips those up to that `seq`. */
   events(id: string | number, options: { after?: number } = {}): EventRecord[] {
-    const rows = this.#db.prepare(
+    const rows = this.#sql(
       "SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq",
     ).all(runNumber(id), options.after ?? 0) as Row[];
     return rows.map((row) => ({
@@ -496,7 +527,7 @@ export class RunStore {
 
   /** The stored serialization of a job's result. */
   resultBytes(id: string | number, key: string): Uint8Array | undefined {
-    const row = this.#db.prepare("SELECT result FROM jobs WHERE run_id = ? AND key = ?")
+    const row = this.#sql("SELECT result FROM jobs WHERE run_id = ? AND key = ?")
       .get(runNumber(id), key) as Row | undefined;
     const result = row?.result;
     return result instanceof Uint8Array ? result : undefined;
@@ -509,7 +540,7 @@ export class RunStore {
 
   /** The log file of a job, once it wrote output. */
   logFile(id: string | number, key: string): string | undefined {
-    const row = this.#db.prepare("SELECT log_file FROM jobs WHERE run_id = ? AND key = ?")
+    const row = this.#sql("SELECT log_file FROM jobs WHERE run_id = ? AND key = ?")
       .get(runNumber(id), key) as Row | undefined;
     return row?.log_file ? join(this.path, String(row.log_file)) : undefined;
   }
@@ -537,7 +568,7 @@ export class RunStore {
     jobs: readonly JobPlan[];
   }): string {
     return this.#transaction(() => {
-      const { lastInsertRowid } = this.#db.prepare(
+      const { lastInsertRowid } = this.#sql(
         `INSERT INTO runs (workflow, workflow_hash, label, resumed_from, started_at, state, pid, host)
          VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`,
       ).run(
@@ -549,7 +580,7 @@ export class RunStore {
         Deno.pid,
         hostName() ?? null,
       );
-      const insert = this.#db.prepare(
+      const insert = this.#sql(
         `INSERT INTO jobs (run_id, key, label, kind, position, depth, parent, requires, critical,
            forever, cache, state)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'idle')`,
@@ -593,7 +624,7 @@ export class RunStore {
       );
     }
     if (!sets.length) return;
-    this.#db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE run_id = ? AND key = ?`)
+    this.#sql(`UPDATE jobs SET ${sets.join(", ")} WHERE run_id = ? AND key = ?`)
       .run(...values, runNumber(id), key);
   }
 
@@ -605,7 +636,7 @@ export class RunStore {
     job?: string,
     data?: Record<string, unknown>,
   ): void {
-    this.#db.prepare(
+    this.#sql(
       "INSERT INTO events (run_id, seq, time, job, type, data) VALUES (?, ?, ?, ?, ?, ?)",
     )
       .run(
@@ -628,14 +659,14 @@ export class RunStore {
       listing?: string;
     },
   ): void {
-    this.#db.prepare(
+    this.#sql(
       "UPDATE runs SET ended_at = ?, state = ?, why = ?, error = ?, listing = ? WHERE id = ?",
     ).run(Date.now(), end.state, end.why, end.error ?? null, end.listing ?? null, runNumber(id));
   }
 
   /** Notes that some output of run `id` is missing from its log files. */
   markLogsIncomplete(id: string): void {
-    this.#db.prepare("UPDATE runs SET logs_incomplete = 1 WHERE id = ?").run(runNumber(id));
+    this.#sql("UPDATE runs SET logs_incomplete = 1 WHERE id = ?").run(runNumber(id));
   }
 
   /**
@@ -647,7 +678,7 @@ export class RunStore {
     inputsHash: string,
     exclude?: string,
   ): { run: string; key: string; outputHash?: string } | undefined {
-    const row = this.#db.prepare(
+    const row = this.#sql(
       `SELECT run_id, key, output_hash FROM jobs
        WHERE definition_hash = ? AND inputs_hash = ? AND state IN ('succeeded', 'skipped', 'cached')
          AND result IS NOT NULL AND run_id != ?
@@ -663,7 +694,15 @@ export class RunStore {
     };
   }
 
+  /** A prepared statement, compiled once per store. */
+  #sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (!statement) this.#statements.set(text, statement = this.#db.prepare(text));
+    return statement;
+  }
+
   #transaction<T>(fn: () => T): T {
+    if (this.#batch) return fn(); // part of the open group
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       const value = fn();
@@ -687,7 +726,7 @@ export class RunStore {
       skipped: 0,
       cached: 0,
     };
-    const byState = this.#db.prepare(
+    const byState = this.#sql(
       "SELECT state, count(*) AS n FROM jobs WHERE run_id = ? GROUP BY state",
     ).all(row.id) as Row[];
     for (const { state, n } of byState) counts[state as JobRecordState] = Number(n);
