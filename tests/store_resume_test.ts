@@ -411,3 +411,28 @@ Deno.test("logs: a task's output event and a flow's job-output event feed the jo
     run.store.close();
   });
 });
+
+Deno.test("two flows in one process record into one store at once, never waiting on each other", async () => {
+  await withStore(async (dir) => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const make = (label: string) => {
+      const flow = new Flow({ label, store: dir });
+      for (let i = 0; i < 20; i++) {
+        flow.add(job(async (n: number) => (await sleep(1), n), i), { label: `j${i}` });
+      }
+      return flow;
+    };
+    const started = performance.now();
+    assert.deepEqual(await Promise.all([make("a").run(), make("b").run()]), [true, true]);
+    // Two connections holding a write between turns would wait out the 15 s busy timeout.
+    assert.ok(performance.now() - started < 10_000);
+    const store = read(dir);
+    try {
+      const runs = store.runs();
+      assert.deepEqual(runs.map((r) => r.state), ["ok", "ok"]);
+      for (const run of runs) assert.equal(run.counts.succeeded, 20);
+    } finally {
+      store.close();
+    }
+  });
+});

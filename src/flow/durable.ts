@@ -122,6 +122,8 @@ export interface DurableRunOptions extends FlowRunOptions {
 const RUN_OPTIONS = ["resume", "cache"];
 const OPEN_OPTIONS = ["store", "workflow", "workflowHash", "onOutput", "onWarning", ...RUN_OPTIONS];
 const HANDLER = { hidden: true, name: "baton-store" };
+/** SQLite's default limit on a value (SQLITE_MAX_LENGTH). */
+const MAX_RESULT_BYTES = 1_000_000_000;
 
 const flowStores = new WeakMap<Flow, RunStore | string>();
 const pending = new WeakMap<Flow, DurableRun>();
@@ -301,7 +303,8 @@ export class DurableRun {
   readonly #logs: LogFiles;
   readonly #warned = new Set<string>();
   #seq = 0;
-  #grouping = false;
+  readonly #queued: (() => void)[] = [];
+  #ended = false;
   /** Whether the open group holds a job's outcome (what a resume relies on). */
   #outcomePending = false;
   #storeFailed = false;
@@ -429,7 +432,7 @@ export class DurableRun {
    */
   output(job: Job, text: string, stream: OutputStream, fromConsole = false): void {
     const key = this.#keys.get(job);
-    if (key === undefined || text === "") return;
+    if (key === undefined || text === "" || this.#ended) return;
     this.#logs.write(key, text);
     const onOutput = this.#options.onOutput;
     if (onOutput) {
@@ -524,6 +527,7 @@ export class DurableRun {
         })
       );
       this.#commit();
+      this.#ended = true;
       this.#logs.close();
       if (ownedStores.has(this)) this.store.close();
     }
@@ -764,21 +768,22 @@ export class DurableRun {
     const hashes = this.#hashes.get(job) ?? { inputs: this.#inputsHash(job) };
     const output = this.#outputHash(job, hashes, sha256(bytes));
     this.#outputs.set(job, output);
-    try {
-      this.#group();
-      this.#outcomePending = true;
-      this.store.updateJob(this.id, key, {
-        state: "succeeded",
-        endedAt: Date.now(),
-        outputHash: output,
-        result: bytes,
-        resultSummary: describe(value, 80),
-        attempts: this.#attempts(job),
-      });
-    } catch (error) {
-      if (/too big|too large/i.test(oneLine(error))) throw new UnstorableResultError(key, error);
-      this.#storeWriteFailed(error);
+    if (bytes.byteLength > MAX_RESULT_BYTES) {
+      throw new UnstorableResultError(
+        key,
+        new RangeError(
+          `it takes ${bytes.byteLength} bytes; a row holds at most ${MAX_RESULT_BYTES}`,
+        ),
+      );
     }
+    this.#update(key, {
+      state: "succeeded",
+      endedAt: Date.now(),
+      outputHash: output,
+      result: bytes,
+      resultSummary: describe(value, 80),
+      attempts: this.#attempts(job),
+    });
     return value;
   }
 
@@ -823,32 +828,31 @@ export class DurableRun {
     if (update.state !== undefined && update.state !== "running") this.#outcomePending = true;
   }
 
-  #record(write: () => void): void {
-    try {
-      this.#group();
-      write();
-    } catch (error) {
-      this.#storeWriteFailed(error);
-    }
-  }
-
   /**
-   * Opens a group of writes, committed at the end of this burst of events
-   * (a microtask) or before a job's code runs, whichever comes first.
+   * Queues a write. Queued writes are committed together at the end of
+   * this burst of events (a microtask), or before a job's code runs when
+   * an outcome is queued, whichever comes first. No transaction stays open
+   * between two turns, so runs in one process never wait on each other.
    */
-  #group(): void {
-    if (this.#grouping) return;
-    this.store.begin();
-    this.#grouping = true;
-    queueMicrotask(() => this.#commit());
+  #record(write: () => void): void {
+    if (this.#ended) return; // a late outcome of a cancelled job, after the record was closed
+    if (this.#queued.push(write) === 1) queueMicrotask(() => this.#commit());
   }
 
   #commit(): void {
-    if (!this.#grouping) return;
-    this.#grouping = false;
+    if (this.#queued.length === 0) return;
+    const writes = this.#queued.splice(0);
     this.#outcomePending = false;
     try {
-      this.store.commit();
+      this.store.batch(() => {
+        for (const write of writes) {
+          try {
+            write();
+          } catch (error) {
+            this.#storeWriteFailed(error); // that record only
+          }
+        }
+      });
     } catch (error) {
       this.#storeWriteFailed(error);
     }

@@ -322,7 +322,7 @@ export class RunStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #closed = false;
-  #batch = false;
+  #inTransaction = false;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -419,40 +419,20 @@ export class RunStore {
     return new RunStore(directory, db);
   }
 
-  /** Commits what {@linkcode RunStore.begin} grouped, and closes the database. Further calls throw. */
+  /** Closes the database. Further calls throw. */
   close(): void {
     if (this.#closed) return;
-    try {
-      this.commit();
-    } finally {
-      this.#closed = true;
-      this.#db.close();
-    }
+    this.#closed = true;
+    this.#db.close();
   }
 
   /**
-   * Groups the writes that follow into one transaction until
-   * {@linkcode RunStore.commit} (a commit costs a hundred times a write; a
-   * flow run commits once per burst of events). Does nothing when a group is open.
+   * Runs `writes` in one transaction (a commit costs a hundred times a
+   * write: a flow run records each burst of events at once). Nested calls
+   * join the outer transaction.
    */
-  begin(): void {
-    if (this.#batch) return;
-    this.#db.exec("BEGIN IMMEDIATE");
-    this.#batch = true;
-  }
-
-  /** Commits the grouped writes: from now on they survive a crash. */
-  commit(): void {
-    if (!this.#batch) return;
-    this.#batch = false;
-    try {
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      try {
-        this.#db.exec("ROLLBACK");
-      } catch { /* the transaction is gone already */ }
-      throw error;
-    }
+  batch<T>(writes: () => T): T {
+    return this.#transaction(writes);
   }
 
   // ---- reading ----
@@ -702,8 +682,9 @@ export class RunStore {
   }
 
   #transaction<T>(fn: () => T): T {
-    if (this.#batch) return fn(); // part of the open group
+    if (this.#inTransaction) return fn();
     this.#db.exec("BEGIN IMMEDIATE");
+    this.#inTransaction = true;
     try {
       const value = fn();
       this.#db.exec("COMMIT");
@@ -713,6 +694,8 @@ export class RunStore {
         this.#db.exec("ROLLBACK");
       } catch { /* the transaction is gone already */ }
       throw error;
+    } finally {
+      this.#inTransaction = false;
     }
   }
 
