@@ -44,8 +44,12 @@ export class SequentialExecutor implements Executor {
   #kicked = false;
   #running?: Running;
   #idle?: PromiseWithResolvers<void>;
-  /** The output scope each call was submitted in: its console output goes there. */
-  readonly #scopes = new WeakMap<Call, OutputScope>();
+  /**
+   * The output scope each call was submitted in: its console output goes
+   * there. Keyed by the arguments, which a retried call keeps (it gets a
+   * fresh call object, from a timer that has no scope).
+   */
+  readonly #scopes = new WeakMap<readonly unknown[], OutputScope>();
 
   /** Refuses CPU and memory limits and permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
@@ -68,7 +72,7 @@ export class SequentialExecutor implements Executor {
   /** Queues a call. */
   execute(call: Call): void {
     const scope = outputScope.getStore();
-    if (scope) this.#scopes.set(call, scope);
+    if (scope) this.#scopes.set(call.args, scope);
     this.#queue.push(call);
     this.#kick();
   }
@@ -157,7 +161,7 @@ export class SequentialExecutor implements Executor {
       const fn = call.fn as (...args: unknown[]) => unknown;
       const context = { signal: running.controller.signal };
       const args = comm ? [comm, ...call.args] : call.args as unknown[];
-      const scope = this.#scopes.get(call);
+      const scope = this.#scopes.get(call.args);
       const result = scope
         ? outputScope.run(scope, () => fn.apply(context, args))
         : fn.apply(context, args);
