@@ -305,10 +305,11 @@ export class DurableRun {
   #seq = 0;
   readonly #queued: (() => void)[] = [];
   #ended = false;
-  /** Whether the open group holds a job's outcome (what a resume relies on). */
+  /** Whether the queued writes hold a job's outcome (what a resume relies on). */
   #outcomePending = false;
   #storeFailed = false;
-  #streamsCommands = false;
+  /** Jobs whose output came as `job-output` events: their results' output is not logged again. */
+  readonly #streamed = new WeakSet<Job>();
 
   static {
     durableHooks = {
@@ -609,11 +610,11 @@ export class DurableRun {
         ),
       );
       if (declares(flow, "job-output")) {
-        this.#streamsCommands = true;
         handlers.push(
           flow.on(
             "job-output",
             guard((job: Job, text: string, stream: OutputStream) => {
+              this.#streamed.add(job);
               this.output(job, text, stream);
             }),
             HANDLER,
@@ -740,7 +741,7 @@ export class DurableRun {
     return promise.then(
       (value) => this.#succeeded(job, value),
       (error) => {
-        if (!this.#streamsCommands && error instanceof CommandError) {
+        if (!this.#streamed.has(job) && error instanceof CommandError) {
           this.output(job, error.stdout, "stdout");
           this.output(job, error.stderr, "stderr");
         }
@@ -754,7 +755,7 @@ export class DurableRun {
     if (key === undefined || job.cancelled) return value;
     const kind = this.#definitions.get(job)?.kind;
     if (
-      !this.#streamsCommands && (kind === "command" || kind === "run") && isCommandResult(value)
+      !this.#streamed.has(job) && (kind === "command" || kind === "run") && isCommandResult(value)
     ) {
       this.output(job, value.stdout, "stdout");
       this.output(job, value.stderr, "stderr");
