@@ -258,11 +258,14 @@ export class Flow extends Job<boolean> {
    * time and no critical job failed; otherwise a critical flow rejects
    * with the failure (the critical job's error or a `TimeoutError`) and a
    * non-critical one resolves `false`. After `stop()` it resolves `false`.
+   * With a run store (`new Flow({ store })`) the run is recorded, and
+   * `options.resume` skips what a stored run did already (see docs/durable.md).
    *
    * @throws {CycleError} when requirements form a cycle (nothing runs).
    * @throws {Error} when a requirement is outside the flow, the flow ran
    * already, or it is nested (run the outer flow).
    * @throws {StoreError} when the flow's run store cannot be used (nothing runs).
+   * @throws {UnknownRunError} when `resume` names a run the store does not know.
    */
   async run(options: FlowRunOptions = {}): Promise<boolean> {
     if (this.flow) {
