@@ -8,7 +8,7 @@ import { renderFrame, ttyView } from "../src/cli/progress/tty.ts";
 import { CallClock } from "../src/cli/progress/calls.ts";
 import type { ProgressView } from "../src/cli/progress/watch.ts";
 import type { Limits } from "../src/executors/limits.ts";
-import { STEPS } from "./cli_resume_helpers.ts";
+import { STEPS, withTempDir } from "./cli_resume_helpers.ts";
 
 /**
  * A terminal: `columns` × `rows`, with a scrollback. Understands what the
@@ -86,17 +86,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ROW = /^\S (\s*\S.*?) +(done|failed|cancelled|skipped|cached|running|queued|waiting|idle)\b/;
 const SUMMARY = /^\w+: \d+ done, /;
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "baton-tty-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("tty view: output goes above the live area; no stale frame is left in the scrollback", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const term = new Terminal(60, 10);
     const flow = new Flow({ label: "many", window: 3 });
     for (let i = 0; i < 25; i++) {
@@ -216,7 +207,7 @@ Deno.test("tty view: once jobs finish they collapse into a count, keeping open r
 });
 
 Deno.test("views: a call waiting for a free worker shows queued; its wall time starts when it runs", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const scheduler = Scheduler.sequential(); // one call at a time: the second one waits
     const hold = Promise.withResolvers<void>();
     const first = scheduler.task(async function first() {

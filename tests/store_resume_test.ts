@@ -12,15 +12,9 @@ import {
   UnknownRunError,
   UnstorableResultError,
 } from "../mod.ts";
+import { withTempDir } from "./cli_resume_helpers.ts";
 
-async function withStore(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "baton-store-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const withStore = withTempDir;
 
 function read(dir: string): RunStore {
   return RunStore.open(dir, { create: false });
