@@ -27,4 +27,5 @@ export * from "./src/plugins/mod.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/units.ts";
 export * from "./src/comm/mod.ts";
 export * from "./src/flow/mod.ts";
+export * from "./src/store/mod.ts";
 export * from "./src/monitor/mod.ts";

@@ -15,6 +15,7 @@ export { SequentialExecutor } from "./sequential.ts";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
 export { ProcessExecutor, type ProcessExecutorOptions } from "./processes.ts";
 export { remote } from "./remote.ts";
+export type { OutputStream } from "./output_scope.ts";
 export {
   type Backoff,
   type RedisConnection,

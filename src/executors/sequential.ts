@@ -13,6 +13,7 @@ import { WallTimeLimitError } from "./errors.ts";
 import { CancelledError } from "../scheduler/errors.ts";
 import { Comm } from "../comm/comm.ts";
 import type { CommFrame } from "../comm/frames.ts";
+import { type OutputScope, outputScope } from "./output_scope.ts";
 
 interface Running {
   readonly call: Call;
@@ -43,6 +44,12 @@ export class SequentialExecutor implements Executor {
   #kicked = false;
   #running?: Running;
   #idle?: PromiseWithResolvers<void>;
+  /**
+   * The output scope each call was submitted in: its console output goes
+   * there. Keyed by the arguments, which a retried call keeps (it gets a
+   * fresh call object, from a timer that has no scope).
+   */
+  readonly #scopes = new WeakMap<readonly unknown[], OutputScope>();
 
   /** Refuses CPU and memory limits and permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
@@ -64,6 +71,8 @@ export class SequentialExecutor implements Executor {
 
   /** Queues a call. */
   execute(call: Call): void {
+    const scope = outputScope.getStore();
+    if (scope) this.#scopes.set(call.args, scope);
     this.#queue.push(call);
     this.#kick();
   }
@@ -149,10 +158,13 @@ export class SequentialExecutor implements Executor {
       else host.rejected(call, outcome);
     };
     try {
-      const result = (call.fn as (...args: unknown[]) => unknown).apply(
-        { signal: running.controller.signal },
-        comm ? [comm, ...call.args] : call.args as unknown[],
-      );
+      const fn = call.fn as (...args: unknown[]) => unknown;
+      const context = { signal: running.controller.signal };
+      const args = comm ? [comm, ...call.args] : call.args as unknown[];
+      const scope = this.#scopes.get(call.args);
+      const result = scope
+        ? outputScope.run(scope, () => fn.apply(context, args))
+        : fn.apply(context, args);
       // A comm call settles after the frames it sent, as through a worker.
       if (comm || typeof (result as PromiseLike<unknown>)?.then === "function") {
         Promise.resolve(result).then((v) => settle(true, v), (e) => settle(false, e));

@@ -71,7 +71,7 @@ export async function buildWorkflow(
       const built = await buildJob(job, resultOf);
       if (!built) continue;
       jobs.set(job.id, built);
-      flow.add(built, { critical: job.critical, forever: job.forever });
+      flow.add(built, { critical: job.critical, forever: job.forever, cache: job.cache });
     }
     for (const job of file.jobs) {
       const built = jobs.get(job.id);
