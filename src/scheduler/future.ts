@@ -19,7 +19,7 @@ export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "c
 
 let nextId = 1;
 
-/** Sets a future's outcome; only the scheduler calls it. */
+/** Sets a future's outcome (for `"running"`: the worker's label, if known); only the scheduler calls it. */
 export let settleFuture: (
   future: Future,
   status: "running" | "fulfilled" | "rejected" | "cancelled",
@@ -53,6 +53,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   readonly task?: AnyTask;
   #status: FutureStatus = "pending";
   #attempts = 0;
+  #startedAt?: number;
+  #worker?: string;
   #value?: unknown;
   #error?: unknown;
   #promise?: PromiseWithResolvers<unknown>;
@@ -86,6 +88,23 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   get attempts(): number {
     return this.#attempts;
+  }
+
+  /**
+   * When the latest attempt started (milliseconds since the epoch);
+   * `undefined` while queued. With `submit` and done times it gives the wait
+   * and the run time that the monitor's explorer and timeline show.
+   */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /**
+   * The worker that ran the latest attempt, as in `executor.info().workers`
+   * (`"worker-1"`, `"process-2"`, `"main"`), when the executor says.
+   */
+  get worker(): string | undefined {
+    return this.#worker;
   }
 
   /** The result, once fulfilled. */
@@ -142,6 +161,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#status = status;
     if (status === "running") {
       this.#attempts++;
+      this.#startedAt = Date.now();
+      this.#worker = outcome as string | undefined;
       return;
     }
     if (status === "fulfilled") {
