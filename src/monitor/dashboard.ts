@@ -14,7 +14,7 @@ export function escapeHtml(text: string): string {
 
 /** The page, with `nonce` on its script and style (the CSP allows nothing else). */
 export function dashboardHtml(
-  options: { nonce: string; title?: string; canStop: boolean },
+  options: { nonce: string; title?: string; canAct: boolean; hasRuns: boolean },
 ): string {
   const title = escapeHtml(options.title ?? "baton monitor");
   const nonce = escapeHtml(options.nonce);
@@ -27,7 +27,7 @@ export function dashboardHtml(
 <title>${title}</title>
 <style nonce="${nonce}">${CSS}</style>
 </head>
-<body data-can-stop="${options.canStop ? "1" : "0"}">
+<body data-can-act="${options.canAct ? "1" : "0"}" data-has-runs="${options.hasRuns ? "1" : "0"}">
 <header>
   <h1>${title}</h1>
   <span id="conn" class="pill">connecting…</span>

@@ -14,7 +14,8 @@ import { Msg } from "../comm/comm.ts";
 import { Flow } from "../flow/flow.ts";
 import { Job, TaskJob } from "../flow/job.ts";
 import { brief, BRIEF_MAX } from "./brief.ts";
-import type { Histograms } from "./metrics.ts";
+import type { CallLog } from "./calls.ts";
+import type { Recorder } from "./recorder.ts";
 import type { Targets } from "./target.ts";
 
 /**
@@ -80,7 +81,7 @@ interface Client {
 interface SchedulerWatch {
   readonly index: number;
   readonly tasks: Set<AnyTask>;
-  readonly inFlight: Map<number, { future: Future; since: number }>;
+  readonly calls: CallLog;
 }
 
 /** A recorded event before expansion: the emitter's arguments, kept as they were. */
@@ -111,8 +112,8 @@ class TurnClock {
   }
 
   /** Milliseconds since the epoch, from the same reading. */
-  epochMs(): number {
-    return Math.round(performance.timeOrigin + this.now());
+  epoch(): number {
+    return performance.timeOrigin + this.now();
   }
 }
 
@@ -120,7 +121,7 @@ class TurnClock {
 export class EventHub {
   readonly #targets: Targets;
   readonly #options: HubOptions;
-  readonly #histograms: Histograms;
+  readonly #recorder: Recorder;
   readonly #ring: (Raw | undefined)[];
   readonly #clock = new TurnClock();
   readonly #frames: (string | undefined)[];
@@ -140,9 +141,9 @@ export class EventHub {
   #windowSent = 0;
   #windowStart = 0;
 
-  constructor(targets: Targets, histograms: Histograms, options: HubOptions) {
+  constructor(targets: Targets, recorder: Recorder, options: HubOptions) {
     this.#targets = targets;
-    this.#histograms = histograms;
+    this.#recorder = recorder;
     this.#options = options;
     this.#ring = new Array(options.bufferSize);
     this.#frames = new Array(options.bufferSize);
@@ -162,7 +163,8 @@ export class EventHub {
   /** Subscribes to a scheduler's events and its tasks'. */
   watchScheduler(scheduler: Scheduler, index: number): void {
     if (this.#schedulers.has(scheduler)) return;
-    this.#schedulers.set(scheduler, { index, tasks: new Set(), inFlight: new Map() });
+    const calls = this.#recorder.addScheduler(scheduler, index);
+    this.#schedulers.set(scheduler, { index, tasks: new Set(), calls });
     this.watchTasks(scheduler);
   }
 
@@ -176,6 +178,7 @@ export class EventHub {
     scheduler.tasks.forEach((task, taskIndex) => {
       watch.tasks.add(task);
       this.#observe(task, (name, args) => {
+        this.#recorder.onTask(task, name, args, this.#clock.epoch());
         const r = this.#record("task", task, name, args);
         r.scheduler = watch.index;
         r.task = task.name;
@@ -193,13 +196,14 @@ export class EventHub {
       if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
         this.#targets.rescanFlow(flow);
       }
+      this.#recorder.onFlow(flow, name, args, this.#clock.epoch());
       this.#record("flow", flow, name, args).flow = index;
     });
   }
 
-  /** The scheduler's futures in flight, oldest first. */
-  inFlight(scheduler: Scheduler): { future: Future; since: number }[] {
-    return [...(this.#schedulers.get(scheduler)?.inFlight.values() ?? [])];
+  /** The scheduler's call log. */
+  calls(scheduler: Scheduler): CallLog | undefined {
+    return this.#schedulers.get(scheduler)?.calls;
   }
 
   /** The last `n` buffered events, oldest first. */
@@ -274,31 +278,11 @@ export class EventHub {
     name: string,
     args: readonly unknown[],
   ): void {
-    switch (name) {
-      case "future-submitted": {
-        const future = args[0] as Future;
-        watch.inFlight.set(future.id, { future, since: this.#clock.now() });
-        // A task made after the monitor attached: subscribe before its own `submitted`.
-        if (future.task && !watch.tasks.has(future.task)) this.watchTasks(scheduler);
-        break;
-      }
-      case "future-done": {
-        const future = args[0] as Future;
-        const entry = watch.inFlight.get(future.id);
-        if (entry) {
-          watch.inFlight.delete(future.id);
-          this.#histograms.observe(
-            future.task ?? scheduler,
-            scheduler.name,
-            future.task?.name ?? "",
-            (this.#clock.now() - entry.since) / 1000,
-          );
-        }
-        break;
-      }
-      case "future-cancelled":
-        watch.inFlight.delete((args[0] as Future).id);
-        break;
+    this.#recorder.onScheduler(scheduler, watch.calls, name, args, this.#clock.epoch());
+    // A task made after the monitor attached: subscribe before its own `submitted`.
+    if (name === "future-submitted") {
+      const task = (args[0] as Future).task;
+      if (task && !watch.tasks.has(task)) this.watchTasks(scheduler);
     }
     this.#record("scheduler", scheduler, name, args).scheduler = watch.index;
   }
@@ -317,7 +301,7 @@ export class EventHub {
     // Every field present from the start keeps these objects one shape for V8.
     const r: Raw = {
       id,
-      time: this.#clock.epochMs(),
+      time: Math.round(this.#clock.epoch()),
       source,
       emitter: emitter.name,
       event,
