@@ -52,6 +52,8 @@ export class CallLog {
   #failures: Failed[] = [];
   /** Calls let go of to stay within `max`. */
   evicted = 0;
+  /** Calls held that have ended (the ones compaction may let go of). */
+  #finished = 0;
 
   constructor(scheduler: number, max: number) {
     this.scheduler = scheduler;
@@ -69,8 +71,6 @@ export class CallLog {
     this.#submitted.push(time);
     this.#ended.push(NaN);
     this.inFlight.add(future);
-    // A little slack so that compaction runs once per many calls, not per call.
-    if (this.#futures.length > this.#max + (this.#max >> 3) + 16) this.#compact();
   }
 
   /** Records that `future` ended at `time`; returns when it was submitted (or `NaN`). */
@@ -78,7 +78,11 @@ export class CallLog {
     if (!this.inFlight.delete(future)) return NaN;
     const i = this.#indexOf(future.id);
     const submitted = i < 0 ? NaN : this.#submitted[i];
-    if (i >= 0) this.#ended[i] = time;
+    if (i >= 0) {
+      this.#ended[i] = time;
+      // A little slack so that compaction runs once per many calls, not per call.
+      if (++this.#finished > this.#max + (this.#max >> 3) + 16) this.#compact();
+    }
     if (future.status === "rejected") {
       this.#failures.push({ future, submitted, ended: time });
       if (this.#failures.length > FAILURES_KEPT * 2) this.#failures.splice(0, FAILURES_KEPT);
@@ -139,7 +143,8 @@ export class CallLog {
 
   /** Lets go of the oldest finished calls until `max` remain; calls in flight stay. */
   #compact(): void {
-    let drop = this.#futures.length - this.#max;
+    let drop = this.#finished - this.#max;
+    this.#finished -= drop;
     const futures: Future[] = [];
     const submitted: number[] = [];
     const ended: number[] = [];

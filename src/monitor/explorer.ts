@@ -12,7 +12,7 @@ import { brief } from "./brief.ts";
 import { type CallLog, type CallState, callState } from "./calls.ts";
 import { futureKey, jobKey, type Recorder } from "./recorder.ts";
 import type { Targets } from "./target.ts";
-import { type ErrorView, errorView, type TextView, viewText } from "./text.ts";
+import { type ErrorView, errorView, inline, inlineItems, type TextView, viewText } from "./text.ts";
 
 /** One future in `GET /api/futures`. */
 export interface FutureRow {
@@ -133,7 +133,7 @@ export function futureRow(
     task: taskName(future),
     state,
     attempts: future.attempts,
-    args: brief(future.args, 120),
+    args: inlineItems(future.args, 120),
     submitted: Math.round(submitted),
   };
   if (started !== undefined) {
@@ -143,7 +143,7 @@ export function futureRow(
   }
   if (!Number.isNaN(ended)) row.ended = Math.round(ended);
   if (future.worker !== undefined) row.worker = future.worker;
-  if (state === "done") row.result = brief(future.value, 120);
+  if (state === "done") row.result = inline(future.value, 120);
   else if (state === "failed" || state === "cancelled") row.error = brief(future.error);
   const job = recorder.jobOf(future);
   if (job) row.job = jobId(job);
@@ -296,7 +296,7 @@ export function jobRow(job: Job, flow: number, targets: Targets, recorder: Recor
   if (times?.ended !== undefined) row.ended = Math.round(times.ended);
   const duration = job.duration;
   if (duration !== undefined) row.duration = Math.round(duration);
-  if (state === "done") row.result = brief(job.result, 120);
+  if (state === "done") row.result = inline(job.result, 120);
   if (state === "failed") row.error = brief(job.error);
   if (times?.future) row.future = times.future.id;
   return row;

@@ -34,6 +34,8 @@ interface Tail {
   nextSeq: number;
   bytes: number;
   dropped: number;
+  /** The unfinished last line of each stream, which its next chunk continues. */
+  open: Map<string, LogLine>;
 }
 
 /** Output per future or job, bounded by lines per key and by bytes in all. */
@@ -66,23 +68,28 @@ export class LogStore {
   write(key: string, text: string, stream: string, time: number): void {
     let tail = this.#tails.get(key);
     if (!tail) {
-      tail = { lines: [], head: 0, nextSeq: 1, bytes: 0, dropped: 0 };
+      tail = { lines: [], head: 0, nextSeq: 1, bytes: 0, dropped: 0, open: new Map() };
       this.#tails.set(key, tail);
     }
     const pieces = text.split("\n");
-    const last = tail.lines[tail.lines.length - 1];
+    const open = tail.open.get(stream);
     let first = 0;
-    if (last && last.open && last.stream === stream && tail.lines.length > tail.head) {
-      last.text += pieces[0];
+    if (open) {
+      open.text += pieces[0];
       this.#grow(tail, pieces[0].length);
       first = 1;
-      if (pieces.length > 1) last.open = false;
+      if (pieces.length > 1) {
+        open.open = false;
+        tail.open.delete(stream);
+      }
     }
     for (let i = first; i < pieces.length; i++) {
       const closed = i < pieces.length - 1;
       // A chunk ending in a newline leaves an empty last piece: nothing to add.
       if (!closed && pieces[i] === "") break;
-      tail.lines.push({ seq: tail.nextSeq++, time, stream, text: pieces[i], open: !closed });
+      const line = { seq: tail.nextSeq++, time, stream, text: pieces[i], open: !closed };
+      tail.lines.push(line);
+      if (!closed) tail.open.set(stream, line);
       this.#grow(tail, pieces[i].length + 32);
       if (tail.lines.length - tail.head > this.#linesPerKey) this.#dropOne(tail);
     }
@@ -121,6 +128,7 @@ export class LogStore {
   #dropOne(tail: Tail): void {
     const line = tail.lines[tail.head];
     tail.lines[tail.head++] = undefined as unknown as LogLine;
+    if (tail.open.get(line.stream) === line) tail.open.delete(line.stream);
     const size = (line.text.length + 32) * 2;
     tail.bytes -= size;
     this.#bytes -= size;

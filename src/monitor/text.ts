@@ -36,11 +36,22 @@ export interface ErrorView {
 const VIEW_INSPECT: Deno.InspectOptions = {
   colors: false,
   depth: 8,
-  iterableLimit: 200,
-  strAbbreviateSize: 20_000,
+  iterableLimit: 500,
+  strAbbreviateSize: VIEW_MAX,
   breakLength: 100,
-  sorted: false,
 };
+
+const INLINE_INSPECT: Deno.InspectOptions = {
+  colors: false,
+  compact: true,
+  breakLength: Infinity,
+  depth: 2,
+  iterableLimit: 10,
+  strAbbreviateSize: 200,
+};
+
+/** How `Deno.inspect` says it left something out. */
+const ABBREVIATED = /\.\.\. \d+ more (characters|items)|\[Object\]|\[Array\]/;
 
 const FULL_INSPECT: Deno.InspectOptions = {
   colors: false,
@@ -66,14 +77,45 @@ export function cut(text: string, max = VIEW_MAX): TextView {
     : { text, size: text.length, truncated: false };
 }
 
-/** `value` readably, cut for the view (strings as they are, the rest as `Deno.inspect` shows them). */
+/**
+ * `value` readably, cut for the view (strings as they are, the rest as
+ * `Deno.inspect` shows them, long strings and lists abbreviated).
+ */
 export function viewText(value: unknown): TextView {
-  return cut(inspect(value, VIEW_INSPECT));
+  const view = cut(inspect(value, VIEW_INSPECT));
+  if (!view.truncated && typeof value !== "string" && ABBREVIATED.test(view.text)) {
+    view.truncated = true;
+  }
+  return view;
+}
+
+/** A list's items on one line, abbreviated to `max` characters: `{ lr: 0.1 }, "adam"`. */
+export function inlineItems(items: readonly unknown[], max: number): string {
+  let text: string;
+  try {
+    text = Deno.inspect(items, INLINE_INSPECT);
+  } catch {
+    text = `[${items.length} items]`;
+  }
+  // "[ a, b ]" → "a, b"
+  if (text.startsWith("[ ") && text.endsWith(" ]")) text = text.slice(2, -2);
+  else if (text === "[]") text = "";
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** One value on one line, abbreviated to `max` characters (strings quoted). */
+export function inline(value: unknown, max: number): string {
+  return inlineItems([value], max);
 }
 
 /** `value` readably and whole, for the raw routes. */
 export function fullText(value: unknown): string {
   return inspect(value, FULL_INSPECT);
+}
+
+/** A field's value: strings quoted, so that `code: "E1"` reads as it was set. */
+function fieldText(value: unknown, options: Deno.InspectOptions): string {
+  return typeof value === "string" ? JSON.stringify(value) : inspect(value, options);
 }
 
 const STANDARD = new Set(["name", "message", "stack", "cause", "errors"]);
@@ -92,9 +134,8 @@ export function errorView(error: unknown, depth = 0): ErrorView {
   let n = 0;
   for (const key of Object.keys(error)) {
     if (STANDARD.has(key) || ++n > 20) continue;
-    fields[key] =
-      cut(inspect((error as unknown as Record<string, unknown>)[key], VIEW_INSPECT), 2000)
-        .text;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    fields[key] = cut(fieldText(value, VIEW_INSPECT), 2000).text;
   }
   if (n > 0) view.fields = fields;
   if (depth < 8 && error.cause !== undefined) view.cause = errorView(error.cause, depth + 1);
@@ -112,7 +153,9 @@ export function errorText(error: unknown, depth = 0): string {
     : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ""}`;
   for (const key of Object.keys(error)) {
     if (STANDARD.has(key)) continue;
-    text += `\n  ${key}: ${fullText((error as unknown as Record<string, unknown>)[key])}`;
+    text += `\n  ${key}: ${
+      fieldText((error as unknown as Record<string, unknown>)[key], FULL_INSPECT)
+    }`;
   }
   if (depth < 8 && error.cause !== undefined) {
     text += `\nCaused by: ${errorText(error.cause, depth + 1)}`;
