@@ -142,10 +142,10 @@ Deno.test("GET /api/jobs lists a flow's jobs with kind, state, times, result or 
   const scheduler = Scheduler.sequential();
   const square = scheduler.task((n: number) => n * n, { name: "square" });
   const flow = new Flow({ label: "pipe", critical: false });
-  const a = flow.add(job(async () => "fetched"), { label: "fetch" });
+  const a = flow.add(job(() => "fetched"), { label: "fetch" });
   const b = flow.add(job(square, 12), { label: "square", requires: a });
   flow.add(
-    job(async () => {
+    job(() => {
       throw new TypeError("bad <input>");
     }),
     { label: "broken", requires: b, critical: false },
