@@ -12,7 +12,7 @@ import { parseSize, type Size } from "../units.ts";
 import { addActionRoutes } from "./actions.ts";
 import { bearer } from "./auth.ts";
 import type { MonitorContext } from "./context.ts";
-import { dashboardHtml } from "./dashboard.ts";
+import { dashboardHtml } from "./page/shell.ts";
 import { EventHub } from "./events.ts";
 import { DEFAULT_BUCKETS, Histograms, renderMetrics } from "./metrics.ts";
 import { BadRequest } from "./params.ts";

@@ -79,7 +79,19 @@ export function buildTimeline(
   }
   if (running || latest === 0) latest = now;
   const to = options.to ?? latest;
-  const from = options.from ?? to - options.window;
+  // A run shorter than the window fills it: the window starts with the run's first call.
+  let earliest = Infinity;
+  if (log) {
+    for (let i = 0; i < log.size && i < 1000; i++) {
+      const started = log.at(i).startedAt;
+      if (started !== undefined && started < earliest) earliest = started;
+    }
+  }
+  for (const { job } of allJobs(targets)) {
+    const started = recorder.job(job)?.started;
+    if (started !== undefined && started < earliest) earliest = started;
+  }
+  const from = options.from ?? Math.min(to - 1, Math.max(to - options.window, earliest));
   const found: {
     id: number;
     worker?: string;
