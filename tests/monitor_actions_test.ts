@@ -1,15 +1,8 @@
 /** Actions behind the token, past runs, and the safety rules on the new routes. */
 import assert from "node:assert/strict";
-import {
-  Flow,
-  job,
-  monitor,
-  type PastRun,
-  type RunSource,
-  Scheduler,
-  serveMonitor,
-} from "../mod.ts";
+import { Flow, job, monitor, type PastRun, Scheduler, serveMonitor } from "../mod.ts";
 import { statusWithHost, waitFor } from "./monitor_helpers.ts";
+import { twoRuns } from "./monitor_runs_fixture.ts";
 
 const TOKEN = "s3cret-t0ken";
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -119,82 +112,6 @@ Deno.test("without a token there are no action routes at all", async () => {
     assert.equal((await app.request(path, { method: "POST", headers: auth })).status, 404, path);
   }
 });
-
-const RUNS: PastRun[] = [
-  {
-    id: "r2",
-    label: "<b>pipeline</b>",
-    started: 2000,
-    ended: 3000,
-    ok: false,
-    why: "a CRITICAL job has raised an exception",
-    jobs: 2,
-    failed: 1,
-  },
-  {
-    id: "r1",
-    label: "pipeline",
-    started: 0,
-    ended: 1000,
-    ok: true,
-    why: "FINE",
-    jobs: 2,
-    failed: 0,
-  },
-];
-
-/** A run store with two runs, in memory: what `baton serve` plugs in. */
-export const twoRuns: RunSource = {
-  runs: () => RUNS,
-  jobs: (run) =>
-    run === "r1"
-      ? [
-        {
-          id: "fetch",
-          label: "fetch",
-          state: "done",
-          requires: [],
-          started: 0,
-          ended: 400,
-          result: "42",
-        },
-        {
-          id: "train",
-          label: "train",
-          state: "done",
-          requires: ["fetch"],
-          started: 400,
-          ended: 1000,
-        },
-      ]
-      : run === "r2"
-      ? [
-        { id: "fetch", label: "fetch", state: "skipped", requires: [] },
-        {
-          id: "train",
-          label: "train <img src=x onerror=alert(1)>",
-          state: "failed",
-          requires: ["fetch"],
-          started: 2000,
-          ended: 3000,
-          error: "Error: diverged",
-          stack: "Error: diverged\n    at train (train.ts:1:1)",
-        },
-      ]
-      : undefined,
-  events: (
-    run,
-  ) => (run === "r1" || run === "r2"
-    ? [{ time: 2000, event: "job-started", job: "train" }]
-    : undefined),
-  logs: async (run, job, { after, limit }) => {
-    await Promise.resolve();
-    if (run !== "r2" || job !== "train") return run === "r1" ? [] : undefined;
-    const lines = [1, 2, 3].map((seq) => ({ seq, stream: "stdout", text: `epoch ${seq}` }));
-    lines.push({ seq: 4, stream: "stderr", text: "z".repeat(5000) });
-    return lines.filter((l) => l.seq > after).slice(0, limit);
-  },
-};
 
 Deno.test("a RunSource is browsed read-only through /api/runs, with jobs, events and logs", async () => {
   const app = monitor([], { runs: twoRuns });

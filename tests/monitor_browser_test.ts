@@ -3,8 +3,8 @@
  * dashboard in headless Chromium (Debian's `chromium`, driven by
  * playwright-core). Skips, saying why, when Chromium is not installed;
  * `.ci/browser-setup.sh` installs it in CI.
- *
- * `BATON_UPDATE_SCREENSHOT=1` also writes the screenshot to docs/dashboard.png.
+ * (The README's screenshot comes from the realistic run of
+ * monitor_screenshot_test.ts, not from this fixture.)
  */
 import assert from "node:assert/strict";
 import { Flow, job, type JobContext, Scheduler, serveMonitor } from "../mod.ts";
@@ -123,9 +123,6 @@ Deno.test({
       await page.waitForTimeout(300); // let a render settle for the picture
       const png = await page.screenshot({ fullPage: false });
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
-      if (Deno.env.get("BATON_UPDATE_SCREENSHOT") === "1") {
-        await Deno.writeFile(new URL("../docs/dashboard.png", import.meta.url), png);
-      }
     } finally {
       await context?.close();
       flow.stop("test over");

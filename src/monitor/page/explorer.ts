@@ -26,7 +26,7 @@ const COLUMNS = {
   ],
 };
 const explorer = { kind: "futures", states: new Set(), group: "", reversed: false, page: null, loading: false, again: false };
-let selected = null;  // { kind, id }
+let selected = null;  // { kind, id, note, expanded, json }
 
 function explorerParams(offset, limit) {
   const p = { state: [...explorer.states].join(","), offset, limit };
@@ -140,8 +140,10 @@ function closeDetail() {
 document.addEventListener("keydown", (e) => { if (e.key === "Escape" && selected) closeDetail(); });
 
 async function openDetail(kind, id) {
-  if (!selected || selected.kind !== kind || selected.id !== id) tail = null;
-  selected = { kind, id };
+  if (!selected || selected.kind !== kind || selected.id !== id) {
+    tail = null;
+    selected = { kind, id, note: "", expanded: new Set(), json: "" };
+  }
   clearTimeout(detailTimer);
   document.body.classList.add("detail-open");
   $("#detail").hidden = false;
@@ -160,10 +162,16 @@ async function refreshDetail() {
     return;
   }
   if (selected !== mine) return;
-  renderDetail(mine.kind, d);
+  // Re-render only on change: a re-render would lose the reader's selection.
+  const json = JSON.stringify(d);
+  if (json !== mine.json) {
+    mine.json = json;
+    renderDetail(mine.kind, d);
+  }
   await pollTail(mine.kind, d);
   const live = ["queued", "running", "waiting"].includes(d.state);
-  detailTimer = setTimeout(refreshDetail, live ? 800 : 3000);
+  clearTimeout(detailTimer);
+  if (selected === mine) detailTimer = setTimeout(refreshDetail, live ? 800 : 3000);
 }
 
 function renderDetailMissing(mine, e) {
@@ -192,11 +200,13 @@ function textBlock(title, view, rawPath) {
   const pre = el("pre", { class: "value" }, view.text);
   const lines = view.text.split("\n").length;
   if (lines > 6 || view.text.length > 600) {
-    pre.classList.add("collapsed");
-    const toggle = el("button", { class: "expand" }, "expand");
+    const expanded = selected && selected.expanded.has(title);
+    if (!expanded) pre.classList.add("collapsed");
+    const toggle = el("button", { class: "expand" }, expanded ? "collapse" : "expand");
     toggle.onclick = () => {
       const collapsed = pre.classList.toggle("collapsed");
       toggle.textContent = collapsed ? "expand" : "collapse";
+      if (selected) selected.expanded[collapsed ? "delete" : "add"](title);
     };
     h.append(toggle, document.createTextNode(" "));
   }
@@ -280,15 +290,20 @@ function renderDetail(kind, d) {
 
 function actionsBar(kind, d) {
   const bar = el("div", { class: "actions" });
-  const note = el("small", { class: "muted" });
+  const mine = selected;
+  const note = el("small", { class: "muted" }, mine ? mine.note : "");
   const button = (label, path, danger) => {
     const b = el("button", { class: danger ? "danger" : "" }, label);
     b.onclick = async () => {
       b.disabled = true;
       const r = await act(path);
-      note.textContent = r.ok ? label + ": " + (r.body.retry ? "new future #" + r.body.retry : "done") : label + " failed: " + r.text;
-      if (r.ok && r.body.retry) openDetail("futures", r.body.retry);
-      else setTimeout(refreshDetail, 100);
+      const text = r.ok ? label + ": " + (r.body.retry ? "new future #" + r.body.retry : "done") : label + " failed: " + r.text;
+      note.textContent = text;
+      b.disabled = false;
+      if (r.ok && r.body.retry) return openDetail("futures", r.body.retry);
+      if (mine) { mine.note = text; mine.json = ""; }
+      clearTimeout(detailTimer);
+      detailTimer = setTimeout(refreshDetail, 100);
     };
     return b;
   };

@@ -70,7 +70,7 @@ function runTimeline(run, list) {
 }
 
 async function showPastJob(run, j) {
-  selected = { kind: "past", id: run + "/" + j.id };
+  selected = { kind: "past", id: run + "/" + j.id, note: "", expanded: new Set(), json: "" };
   tail = null;
   clearTimeout(detailTimer);
   document.body.classList.add("detail-open");
