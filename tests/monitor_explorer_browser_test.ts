@@ -11,6 +11,10 @@ import { BROWSER_TEST, openBrowser } from "./monitor_browser.ts";
 import { waitFor } from "./monitor_helpers.ts";
 import { twoRuns } from "./monitor_runs_fixture.ts";
 
+/** An element inside the page, as `evaluate` callbacks see it (the DOM types are not loaded here). */
+// deno-lint-ignore no-explicit-any
+type DomNode = any;
+
 const OUTPUT = new Event<[future: Future, text: string, stream: string]>("output");
 const JOB_OUTPUT = new Event<[job: unknown, text: string, stream: string]>("job-output");
 
@@ -73,7 +77,7 @@ Deno.test({
     });
     const flow = new Flow({ label: XSS.flow, critical: false });
     const gate = Promise.withResolvers<void>();
-    const first = flow.add(job(async () => "fetched"), { label: "fetch" });
+    const first = flow.add(job(() => "fetched"), { label: "fetch" });
     flow.add(job(async () => await gate.promise), {
       label: XSS.job,
       requires: first,
@@ -100,7 +104,7 @@ Deno.test({
       // Filter by state: only failures.
       await page.locator('#state-chips [data-state="failed"]').click();
       await matching(page, "of 10 matching");
-      const states = await page.locator("#table-rows .vt-row").evaluateAll((els: any[]) =>
+      const states = await page.locator("#table-rows .vt-row").evaluateAll((els: DomNode[]) =>
         els.map((e) => e.getAttribute("data-state"))
       );
       assert.equal(states.length, 10);
@@ -130,7 +134,7 @@ Deno.test({
         new RegExp(escapeRe(JSON.stringify(XSS.arg))),
       );
       await detail.locator("pre.logs .line").nth(2).waitFor({ timeout: 10_000 });
-      const lines = await detail.locator("pre.logs .line").evaluateAll((els: any[]) =>
+      const lines = await detail.locator("pre.logs .line").evaluateAll((els: DomNode[]) =>
         els.map((e) => [e.className, e.childNodes[1].textContent])
       );
       assert.match(lines[0][1], /^starting trial #\d+$/);
@@ -160,7 +164,7 @@ Deno.test({
       await jobRow.click();
       await detail.locator("pre.logs .line").first().waitFor({ timeout: 10_000 });
       assert.equal(
-        await detail.locator("pre.logs .line").first().evaluate((e: any) =>
+        await detail.locator("pre.logs .line").first().evaluate((e: DomNode) =>
           e.childNodes[1].textContent
         ),
         XSS.jobOutput,
@@ -305,8 +309,7 @@ Deno.test({
       assert.ok(inDom > 5 && inDom < 100, `${inDom} rows in the DOM`);
       assert.equal(await page.locator("#table-rows .vt-row span").nth(3).textContent(), "99999");
       // Scroll to the end: the oldest calls are fetched and shown.
-      // deno-lint-ignore no-explicit-any
-      await page.locator("#table-scroll").evaluate((e: any) => e.scrollTop = e.scrollHeight);
+      await page.locator("#table-scroll").evaluate((e: DomNode) => e.scrollTop = e.scrollHeight);
       await page.locator("#table-rows .vt-row span:nth-child(4)", { hasText: /^0$/ }).waitFor({
         timeout: 30_000,
       });
