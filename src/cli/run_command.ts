@@ -8,7 +8,7 @@ import { Flow } from "../flow/flow.ts";
 import { HELP, parseRunArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { err, out } from "./io.ts";
-import { startMonitor } from "./monitor_hook.ts";
+import { afterRun, startMonitor } from "./monitor_hook.ts";
 import type { MonitorServer } from "../monitor/mod.ts";
 import { jsonView } from "./progress/json.ts";
 import { plainView } from "./progress/plain.ts";
@@ -46,7 +46,7 @@ export async function runCommand(args: string[]): Promise<number> {
 
   let monitor: MonitorServer | undefined;
   if (options.monitor !== undefined) {
-    monitor = await startMonitor(flow, options.monitor, (line) => err(`${line}\n`));
+    monitor = startMonitor(flow, options.monitor, (line) => err(`${line}\n`));
   }
 
   let interrupts = 0;
@@ -71,7 +71,6 @@ export async function runCommand(args: string[]): Promise<number> {
   } finally {
     view.stop();
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    await monitor?.shutdown();
   }
   const code = interrupts > 0 ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed;
   if (options.json) {
@@ -92,11 +91,11 @@ export async function runCommand(args: string[]): Promise<number> {
         })),
       }) + "\n",
     );
-    return code;
+    return await afterRun(monitor, options.monitorExit || interrupts > 0, code);
   }
   out(`\n${flow.list()}\nflow ${flow.label}: ${flow.why()} (${flow.stats()})\n`);
   const failed = failures(flow);
   if (failed.length) err(`failed jobs:\n${failed.join("\n")}\n`);
   else if (failure !== undefined) err(`baton: ${errorLine(failure)}\n`);
-  return code;
+  return await afterRun(monitor, options.monitorExit || interrupts > 0, code);
 }
