@@ -294,7 +294,8 @@ Deno.test({
       if (i % 1000 === 999) throw new Error(`call ${i} failed`);
       return i;
     });
-    const server = serveMonitor(scheduler);
+    // Kept whole: by default the monitor keeps the newest 10 000 finished calls.
+    const server = serveMonitor(scheduler, { maxFutures: 100_000 });
     scheduler.onStart(() => {
       for (let i = 0; i < 100_000; i++) t.submit(i);
     });

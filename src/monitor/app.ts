@@ -68,7 +68,7 @@ export interface MonitorOptions {
   /** How each scheduler's queue history (`GET /api/history`) is sampled. */
   history?: QueueMonitorOptions;
   /**
-   * Finished futures the explorer keeps per scheduler (default 100 000);
+   * Finished futures the explorer keeps per scheduler (default 10 000, as Flower);
    * beyond, the oldest go (failures stay in the failures panel). Futures in
    * flight are always kept.
    */
@@ -291,7 +291,7 @@ function checkMonitorOptions(options: MonitorOptions): CheckedOptions {
     clientBuffer: positiveInt("clientBuffer", options?.clientBuffer, 1024 * 1024),
     flushInterval: positiveInt("flushInterval", options?.flushInterval, 50),
     maxEventRate: positiveInt("maxEventRate", options?.maxEventRate, 1_000),
-    maxFutures: positiveInt("maxFutures", options?.maxFutures, 100_000),
+    maxFutures: positiveInt("maxFutures", options?.maxFutures, 10_000),
     logLines: positiveInt("logLines", options?.logLines, 1000),
     logBytes: parseSize(options?.logBytes ?? "32MB"),
     buckets: options?.buckets ?? [...DEFAULT_BUCKETS],

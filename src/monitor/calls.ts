@@ -54,6 +54,8 @@ export class CallLog {
   evicted = 0;
   /** Calls held that have ended (the ones compaction may let go of). */
   #finished = 0;
+  /** Where the next call to end probably is: calls mostly end in the order they were submitted. */
+  #hint = 0;
 
   constructor(scheduler: number, max: number) {
     this.scheduler = scheduler;
@@ -80,8 +82,8 @@ export class CallLog {
     const submitted = i < 0 ? NaN : this.#submitted[i];
     if (i >= 0) {
       this.#ended[i] = time;
-      // A little slack so that compaction runs once per many calls, not per call.
-      if (++this.#finished > this.#max + (this.#max >> 3) + 16) this.#compact();
+      // Slack, so that compaction runs once per many calls, not per call.
+      if (++this.#finished > this.#max + (this.#max >> 2) + 16) this.#compact();
     }
     if (future.status === "rejected") {
       this.#failures.push({ future, submitted, ended: time });
@@ -130,11 +132,19 @@ export class CallLog {
   /** Future ids grow with submission order, so the arrays are sorted by id. */
   #indexOf(id: number): number {
     const futures = this.#futures;
+    const hint = this.#hint;
+    if (hint < futures.length && futures[hint].id === id) {
+      this.#hint = hint + 1;
+      return hint;
+    }
     let lo = 0, hi = futures.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const at = futures[mid].id;
-      if (at === id) return mid;
+      if (at === id) {
+        this.#hint = mid + 1;
+        return mid;
+      }
       if (at < id) lo = mid + 1;
       else hi = mid - 1;
     }
@@ -143,15 +153,26 @@ export class CallLog {
 
   /** Lets go of the oldest finished calls until `max` remain; calls in flight stay. */
   #compact(): void {
-    let drop = this.#finished - this.#max;
+    const drop = this.#finished - this.#max;
     this.#finished -= drop;
+    this.evicted += drop;
+    this.#hint = 0;
+    // The common case: the oldest calls have all ended, and go in one native move.
+    let front = 0;
+    while (front < drop && !Number.isNaN(this.#ended[front])) front++;
+    if (front === drop) {
+      this.#futures.splice(0, drop);
+      this.#submitted.splice(0, drop);
+      this.#ended.splice(0, drop);
+      return;
+    }
+    let left = drop;
     const futures: Future[] = [];
     const submitted: number[] = [];
     const ended: number[] = [];
     for (let i = 0; i < this.#futures.length; i++) {
-      if (drop > 0 && !Number.isNaN(this.#ended[i])) {
-        drop--;
-        this.evicted++;
+      if (left > 0 && !Number.isNaN(this.#ended[i])) {
+        left--;
         continue;
       }
       futures.push(this.#futures[i]);
