@@ -22,15 +22,17 @@ export interface PastRun {
   label: string;
   /** The workflow file, if the run came from one. */
   file?: string;
-  /** When it started and ended (milliseconds since the epoch). */
+  /** When it started (milliseconds since the epoch). */
   started: number;
+  /** When it ended, once it did. */
   ended?: number;
   /** Whether it succeeded; absent while running or when not known. */
   ok?: boolean;
   /** Why it ended, as `flow.why()` said. */
   why?: string;
-  /** How many jobs it has, and how many failed. */
+  /** How many jobs it has. */
   jobs: number;
+  /** How many of them failed. */
   failed: number;
 }
 
@@ -46,18 +48,23 @@ export interface PastRun {
 export interface PastJob {
   /** The job's id within its run. */
   id: string;
+  /** Its label. */
   label: string;
   /** `waiting`, `queued`, `running`, `done`, `failed`, `cancelled`, `skipped` (resumed or cached). */
   state: string;
   /** Ids of the jobs it required. */
   requires: string[];
+  /** Whether its failure failed the run. */
   critical?: boolean;
+  /** When it started (milliseconds since the epoch). */
   started?: number;
+  /** When it ended. */
   ended?: number;
   /** Its result, as text. */
   result?: string;
-  /** Its error as `Name: message`, and its stack. */
+  /** Its error as `Name: message`. */
   error?: string;
+  /** Its error's stack. */
   stack?: string;
 }
 
@@ -71,9 +78,13 @@ export interface PastJob {
  * ```
  */
 export interface PastEvent {
+  /** When (milliseconds since the epoch). */
   time: number;
+  /** The event's name, as the flow emitted it (`job-started`, `job-failed`, `flow-done`…). */
   event: string;
+  /** The job it is about, if any. */
   job?: string;
+  /** A result, error or reason, as text. */
   detail?: string;
 }
 
@@ -89,8 +100,11 @@ export interface PastEvent {
 export interface PastLogLine {
   /** Line number within the job's log, from 1. */
   seq: number;
+  /** When it was written, if known. */
   time?: number;
+  /** `stdout` or `stderr`. */
   stream: string;
+  /** The line, without its newline. */
   text: string;
 }
 
