@@ -93,6 +93,47 @@ export interface Query {
   newestFirst: boolean;
 }
 
+/** The states futures are listed and filtered by. */
+export const FUTURE_STATES: readonly string[] = [
+  "queued",
+  "running",
+  "done",
+  "failed",
+  "cancelled",
+];
+/** The states jobs are listed and filtered by. */
+export const JOB_STATES: readonly string[] = ["waiting", ...FUTURE_STATES];
+
+/**
+ * Counts items by state and group the way the filters show them (states
+ * ignoring the state filter, groups ignoring the group filter), and says
+ * which matching items fall in the page asked for.
+ */
+class Facets {
+  readonly states: Record<string, number> = {};
+  readonly groups: Record<string, number> = {};
+  /** Matching items seen so far. */
+  total = 0;
+  readonly #query: Query;
+
+  constructor(states: readonly string[], query: Query) {
+    for (const state of states) this.states[state] = 0;
+    this.#query = query;
+  }
+
+  /** Counts one item; returns whether it matches and is on the page. */
+  add(state: string, group: string): boolean {
+    const q = this.#query;
+    const stateOk = !q.states || q.states.has(state);
+    const groupOk = q.group === undefined || group === q.group;
+    if (groupOk) this.states[state]++;
+    if (stateOk) this.groups[group] = (this.groups[group] ?? 0) + 1;
+    if (!stateOk || !groupOk) return false;
+    const n = this.total++;
+    return n >= q.offset && n < q.offset + q.limit;
+  }
+}
+
 /** The name a future is listed under. */
 export function taskName(future: Future): string {
   return future.task?.name ?? (future.fn.name || "anonymous");
@@ -160,17 +201,8 @@ export function queryFutures(
   const chosen = logs.filter((l) =>
     l && (query.scheduler === undefined || l.scheduler === query.scheduler)
   );
-  const states: Record<string, number> = {
-    queued: 0,
-    running: 0,
-    done: 0,
-    failed: 0,
-    cancelled: 0,
-  };
-  const groups: Record<string, number> = {};
+  const facets = new Facets(FUTURE_STATES, query);
   const hits: [CallLog, number][] = [];
-  let total = 0;
-  const end = query.offset + query.limit;
   // A merge over the logs by future id (ids grow with submission), in the order asked.
   const cursor = chosen.map((l) => (query.newestFirst ? l.size - 1 : 0));
   for (;;) {
@@ -190,23 +222,15 @@ export function queryFutures(
     const i = cursor[pick];
     cursor[pick] += query.newestFirst ? -1 : 1;
     const future = log.at(i);
-    const state = callState(future);
-    const name = taskName(future);
-    const stateOk = !query.states || query.states.has(state);
-    const groupOk = query.group === undefined || name === query.group;
-    if (groupOk) states[state]++;
-    if (stateOk) groups[name] = (groups[name] ?? 0) + 1;
-    if (!stateOk || !groupOk) continue;
-    if (total >= query.offset && total < end) hits.push([log, i]);
-    total++;
+    if (facets.add(callState(future), taskName(future))) hits.push([log, i]);
   }
   const now = Date.now();
   return {
-    total,
+    total: facets.total,
     offset: query.offset,
     rows: hits.map(([log, i]) => futureRow(callAt(log, i), recorder, jobId, now)),
-    states,
-    groups,
+    states: facets.states,
+    groups: facets.groups,
     evicted: chosen.reduce((n, l) => n + l.evicted, 0),
   };
 }
@@ -316,31 +340,21 @@ export function allJobs(targets: Targets, flow?: number): { job: Job; flow: numb
 export function queryJobs(targets: Targets, query: Query, recorder: Recorder): Page<JobRow> {
   const jobs = allJobs(targets, query.flow);
   if (query.newestFirst) jobs.reverse();
-  const states: Record<string, number> = {
-    waiting: 0,
-    queued: 0,
-    running: 0,
-    done: 0,
-    failed: 0,
-    cancelled: 0,
-  };
-  const groups: Record<string, number> = {};
+  const facets = new Facets(JOB_STATES, query);
   const rows: JobRow[] = [];
-  let total = 0;
   for (const { job, flow } of jobs) {
-    const state = jobState(job);
-    const group = targets.flows[flow].label;
-    const stateOk = !query.states || query.states.has(state);
-    const groupOk = query.group === undefined || group === query.group;
-    if (groupOk) states[state]++;
-    if (stateOk) groups[group] = (groups[group] ?? 0) + 1;
-    if (!stateOk || !groupOk) continue;
-    if (total >= query.offset && rows.length < query.limit) {
+    if (facets.add(jobState(job), targets.flows[flow].label)) {
       rows.push(jobRow(job, flow, targets, recorder));
     }
-    total++;
   }
-  return { total, offset: query.offset, rows, states, groups, evicted: 0 };
+  return {
+    total: facets.total,
+    offset: query.offset,
+    rows,
+    states: facets.states,
+    groups: facets.groups,
+    evicted: 0,
+  };
 }
 
 /** The detail of a job. */

@@ -13,7 +13,9 @@ import {
   failures,
   findCall,
   findJob,
+  FUTURE_STATES,
   futureDetail,
+  JOB_STATES,
   jobDetail,
   queryFutures,
   queryJobs,
@@ -23,8 +25,6 @@ import { futureKey, jobKey } from "./recorder.ts";
 import { buildTimeline, durations } from "./timeline.ts";
 import { cut, errorText, fullText } from "./text.ts";
 
-const FUTURE_STATES = ["queued", "running", "done", "failed", "cancelled"] as const;
-const JOB_STATES = ["waiting", "queued", "running", "done", "failed", "cancelled"] as const;
 /** Characters of one log line the tail shows; the raw route has the rest. */
 const LINE_VIEW = 2000;
 
