@@ -52,6 +52,8 @@ export class CallLog {
   #failures: Failed[] = [];
   /** Calls let go of to stay within `max`. */
   evicted = 0;
+  /** Grows whenever a call ends: what was computed from the ended calls is stale once it moves. */
+  version = 0;
   /** Calls held that have ended (the ones compaction may let go of). */
   #finished = 0;
   /** Where the next call to end probably is: calls mostly end in the order they were submitted. */
@@ -78,6 +80,7 @@ export class CallLog {
   /** Records that `future` ended at `time`; returns when it was submitted (or `NaN`). */
   ended(future: Future, time: number): number {
     if (!this.inFlight.delete(future)) return NaN;
+    this.version++;
     const i = this.#indexOf(future.id);
     const submitted = i < 0 ? NaN : this.#submitted[i];
     if (i >= 0) {

@@ -181,8 +181,21 @@ export interface Durations {
 
 const STEPS = [1, 2, 5];
 
-/** Run times of the finished calls of `logs` (of one task, when given). */
+const durationsCache = new WeakMap<object, { key: string; value: Durations }>();
+
+/** Run times of the finished calls of `logs` (of one task, when given); computed once per change. */
 export function durations(logs: readonly CallLog[], task?: string): Durations {
+  const key = `${task ?? ""}\0${logs.map((l) => l?.version).join()}`;
+  // One log comes in a new array each time: key the cache by the log then.
+  const owner: object = logs.length === 1 && logs[0] ? logs[0] : logs;
+  const cached = durationsCache.get(owner);
+  if (cached?.key === key) return cached.value;
+  const value = computeDurations(logs, task);
+  durationsCache.set(owner, { key, value });
+  return value;
+}
+
+function computeDurations(logs: readonly CallLog[], task?: string): Durations {
   const values: number[] = [];
   const tasks = new Set<string>();
   for (const log of logs) {

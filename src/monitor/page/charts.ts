@@ -238,7 +238,7 @@ new ResizeObserver((entries) => {
 }).observe(document.querySelector("main"));
 boot.push(() => {
   chartsDirty();
-  setInterval(loadCharts, 2000);
-  setInterval(loadDurations, 5000);
+  poll(2000, loadCharts);
+  poll(5000, loadDurations);
 });
 `;

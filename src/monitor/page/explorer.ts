@@ -363,7 +363,7 @@ boot.push(() => {
   if (status && status.schedulers.length === 0 && status.flows.length > 0) setKind("jobs");
   else loadTable();
   loadFailures();
-  setInterval(loadTable, 1500);
-  setInterval(loadFailures, 2500);
+  poll(1500, loadTable);
+  poll(2500, loadFailures);
 });
 `;

@@ -115,7 +115,7 @@ if (hasRuns) {
   $("#runs-link").hidden = false;
   boot.push(() => {
     loadRuns();
-    setInterval(loadRuns, 5000);
+    poll(5000, loadRuns);
   });
 }
 `;
