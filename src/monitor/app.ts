@@ -16,7 +16,7 @@ import { dashboardHtml } from "./page/shell.ts";
 import { EventHub } from "./events.ts";
 import { DEFAULT_BUCKETS, Histograms, renderMetrics } from "./metrics.ts";
 import { BadRequest } from "./params.ts";
-import { QueueMonitor, type QueueMonitorOptions } from "./queue_monitor.ts";
+import { fedQueueMonitor, type QueueMonitor, type QueueMonitorOptions } from "./queue_monitor.ts";
 import { addReadRoutes } from "./read_routes.ts";
 import { Recorder } from "./recorder.ts";
 import { isRunSource, type RunSource } from "./runs.ts";
@@ -162,8 +162,11 @@ export function monitor(target: MonitorTarget, options: MonitorOptions = {}): Mo
   });
   const queues: QueueMonitor[] = [];
   targets.onScheduler = (scheduler, index) => {
-    hub.watchScheduler(scheduler, index);
-    queues[index] = new QueueMonitor(scheduler, opts.history);
+    hub.watchScheduler(scheduler, index, (calls) => {
+      const { queue, observe } = fedQueueMonitor(scheduler, opts.history, calls.inFlight);
+      queues[index] = queue;
+      return observe;
+    });
   };
   targets.onFlow = (flow, index) => hub.watchFlow(flow, index);
   targets.adopt(target);

@@ -82,6 +82,8 @@ interface SchedulerWatch {
   readonly index: number;
   readonly tasks: Set<AnyTask>;
   readonly calls: CallLog;
+  /** Also told of each scheduler event (the queue history), after the recorder. */
+  also?: (event: string, args: readonly unknown[]) => void;
 }
 
 /** A recorded event before expansion: the emitter's arguments, kept as they were. */
@@ -97,6 +99,8 @@ const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow
  * was a tenth of a busy scheduler's time.
  */
 class TurnClock {
+  /** Read once: the getter checks its receiver on every call. */
+  static readonly origin = performance.timeOrigin;
   #now?: number;
   readonly #forget = () => {
     this.#now = undefined;
@@ -113,7 +117,7 @@ class TurnClock {
 
   /** Milliseconds since the epoch, from the same reading. */
   epoch(): number {
-    return performance.timeOrigin + this.now();
+    return TurnClock.origin + this.now();
   }
 }
 
@@ -160,11 +164,18 @@ export class EventHub {
     return this.#clients.size;
   }
 
-  /** Subscribes to a scheduler's events and its tasks'. */
-  watchScheduler(scheduler: Scheduler, index: number): void {
+  /**
+   * Subscribes to a scheduler's events and its tasks'; `also` hears each
+   * scheduler event too (one observer per emitter serves everything).
+   */
+  watchScheduler(
+    scheduler: Scheduler,
+    index: number,
+    also?: (calls: CallLog) => (event: string, args: readonly unknown[]) => void,
+  ): void {
     if (this.#schedulers.has(scheduler)) return;
     const calls = this.#recorder.addScheduler(scheduler, index);
-    this.#schedulers.set(scheduler, { index, tasks: new Set(), calls });
+    this.#schedulers.set(scheduler, { index, tasks: new Set(), calls, also: also?.(calls) });
     this.watchTasks(scheduler);
   }
 
@@ -279,6 +290,7 @@ export class EventHub {
     args: readonly unknown[],
   ): void {
     this.#recorder.onScheduler(scheduler, watch.calls, name, args, this.#clock.epoch());
+    watch.also?.(name, args);
     // A task made after the monitor attached: subscribe before its own `submitted`.
     if (name === "future-submitted") {
       const task = (args[0] as Future).task;

@@ -178,7 +178,7 @@ export function futureRow(
     submitted: Math.round(submitted),
   };
   if (started !== undefined) {
-    row.started = started;
+    row.started = Math.round(started);
     if (!Number.isNaN(submitted)) row.wait = Math.max(0, Math.round(started - submitted));
     row.duration = Math.max(0, Math.round((Number.isNaN(ended) ? now : ended) - started));
   }

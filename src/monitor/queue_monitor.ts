@@ -63,6 +63,20 @@ export interface QueueMonitorOptions {
 const OPTIONS = ["interval", "maxRows"] as const;
 
 /**
+ * A queue monitor fed by the monitor's own observer instead of a tap of its
+ * own, counting running futures in the monitor's set of calls in flight:
+ * one observer and one set per scheduler, not two. Internal.
+ */
+export let fedQueueMonitor: (
+  scheduler: Scheduler,
+  options: QueueMonitorOptions | undefined,
+  inFlight: ReadonlySet<Future>,
+) => { queue: QueueMonitor; observe: (event: string, args: readonly unknown[]) => void };
+
+/** Set while `fedQueueMonitor` constructs one, so that the constructor does not tap. */
+let constructingFed = false;
+
+/**
  * Samples a scheduler's queue while it runs: queued, running, done, failed,
  * cancelled and idle workers over time, as amltk's `QueueMonitor` does. It
  * takes a row when the scheduler starts, every `interval` while it runs, and
@@ -95,12 +109,28 @@ export class QueueMonitor {
   readonly maxRows: number;
   #interval: number;
   #rows: QueueMonitorRow[] = [];
-  readonly #inFlight = new Set<Future>();
+  #inFlight: Set<Future> | ReadonlySet<Future> = new Set<Future>();
+  /** Whether `#inFlight` is someone else's (then it is only read). */
+  #fed = false;
   #done = 0;
   #failed = 0;
   #cancelled = 0;
   #timer?: Timer;
   #untap?: () => void;
+
+  static {
+    fedQueueMonitor = (scheduler, options, inFlight) => {
+      constructingFed = true;
+      try {
+        const queue = new QueueMonitor(scheduler, options);
+        queue.#inFlight = inFlight;
+        queue.#fed = true;
+        return { queue, observe: queue.#observe };
+      } finally {
+        constructingFed = false;
+      }
+    };
+  }
 
   /**
    * Starts watching `scheduler` (sampling begins with its next `start`, or
@@ -129,7 +159,7 @@ export class QueueMonitor {
     this.scheduler = scheduler;
     this.maxRows = maxRows;
     this.#interval = interval;
-    this.#untap = scheduler.tap(this.#observe);
+    if (!constructingFed) this.#untap = scheduler.tap(this.#observe);
     if (scheduler.running()) this.#begin();
   }
 
@@ -178,28 +208,29 @@ export class QueueMonitor {
   }
 
   readonly #observe = (event: string, args: readonly unknown[]): void => {
+    const own = this.#fed ? undefined : this.#inFlight as Set<Future>;
     switch (event) {
       case "future-submitted":
-        this.#inFlight.add(args[0] as Future);
+        own?.add(args[0] as Future);
         break;
       case "future-result":
         this.#done++;
-        this.#inFlight.delete(args[0] as Future);
+        own?.delete(args[0] as Future);
         break;
       case "future-exception":
         this.#failed++;
-        this.#inFlight.delete(args[0] as Future);
+        own?.delete(args[0] as Future);
         break;
       case "future-cancelled":
         this.#cancelled++;
-        this.#inFlight.delete(args[0] as Future);
+        own?.delete(args[0] as Future);
         break;
       case "start":
         this.#begin();
         break;
       case "finished":
         this.#stop();
-        this.#inFlight.clear();
+        own?.clear();
         this.sample();
         break;
     }

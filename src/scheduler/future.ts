@@ -18,6 +18,8 @@ import type { AnyTask } from "./task.ts";
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
 let nextId = 1;
+/** The clock's origin, read once (its getter checks its receiver on each call). */
+const ORIGIN = performance.timeOrigin;
 
 /** Sets a future's outcome (for `"running"`: the worker's label, if known); only the scheduler calls it. */
 export let settleFuture: (
@@ -161,7 +163,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#status = status;
     if (status === "running") {
       this.#attempts++;
-      this.#startedAt = Date.now();
+      // The monotonic clock, as milliseconds since the epoch (what the monitor's times are).
+      this.#startedAt = ORIGIN + performance.now();
       this.#worker = outcome as string | undefined;
       return;
     }
