@@ -90,6 +90,16 @@ interface SchedulerWatch {
 type Raw = MonitorEvent & { args: readonly unknown[] };
 
 const encoder = new TextEncoder();
+
+/**
+ * Output events keep only the start of their text in the ring: a chunk can
+ * be megabytes, and the log tail has it whole.
+ */
+function outputArgs(args: readonly unknown[]): readonly unknown[] {
+  const text = args[1];
+  if (typeof text !== "string" || text.length <= BRIEF_MAX) return args;
+  return [args[0], `${text.slice(0, BRIEF_MAX)}…`, ...args.slice(2)];
+}
 const HEARTBEAT_MS = 15_000;
 const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow"}\n\n`);
 
@@ -190,7 +200,7 @@ export class EventHub {
       watch.tasks.add(task);
       this.#observe(task, (name, args) => {
         this.#recorder.onTask(task, name, args, this.#clock.epoch());
-        const r = this.#record("task", task, name, args);
+        const r = this.#record("task", task, name, name === "output" ? outputArgs(args) : args);
         r.scheduler = watch.index;
         r.task = task.name;
         r.taskIndex = taskIndex;
@@ -208,7 +218,8 @@ export class EventHub {
         this.#targets.rescanFlow(flow);
       }
       this.#recorder.onFlow(flow, name, args, this.#clock.epoch());
-      this.#record("flow", flow, name, args).flow = index;
+      this.#record("flow", flow, name, name === "job-output" ? outputArgs(args) : args).flow =
+        index;
     });
   }
 
