@@ -265,3 +265,42 @@ Deno.test("GET /api/durations gives percentiles and a histogram of run times, pe
   assert.deepEqual(les.slice(0, 6), [1, 2, 5, 10, 20, 50]);
   assert.ok(les.at(-1) >= naps.max);
 });
+
+Deno.test("GET /api/futures merges the calls of several schedulers by id, or lists one's", async () => {
+  const a = Scheduler.sequential({ name: "a" });
+  const b = Scheduler.sequential({ name: "b" });
+  const app = monitor([a, b]);
+  const ta = a.task(async function ta(i: number) {
+    await new Promise((r) => setTimeout(r, 1));
+    return i;
+  });
+  const tb = b.task(async function tb(i: number) {
+    await new Promise((r) => setTimeout(r, 1));
+    return i;
+  });
+  let n = 0;
+  const more = () => {
+    if (n < 12) (n++ % 2 === 0 ? ta : tb).submit(n);
+  };
+  a.onStart(() => more());
+  ta.onDone(() => more());
+  tb.onDone(() => more());
+  b.onStart(() => more());
+  await Promise.all([
+    a.run({ endOnEmpty: false, timeout: 400 }),
+    b.run({ endOnEmpty: false, timeout: 400 }),
+  ]);
+  const all = await get(app, "/api/futures");
+  assert.equal(all.total, 12);
+  const ids = all.rows.map((r: { id: number }) => r.id);
+  assert.deepEqual(ids, [...ids].sort((x, y) => y - x));
+  assert.deepEqual(
+    new Set(all.rows.map((r: { scheduler: number }) => r.scheduler)),
+    new Set([0, 1]),
+  );
+  const oldest = await get(app, "/api/futures?order=oldest&limit=4&offset=2");
+  assert.deepEqual(oldest.rows.map((r: { id: number }) => r.id), [...ids].reverse().slice(2, 6));
+  const onlyB = await get(app, "/api/futures?scheduler=1");
+  assert.ok(onlyB.rows.every((r: { task: string }) => r.task === "tb"));
+  assert.equal(onlyB.total + (await get(app, "/api/futures?scheduler=0")).total, 12);
+});

@@ -203,27 +203,15 @@ export function queryFutures(
   );
   const facets = new Facets(FUTURE_STATES, query);
   const hits: [CallLog, number][] = [];
-  // A merge over the logs by future id (ids grow with submission), in the order asked.
-  const cursor = chosen.map((l) => (query.newestFirst ? l.size - 1 : 0));
-  for (;;) {
-    let pick = -1;
-    for (let k = 0; k < chosen.length; k++) {
-      const i = cursor[k];
-      if (i < 0 || i >= chosen[k].size) continue;
-      if (
-        pick < 0 ||
-        (query.newestFirst
-          ? chosen[k].at(i).id > chosen[pick].at(cursor[pick]).id
-          : chosen[k].at(i).id < chosen[pick].at(cursor[pick]).id)
-      ) pick = k;
-    }
-    if (pick < 0) break;
-    const log = chosen[pick];
-    const i = cursor[pick];
-    cursor[pick] += query.newestFirst ? -1 : 1;
+  const visit = (log: CallLog, i: number) => {
     const future = log.at(i);
     if (facets.add(callState(future), taskName(future))) hits.push([log, i]);
-  }
+  };
+  if (chosen.length === 1) {
+    const log = chosen[0];
+    if (query.newestFirst) { for (let i = log.size - 1; i >= 0; i--) visit(log, i); }
+    else for (let i = 0; i < log.size; i++) visit(log, i);
+  } else mergeById(chosen, query.newestFirst, visit);
   const now = Date.now();
   return {
     total: facets.total,
@@ -233,6 +221,30 @@ export function queryFutures(
     groups: facets.groups,
     evicted: chosen.reduce((n, l) => n + l.evicted, 0),
   };
+}
+
+/** Visits the calls of several logs in id order (ids grow with submission), a k-way merge. */
+function mergeById(
+  logs: readonly CallLog[],
+  newestFirst: boolean,
+  visit: (log: CallLog, i: number) => void,
+): void {
+  const cursor = logs.map((l) => (newestFirst ? l.size - 1 : 0));
+  for (;;) {
+    let pick = -1;
+    for (let k = 0; k < logs.length; k++) {
+      const i = cursor[k];
+      if (i < 0 || i >= logs[k].size) continue;
+      if (pick < 0) pick = k;
+      else {
+        const a = logs[k].at(i).id, b = logs[pick].at(cursor[pick]).id;
+        if (newestFirst ? a > b : a < b) pick = k;
+      }
+    }
+    if (pick < 0) return;
+    visit(logs[pick], cursor[pick]);
+    cursor[pick] += newestFirst ? -1 : 1;
+  }
 }
 
 /** The detail of a future: its row, and arguments, result or error readably. */

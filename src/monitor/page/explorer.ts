@@ -191,7 +191,16 @@ function detailHead(title, state) {
 
 function fact(dl, name, value) {
   if (value === undefined || value === null || value === "") return;
-  dl.append(el("dt", {}, name), el("dd", {}, value));
+  const dd = el("dd", {});
+  if (value instanceof Node) dd.append(value);
+  else dd.textContent = String(value);
+  dl.append(el("dt", {}, name), dd);
+}
+/** A link that opens another future or job in the panel. */
+function opener(kind, id) {
+  const a = el("a", { href: "#", class: "opener", "data-kind": kind, "data-id": id }, "#" + id);
+  a.onclick = (e) => { e.preventDefault(); openDetail(kind, id); };
+  return a;
 }
 
 function textBlock(title, view, rawPath) {
@@ -255,7 +264,7 @@ function renderDetail(kind, d) {
     fact(dl, "ended", fmtTime(d.ended));
     fact(dl, "waited", fmtMs(d.wait));
     fact(dl, d.ended ? "ran" : "running for", fmtMs(d.duration));
-    if (d.job !== undefined) fact(dl, "job", "#" + d.job);
+    if (d.job !== undefined) fact(dl, "job", opener("jobs", d.job));
   } else {
     fact(dl, "flow", d.flowLabel);
     fact(dl, "kind", d.kind);
@@ -265,7 +274,7 @@ function renderDetail(kind, d) {
     fact(dl, "started", fmtTime(d.started));
     fact(dl, "ended", fmtTime(d.ended));
     fact(dl, d.ended ? "ran" : "running for", fmtMs(d.duration));
-    if (d.future !== undefined) fact(dl, "future", "#" + d.future);
+    if (d.future !== undefined) fact(dl, "future", opener("futures", d.future));
   }
   parts.push(dl);
   const rawBase = "api/" + kind + "/" + d.id + "/raw/";
