@@ -25,8 +25,10 @@ function fmtCount(n) {
   if (n >= 1e4) return +(n / 1e3).toFixed(1) + "k";
   return String(+n.toFixed(n < 10 ? 2 : 0));
 }
-function clock(t) {
-  return new Date(t).toLocaleTimeString([], { hour12: false });
+function clock(t, span) {
+  const text = new Date(t).toLocaleTimeString([], { hour12: false });
+  // Within a few seconds, tenths tell the ticks apart.
+  return span !== undefined && span < 20000 ? text + "." + Math.floor(new Date(t).getMilliseconds() / 100) : text;
 }
 /** An empty chart says so, in the same box. */
 function emptyChart(root, text) {
@@ -39,7 +41,7 @@ function timeAxis(svg, x, from, to, y, n) {
   for (let i = 0; i <= n; i++) {
     const t = from + (to - from) * i / n;
     g.append(sv("line", { x1: x(t), x2: x(t), y1: y, y2: y + 4 }));
-    g.append(sv("text", { x: x(t), y: y + 15, "text-anchor": i === 0 ? "start" : i === n ? "end" : "middle" }, clock(t)));
+    g.append(sv("text", { x: x(t), y: y + 15, "text-anchor": i === 0 ? "start" : i === n ? "end" : "middle" }, clock(t, to - from)));
   }
   svg.append(g);
 }

@@ -54,7 +54,7 @@ function runTimeline(run, list) {
   if (timed.length === 0) return el("p", { class: "muted" }, "no job of this run has times");
   const from = Math.min(...timed.map((j) => j.started));
   const to = Math.max(...timed.map((j) => j.ended || j.started));
-  const W = 900, left = 150, rowH = 18, H = timed.length * rowH + 30;
+  const W = widthOf($("#run-view")), left = 150, rowH = 18, H = timed.length * rowH + 30;
   const span = Math.max(1, to - from);
   const x = (v) => left + (v - from) / span * (W - left - 10);
   const svg = sv("svg", { width: W, height: H, "data-chart": "run-timeline" });
@@ -83,8 +83,12 @@ async function showPastJob(run, j) {
   fact(dl, "took", j.started && j.ended ? fmtMs(j.ended - j.started) : "");
   parts.push(dl);
   if (j.error) {
+    // The store keeps "Name: message".
+    const colon = j.error.indexOf(": ");
     const line = el("p", {});
-    line.append(el("span", { class: "error-name" }, "Error"), document.createTextNode(": " + j.error));
+    if (colon > 0 && colon < 60 && !/\s/.test(j.error.slice(0, colon))) {
+      line.append(el("span", { class: "error-name" }, j.error.slice(0, colon)), document.createTextNode(j.error.slice(colon)));
+    } else line.append(el("span", { class: "error-name" }, j.error));
     parts.push(el("h3", {}, "Error"), line);
     if (j.stack) parts.push(el("pre", { class: "stack" }, j.stack));
   }
