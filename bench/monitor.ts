@@ -9,7 +9,7 @@
  * browser or Prometheus would run elsewhere: only the server's work (the
  * recording of every call included) lands on the scheduler's thread.
  *
- * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds] [SSE clients]`
+ * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds] [SSE clients] [workers|sequential]`
  *
  * @module
  */
@@ -19,6 +19,7 @@ import { type MonitorServer, Scheduler, serveMonitor } from "../mod.ts";
 const seconds = Number(Deno.args[0] ?? 2);
 const rounds = Number(Deno.args[1] ?? 3);
 const nClients = Number(Deno.args[2] ?? 10);
+const only = Deno.args[3];
 
 // The clients: SSE readers, a Prometheus scraper and one dashboard's polling, counting what they get.
 const CLIENTS = `
@@ -52,7 +53,7 @@ self.onmessage = async ({ data }) => {
     every(1000, async () => { await get(u + "metrics"); scrapes++; });
     every(1500, async () => { await get(u + "api/futures?offset=0&limit=40"); polls++; });
     every(2000, async () => {
-      await Promise.all([get(u + "api/status"), get(u + "api/timeline?limit=1500"), get(u + "api/history")]);
+      await Promise.all([get(u + "api/status"), get(u + "api/timeline?limit=800"), get(u + "api/history")]);
       polls += 3;
     });
     every(2500, async () => { await get(u + "api/failures?limit=50"); polls++; });
@@ -128,6 +129,7 @@ for (
     ["workers(2)", () => Scheduler.withWorkers(2)],
   ] as const
 ) {
+  if (only && !name.startsWith(only)) continue;
   const plain: number[] = [];
   const monitored: number[] = [];
   let last: Record<string, number> | undefined;

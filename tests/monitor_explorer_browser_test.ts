@@ -322,7 +322,7 @@ Deno.test({
         await page.locator('#state-chips [data-state="done"] .n').textContent(),
         "99900",
       );
-      assert.match(await page.locator("#timeline-info").textContent(), /newest 1500 of \d+ calls/);
+      assert.match(await page.locator("#timeline-info").textContent(), /newest \d+ of \d+ calls/);
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

@@ -204,7 +204,8 @@ async function loadCharts() {
   const span = windowValue === "all" ? { from: 1 } : { window: windowValue };
   try {
     const [timeline, history] = await Promise.all([
-      getJSON("api/timeline", Object.assign({ limit: 1500 }, s, span)),
+      // No more bars than the chart has pixels: the rest could not be told apart.
+      getJSON("api/timeline", Object.assign({ limit: Math.min(1500, widthOf($("#timeline-chart"))) }, s, span)),
       getJSON("api/history", s),
     ]);
     chartData.timeline = timeline;
