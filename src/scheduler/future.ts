@@ -21,11 +21,16 @@ let nextId = 1;
 /** The clock's origin, read once (its getter checks its receiver on each call). */
 const ORIGIN = performance.timeOrigin;
 
-/** Sets a future's outcome (for `"running"`: the worker's label, if known); only the scheduler calls it. */
+/**
+ * Sets a future's outcome; for `"running"`, `outcome` is the worker's label
+ * and `at` the `performance.now()` of the start, when the executor knows
+ * them. Only the scheduler calls it.
+ */
 export let settleFuture: (
   future: Future,
   status: "running" | "fulfilled" | "rejected" | "cancelled",
   outcome?: unknown,
+  at?: number,
 ) => void;
 
 /**
@@ -63,7 +68,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   readonly #onCancel: (future: Future) => boolean;
 
   static {
-    settleFuture = (future, status, outcome) => future.#settle(status, outcome);
+    settleFuture = (future, status, outcome, at) => future.#settle(status, outcome, at);
   }
 
   /** Made by the scheduler's `submit()`; `onCancel` asks it to cancel. */
@@ -158,13 +163,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#promise;
   }
 
-  #settle(status: "running" | "fulfilled" | "rejected" | "cancelled", outcome?: unknown): void {
+  #settle(
+    status: "running" | "fulfilled" | "rejected" | "cancelled",
+    outcome?: unknown,
+    at?: number,
+  ): void {
     if (this.done) return;
     this.#status = status;
     if (status === "running") {
       this.#attempts++;
-      // The monotonic clock, as milliseconds since the epoch (what the monitor's times are).
-      this.#startedAt = ORIGIN + performance.now();
+      // The monotonic clock, as milliseconds since the epoch (what the monitor's times are);
+      // the executor's own reading when it gives one.
+      this.#startedAt = ORIGIN + (at ?? performance.now());
       this.#worker = outcome as string | undefined;
       return;
     }
