@@ -51,7 +51,9 @@ Options:
   -w, --workers N        workers or processes in the pool (default: CPUs, 1 to 4)
   -e, --executor KIND    where module jobs run: workers, processes, sequential
                          (default: the file's executor, else workers)
-  -m, --monitor PORT     serve the live monitor on 127.0.0.1:PORT (0: any free port)
+  -m, --monitor PORT     serve the live monitor on 127.0.0.1:PORT (0: any free port);
+                         it keeps serving the finished run until Ctrl-C
+      --monitor-exit     with --monitor: stop serving when the run ends
       --json             one JSON event per line on stdout, for other programs
   -t, --timeout D        fail the run after D (e.g. 90s, 5m); overrides the file's
   -r, --resume [RUN]     resume run RUN (default: the latest run of this file):
@@ -128,6 +130,8 @@ export interface RunArgs {
   executor?: ExecutorKind;
   /** Port of the monitor, when asked for. */
   monitor?: number;
+  /** `--monitor-exit`: the monitor ends with the run instead of serving it until Ctrl-C. */
+  monitorExit: boolean;
   /** One JSON event per line. */
   json: boolean;
   /** Overrides the file's timeout, in ms. */
@@ -222,6 +226,7 @@ export function parseRunArgs(args: string[]): RunArgs {
     workers: { type: "string", short: "w" },
     executor: { type: "string", short: "e" },
     monitor: { type: "string", short: "m" },
+    "monitor-exit": { type: "boolean" },
     json: { type: "boolean" },
     timeout: { type: "string", short: "t" },
     resume: { type: "boolean", short: "r" },
@@ -234,13 +239,16 @@ export function parseRunArgs(args: string[]): RunArgs {
     workers?: string;
     executor?: string;
     monitor?: string;
+    "monitor-exit"?: boolean;
     json?: boolean;
     timeout?: string;
     "no-cache"?: boolean;
     store?: string;
     help?: boolean;
   };
-  if (values.help) return { file: "", workers: 0, json: false, cache: true, help: true };
+  if (values.help) {
+    return { file: "", workers: 0, json: false, cache: true, monitorExit: false, help: true };
+  }
   const file = oneFile("run", positionals);
   let workers = defaultWorkers();
   if (values.workers !== undefined) {
@@ -270,6 +278,10 @@ export function parseRunArgs(args: string[]): RunArgs {
       );
     }
   }
+  const monitorExit = values["monitor-exit"] ?? false;
+  if (monitorExit && monitor === undefined) {
+    throw new UsageError("--monitor-exit goes with --monitor PORT (it says when the monitor ends)");
+  }
   let timeout: number | undefined;
   if (values.timeout !== undefined) {
     try {
@@ -283,6 +295,7 @@ export function parseRunArgs(args: string[]): RunArgs {
     workers,
     executor,
     monitor,
+    monitorExit,
     json: values.json ?? false,
     timeout,
     resume,

@@ -13,7 +13,7 @@ import { RunStore } from "../store/run_store.ts";
 import { HELP, parseRunArgs } from "./args.ts";
 import { EXIT } from "./errors.ts";
 import { err, out } from "./io.ts";
-import { startMonitor } from "./monitor_hook.ts";
+import { afterRun, startMonitor } from "./monitor_hook.ts";
 import type { MonitorServer } from "../monitor/mod.ts";
 import { jsonView } from "./progress/json.ts";
 import { plainView } from "./progress/plain.ts";
@@ -95,7 +95,7 @@ async function runRecorded(
 
   let monitor: MonitorServer | undefined;
   if (options.monitor !== undefined) {
-    monitor = await startMonitor(flow, options.monitor, (line) => err(`${line}\n`));
+    monitor = startMonitor(flow, options.monitor, (line) => err(`${line}\n`));
   }
 
   let interrupts = 0;
@@ -120,7 +120,6 @@ async function runRecorded(
   } finally {
     view.stop();
     Deno.removeSignalListener("SIGINT", onInterrupt);
-    await monitor?.shutdown();
   }
   const code = interrupts > 0 ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed;
   const incomplete = durable.incompleteLogs;
@@ -145,7 +144,7 @@ async function runRecorded(
         })),
       }) + "\n",
     );
-    return code;
+    return await afterRun(monitor, options.monitorExit || interrupts > 0, code);
   }
   out(`\n${flow.list()}\nflow ${flow.label}: ${flow.why()} (${flow.stats()})\n`);
   const failed = failures(flow);
@@ -169,5 +168,5 @@ async function runRecorded(
         }\n`,
     );
   }
-  return code;
+  return await afterRun(monitor, options.monitorExit || interrupts > 0, code);
 }

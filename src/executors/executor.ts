@@ -63,8 +63,12 @@ export interface Call {
  * ```
  */
 export interface ExecutorHost {
-  /** The call began to run (again, for each retry: the future counts `attempts`). */
-  started(call: Call): void;
+  /**
+   * The call began to run (again, for each retry: the future counts
+   * `attempts`), on `worker` (its `WorkerInfo.id`) at `at` (its
+   * `performance.now()`), when the executor knows them.
+   */
+  started(call: Call, worker?: string, at?: number): void;
   /** The call returned `value`. */
   fulfilled(call: Call, value: unknown): void;
   /** The call failed with `error`. */

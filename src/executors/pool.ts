@@ -247,7 +247,7 @@ export class Pool {
     if (wallTime !== undefined) {
       entry.timer = startTimer(() => this.#deadline(slot, entry, wallTime), wallTime);
     }
-    this.#host?.started(entry.call);
+    this.#host?.started(entry.call, slot.id, entry.startedAt);
   }
 
   #deadline(slot: Slot, entry: Entry, wallTime: number): void {

@@ -134,7 +134,7 @@ export class SequentialExecutor implements Executor {
       : undefined;
     const running: Running = { call, comm, controller: new AbortController(), settled: false };
     this.#running = running;
-    host.started(call);
+    host.started(call, "main");
     const wallTime = call.limits.wallTime;
     // The clock is read only for calls with a deadline: it is not free.
     const startedAt = wallTime === undefined ? 0 : performance.now();

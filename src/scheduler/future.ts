@@ -18,6 +18,8 @@ import type { AnyTask } from "./task.ts";
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
 let nextId = 1;
+/** The clock's origin, read once (its getter checks its receiver on each call). */
+const ORIGIN = performance.timeOrigin;
 
 /** A fresh id from the sequence futures take theirs from (each attempt's call gets one). */
 export function takeId(): number {
@@ -26,12 +28,15 @@ export function takeId(): number {
 
 /**
  * Sets a future's outcome; only the scheduler calls it. `"pending"` puts a
- * failed attempt's future back to waiting for its retry.
+ * failed attempt's future back to waiting for its retry. For `"running"`,
+ * `outcome` is the worker's label and `at` the `performance.now()` of the
+ * start, when the executor knows them.
  */
 export let settleFuture: (
   future: Future,
   status: FutureStatus,
   outcome?: unknown,
+  at?: number,
 ) => void;
 
 /**
@@ -62,6 +67,8 @@ export class Future<T = unknown, A extends readonly unknown[] = readonly unknown
   readonly task?: AnyTask;
   #status: FutureStatus = "pending";
   #attempts = 0;
+  #startedAt?: number;
+  #worker?: string;
   #value?: unknown;
   #error?: unknown;
   #promise?: PromiseWithResolvers<unknown>;
@@ -69,7 +76,7 @@ export class Future<T = unknown, A extends readonly unknown[] = readonly unknown
   readonly #onCancel: (future: Future<any, any>) => boolean;
 
   static {
-    settleFuture = (future, status, outcome) => future.#settle(status, outcome);
+    settleFuture = (future, status, outcome, at) => future.#settle(status, outcome, at);
   }
 
   /** Made by the scheduler's `submit()`; `onCancel` asks it to cancel. */
@@ -98,6 +105,23 @@ export class Future<T = unknown, A extends readonly unknown[] = readonly unknown
    */
   get attempts(): number {
     return this.#attempts;
+  }
+
+  /**
+   * When the latest attempt started (milliseconds since the epoch);
+   * `undefined` while queued. With `submit` and done times it gives the wait
+   * and the run time that the monitor's explorer and timeline show.
+   */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /**
+   * The worker that ran the latest attempt, as in `executor.info().workers`
+   * (`"worker-1"`, `"process-2"`, `"main"`), when the executor says.
+   */
+  get worker(): string | undefined {
+    return this.#worker;
   }
 
   /** The result, once fulfilled. */
@@ -149,12 +173,16 @@ export class Future<T = unknown, A extends readonly unknown[] = readonly unknown
     return this.#promise;
   }
 
-  #settle(status: FutureStatus, outcome?: unknown): void {
+  #settle(status: FutureStatus, outcome?: unknown, at?: number): void {
     if (this.done) return;
     this.#status = status;
     if (status === "pending") return;
     if (status === "running") {
       this.#attempts++;
+      // The monotonic clock, as milliseconds since the epoch (what the monitor's times are);
+      // the executor's own reading when it gives one.
+      this.#startedAt = ORIGIN + (at ?? performance.now());
+      this.#worker = outcome as string | undefined;
       return;
     }
     if (status === "fulfilled") {

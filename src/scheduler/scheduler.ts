@@ -353,10 +353,10 @@ export class Scheduler extends Emitter {
   #lastExit?: ExitState;
   #accepting = false;
   readonly #host: ExecutorHost = {
-    started: (call) => {
+    started: (call, worker, at) => {
       const entry = this.#inFlight.get(call.id);
       if (!entry) return;
-      settleFuture(entry.future, "running");
+      settleFuture(entry.future, "running", worker, at);
       if (entry.task && entry.call.comm) {
         // A retried call gets a fresh channel; the old one's frames are void.
         entry.comm?.shutdown("the call started again");
