@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, string> = {
   runs: "list the runs recorded in the run store (.baton)",
   show: "print a recorded run: its listing, why it ended, its failures",
   logs: "print (or follow) the logs of a recorded run's jobs",
+  serve: "serve the monitor over the runs recorded in a run store",
   worker: "serve jobs of a distributed executor (Redis)",
 };
 
@@ -117,6 +118,17 @@ printing as the run writes more, until it ends.
 Options:
   -f, --follow           keep printing new output until the run ends
 ${STORE_OPTION}
+`,
+  serve: `Usage: baton serve [STORE] [--port N]
+
+Serves the monitor over the runs recorded in STORE (default: ./.baton): each
+run with its jobs, timeline, errors and logs. Runs still going in another
+process show their progress as the page polls. Prints the URL; Ctrl-C stops.
+
+Options:
+  -p, --port N           port on 127.0.0.1 (default 0: any free port)
+      --hostname H       listen elsewhere than loopback (needs --token)
+      --token T          require this token (Authorization: Bearer T)
 `,
 };
 

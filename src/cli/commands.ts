@@ -10,6 +10,7 @@ import { EXIT, UsageError, WorkflowError } from "./errors.ts";
 import { err, out } from "./io.ts";
 import { runCommand } from "./run_command.ts";
 import { storeCommand } from "./store_commands.ts";
+import { serveCommand } from "./serve_command.ts";
 import { StoreError, UnknownRunError } from "../store/errors.ts";
 import { didYouMean } from "../similar.ts";
 import { buildWorkflow } from "./workflow/build.ts";
@@ -82,6 +83,8 @@ export async function dispatch(args: string[]): Promise<number> {
       case "show":
       case "logs":
         return await storeCommand(command, rest);
+      case "serve":
+        return await serveCommand(rest);
       case "worker":
         return await workerCommand(rest);
     }

@@ -44,15 +44,30 @@ export async function servePostMortem(
   print: (line: string) => void,
 ): Promise<void> {
   print(`monitor: the run is over; still serving it on ${server.url} — Ctrl-C to exit`);
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, resolve);
   try {
-    await promise;
+    await untilInterrupted();
   } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, resolve);
     await server.shutdown();
   }
+}
+
+/**
+ * Resolves at the first Ctrl-C (or SIGTERM), then stops listening for them.
+ *
+ * @example
+ * ```ts ignore
+ * await untilInterrupted();
+ * ```
+ */
+export function untilInterrupted(): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const done = () => {
+    for (const signal of signals) Deno.removeSignalListener(signal, done);
+    resolve();
+  };
+  for (const signal of signals) Deno.addSignalListener(signal, done);
+  return promise;
 }
 
 /**
