@@ -24,7 +24,8 @@ export {
   RedisWorker,
   type RedisWorkerOptions,
 } from "./redis/mod.ts";
-export type { WireError } from "./protocol.ts";
+export type { WireError, WireValue } from "../wire/codec.ts";
+export type { OutputMode, OutputStream } from "../wire/messages.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
 export {
   CpuTimeLimitError,
@@ -33,7 +34,7 @@ export {
   MemoryLimitError,
   WallTimeLimitError,
   WorkerCrashedError,
-} from "./errors.ts";
+} from "../wire/errors.ts";
 export {
   SlurmExecutor,
   SlurmJobLostError,

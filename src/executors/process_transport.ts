@@ -8,12 +8,11 @@
  */
 
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
-import type { Call } from "./executor.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
-import type { Transport, TransportEvents } from "./pool.ts";
-import { encodeFrame, FrameReader } from "./framing.ts";
+import type { FromWorker, ToWorker } from "../wire/messages.ts";
+import type { Dispatch, Transport, TransportEvents } from "./pool.ts";
+import { encodeFrame, FrameReader } from "../wire/framing.ts";
 import { cpuTimeUsed, findTool, setCpuLimit } from "./prlimit.ts";
-import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "./errors.ts";
+import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "../wire/errors.ts";
 
 /** How to start one process. */
 export interface ProcessSpec {
@@ -34,7 +33,7 @@ export interface ProcessTransport extends Transport {
 const STDERR_TAIL = 4096;
 
 interface Running {
-  readonly call: Call;
+  readonly dispatch: Dispatch;
   /** CPU time the process had used when the call started, in ms. */
   cpuBase?: number;
   watch?: Timer;
@@ -83,10 +82,10 @@ class ProcessChannel implements ProcessTransport {
     ]).then(([, , status]) => this.#onExit(status));
   }
 
-  post(message: ToWorker, call?: Call): void {
+  post(message: ToWorker, dispatch?: Dispatch): void {
     // Serialize now, so that a value that cannot be cloned throws to the caller.
     const frame = encodeFrame(message);
-    const running = message.t === "call" && call ? { call } : undefined;
+    const running = message.t === "call" && dispatch ? { dispatch } : undefined;
     if (running) this.#running = running;
     this.#enqueue(async () => {
       await this.#ready.promise;
@@ -120,7 +119,7 @@ class ProcessChannel implements ProcessTransport {
 
   /** Sets the kernel CPU limit for this call, or lifts one left by an earlier call. */
   async #limitCpu(running: Running): Promise<void> {
-    const limit = running.call.limits.cpuTime;
+    const limit = running.dispatch.limits.cpuTime;
     if (limit === undefined) {
       if (this.#cpuLimited) await setCpuLimit(this.pid, "unlimited");
       this.#cpuLimited = false;
@@ -182,7 +181,7 @@ class ProcessChannel implements ProcessTransport {
     } catch { /* the pipe broke as the child died */ }
   }
 
-  #onMessage(message: FromWorker | { t: "ready" }): void {
+  #onMessage(message: FromWorker): void {
     if (this.#killed) return;
     if (message.t === "ready") {
       this.#isReady = true;
@@ -190,7 +189,10 @@ class ProcessChannel implements ProcessTransport {
       this.#events.ready();
       return;
     }
-    if (this.#running?.call.id === message.id) {
+    if (
+      (message.t === "ok" || message.t === "err" || message.t === "dropped") &&
+      this.#running?.dispatch.call.id === message.id
+    ) {
       this.#stopWatch();
       this.#running = undefined;
     }
@@ -219,7 +221,7 @@ class ProcessChannel implements ProcessTransport {
   /** Which limit the running call hit, or a crash report. */
   #classify(status: Deno.CommandStatus): Error {
     const running = this.#running;
-    const limits = running?.call.limits ?? {};
+    const limits = running?.dispatch.limits ?? {};
     const signal = status.signal ?? undefined;
     const stderr = stripAnsi(this.#stderr);
     if (running && limits.cpuTime !== undefined) {
@@ -243,7 +245,7 @@ class ProcessChannel implements ProcessTransport {
         `; process ${this.pid} ran out of memory and was replaced`,
       );
     }
-    const name = running?.call.fn.name || "a call";
+    const name = running?.dispatch.call.task ?? (running?.dispatch.call.fn.name || "a call");
     const what = !this.#isReady
       ? ` at start-up${running ? ` (${name} was waiting for it)` : ""}`
       : running

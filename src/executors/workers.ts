@@ -13,9 +13,10 @@ import {
   resolvePermissions,
 } from "./limits.ts";
 import { Pool, type Transport, type TransportEvents } from "./pool.ts";
-import { WorkerCrashedError } from "./errors.ts";
+import { WorkerCrashedError } from "../wire/errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import type { FromWorker } from "../wire/messages.ts";
+import type { CommFrame } from "../wire/frames.ts";
 
 /**
  * Options of `Scheduler.withWorkers(n, options)`.
@@ -103,12 +104,12 @@ export class WorkerExecutor implements Executor {
 
   /** Delivers a comm frame to a running call. */
   sendComm(call: Call, frame: CommFrame): void {
-    this.#pool.sendComm(call, frame);
+    this.#pool.sendComm(call.id, frame);
   }
 
-  /** Cancels a queued or running call. */
-  cancel(call: Call): boolean {
-    return this.#pool.cancel(call);
+  /** Cancels a queued or running call (a running one ends its worker). */
+  cancel(call: Call, reason?: Error): boolean {
+    return this.#pool.cancel(call.id, reason);
   }
 
   /** Drops the queue, optionally waits for running calls, ends the workers. */
@@ -133,6 +134,11 @@ export class WorkerExecutor implements Executor {
   }
 }
 
+/** How long a worker that was told to stop may take to show it is not stuck in synchronous code. */
+const PROBE_MS = 250;
+/** Tasks already reported as stuck: once each. */
+const reportedStuck = new Set<string>();
+
 function spawnWorker(key: string, events: TransportEvents): Transport {
   const permissions = key === "" || key === "inherit"
     ? undefined
@@ -144,7 +150,13 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
     ...(permissions ? { deno: { permissions } } : {}),
   } as WorkerOptions);
   let dead = false;
-  worker.onmessage = (event) => events.message(event.data);
+  let pong: (() => void) | undefined;
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    if (message.t === "ready") events.ready();
+    else if (message.t === "pong") pong?.();
+    else events.message(message);
+  };
   const die = (message: string) => {
     if (dead) return;
     dead = true;
@@ -159,9 +171,36 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
   worker.onmessageerror = () => die("A Web Worker sent a message that could not be read");
   return {
     post: (message) => worker.postMessage(message),
-    kill: () => {
+    kill: (unanswered) => {
+      if (dead) return;
       dead = true;
-      worker.terminate();
+      if (!unanswered) {
+        worker.terminate();
+        return;
+      }
+      // terminate() cannot stop a worker busy in synchronous code: find out
+      // whether this one is (a free event loop answers at once), and say so.
+      const answered = Promise.withResolvers<boolean>();
+      pong = () => answered.resolve(true);
+      const timer = setTimeout(() => answered.resolve(false), PROBE_MS);
+      worker.postMessage({ t: "ping" });
+      return answered.promise.then((responsive) => {
+        clearTimeout(timer);
+        worker.terminate();
+        if (!responsive) reportStuck(unanswered);
+      });
     },
   };
+}
+
+function reportStuck(call: Call): void {
+  const task = call.task ?? (call.fn.name || "anonymous");
+  if (reportedStuck.has(task)) return;
+  reportedStuck.add(task);
+  console.error(
+    `baton: a Web Worker running task "${task}" is stuck in synchronous code and did not stop ` +
+      `when told to (its wall time passed, or it was cancelled); Deno cannot stop a busy Web ` +
+      `Worker, so it keeps running and this program cannot exit until that call returns. ` +
+      `Run "${task}" on Scheduler.withProcesses(n), whose limits kill the process.`,
+  );
 }

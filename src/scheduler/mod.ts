@@ -17,4 +17,5 @@ export {
 } from "./scheduler.ts";
 export { type AnyTask, Task, type TaskOptions } from "./task.ts";
 export { Future, type FutureStatus } from "./future.ts";
-export { CancelledError, SchedulerNotRunningError, ThrownValueError } from "./errors.ts";
+export { SchedulerNotRunningError } from "./errors.ts";
+export { CancelledError, ThrownValueError } from "../wire/errors.ts";
