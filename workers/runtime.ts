@@ -49,7 +49,10 @@ export interface RuntimeOptions {
 const discard: OutputSink = () => {};
 
 /** Creates the runtime; feed it every message from the main side. */
-export function createRuntime(post: Post, options: RuntimeOptions = {}): (message: ToWorker) => void {
+export function createRuntime(
+  post: Post,
+  options: RuntimeOptions = {},
+): (message: ToWorker) => void {
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
   const comms = new Map<number, CommChannel>();
@@ -107,13 +110,15 @@ export function createRuntime(post: Post, options: RuntimeOptions = {}): (messag
       }
       if (!known) {
         const ref = wanted as FunctionRef;
-        after(loadFunction(ref).then(
-          (fn) => void functions.set(ref.key, { fn, ref }),
-          (error) => {
-            queue.shift();
-            answer(id, false, error, ref);
-          },
-        ));
+        after(
+          loadFunction(ref).then(
+            (fn) => void functions.set(ref.key, { fn, ref }),
+            (error) => {
+              queue.shift();
+              answer(id, false, error, ref);
+            },
+          ),
+        );
         return;
       }
       if (call.output) {

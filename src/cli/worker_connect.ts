@@ -8,7 +8,12 @@
  */
 
 import { parseArgs } from "node:util";
-import { Relay, RELAY_EXECUTORS, type RelayExecutor, unsendableResult } from "../executors/relay.ts";
+import {
+  Relay,
+  RELAY_EXECUTORS,
+  type RelayExecutor,
+  unsendableResult,
+} from "../executors/relay.ts";
 import type { FunctionRef } from "../wire/messages.ts";
 import { encodeError } from "../wire/codec.ts";
 import { FrameConnection, writeAll } from "../executors/slurm/connection.ts";

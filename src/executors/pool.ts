@@ -267,11 +267,7 @@ export class Pool {
       transport = this.#options.spawn(key, {
         message: (message) => holder.slot && this.#onMessage(holder.slot, message),
         exit: (error) => holder.slot && this.#onExit(holder.slot, error),
-        ready: () => {
-          if (!holder.slot) return;
-          holder.slot.ready = true;
-          this.#startupFailures.delete(key);
-        },
+        ready: () => holder.slot && this.#ready(holder.slot),
       });
     } catch (error) {
       // The same options would fail the same way: fail this key's calls now.
@@ -317,10 +313,22 @@ export class Pool {
     entry.state = SENT;
     entry.slot = slot;
     slot.entries.push(entry);
-    if (slot.entries.length === 1) this.#begin(slot, entry);
+    if (slot.entries.length === 1 && slot.ready) this.#begin(slot, entry);
   }
 
-  /** The worker runs calls in order, so the first waiting call starts when the one before answers. */
+  /** A worker is up: its start-up no longer counts against the wall time of its first call. */
+  #ready(slot: Slot): void {
+    if (slot.ready) return;
+    slot.ready = true;
+    this.#startupFailures.delete(slot.key);
+    const head = slot.entries[0];
+    if (head?.state === SENT) this.#begin(slot, head);
+  }
+
+  /**
+   * The worker runs calls in order, so the first waiting call starts when
+   * the one before answers (or, for a new worker, once it is ready).
+   */
   #begin(slot: Slot, entry: Entry): void {
     entry.state = RUNNING;
     const wallTime = entry.limits.wallTime;
@@ -352,7 +360,7 @@ export class Pool {
 
   #onMessage(slot: Slot, message: FromWorker): void {
     if (!slot.alive) return;
-    slot.ready = true;
+    this.#ready(slot);
     switch (message.t) {
       case "ready":
       case "pong":
@@ -362,7 +370,9 @@ export class Pool {
         this.#onExit(
           slot,
           new WorkerCrashedError(
-            `${slot.id} ended itself with ${message.how}${this.#whileRunning(slot)}; it was replaced`,
+            `${slot.id} ended itself with ${message.how}${
+              this.#whileRunning(slot)
+            }; it was replaced`,
             { code: message.code },
           ),
         );

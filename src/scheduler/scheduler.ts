@@ -274,8 +274,8 @@ export class Scheduler extends Emitter {
    * Subscribes to `future-output`: what a running future prints, one piece
    * at a time (subscribe before submitting, see {@linkcode Task.onOutput}).
    */
-  readonly onFutureOutput: Subscriber<[future: Future, text: string, stream: OutputStream]> =
-    this.subscriber(SchedulerEvents.FUTURE_OUTPUT);
+  readonly onFutureOutput: Subscriber<[future: Future, text: string, stream: OutputStream]> = this
+    .subscriber(SchedulerEvents.FUTURE_OUTPUT);
   /** Subscribes to `empty`. */
   readonly onEmpty: Subscriber<[]> = this.subscriber(SchedulerEvents.EMPTY);
   /** Subscribes to `timeout`. */

@@ -145,17 +145,27 @@ export function errorChain(error: unknown): readonly string[] | undefined {
   return Array.isArray(chain) ? chain : undefined;
 }
 
-/** Whether `error` is an instance of `cls`, or crossed a boundary as one (by class name). */
-export function isErrorOf(error: unknown, cls: abstract new (...args: never[]) => unknown): boolean {
+/**
+ * Whether `error` is an instance of `cls`, or of a class of the same name:
+ * the chain it crossed a boundary with, or its own prototype chain (so a
+ * class rebuilt from source in a worker matches alike on every executor).
+ */
+export function isErrorOf(
+  error: unknown,
+  cls: abstract new (...args: never[]) => unknown,
+): boolean {
   if (error instanceof cls) return true;
-  return cls.name !== "" && (errorChain(error)?.includes(cls.name) ?? false);
+  if (cls.name === "" || typeof error !== "object" || error === null) return false;
+  return (errorChain(error) ?? classChain(error)).includes(cls.name);
 }
 
 /** Turns anything thrown into a {@linkcode WireError}; never throws. */
 export function encodeError(thrown: unknown): WireError {
-  const error = isError(thrown)
-    ? thrown
-    : new ThrownValueError(cloneable(thrown) ? thrown : undefined, undefined, describeValue(thrown));
+  const error = isError(thrown) ? thrown : new ThrownValueError(
+    cloneable(thrown) ? thrown : undefined,
+    undefined,
+    describeValue(thrown),
+  );
   return encode(error as Error, new Set(), 0);
 }
 
@@ -227,7 +237,12 @@ function decode(
   const error = instantiate(chain, wire, message, local);
   const name = String(wire.name ?? chain[0]);
   if (error.name !== name) define(error, "name", name, false);
-  define(error, "stack", typeof wire.stack === "string" ? wire.stack : `${name}: ${message}`, false);
+  define(
+    error,
+    "stack",
+    typeof wire.stack === "string" ? wire.stack : `${name}: ${message}`,
+    false,
+  );
   for (const [key, value] of Object.entries(wire.fields ?? {})) define(error, key, value, true);
   if (depth < MAX_DEPTH) {
     if (wire.cause) define(error, "cause", decodeValue(wire.cause, local, depth + 1), false);

@@ -8,12 +8,7 @@
 
 import { Buffer } from "node:buffer";
 import { deserialize, serialize } from "node:v8";
-import type {
-  FunctionRef,
-  OutputMode,
-  OutputStream,
-  WireError,
-} from "../../wire/messages.ts";
+import type { FunctionRef, OutputMode, OutputStream, WireError } from "../../wire/messages.ts";
 import type { Permissions, ResolvedLimits } from "../limits.ts";
 import type { CommFrame } from "../../wire/frames.ts";
 
