@@ -5,6 +5,7 @@
  */
 
 import { type Duration, parseDuration, parseSize, type Size } from "../units.ts";
+import { checkPermissionEntry } from "./permission_entries.ts";
 
 /**
  * Resource limits for one call of a task.
@@ -123,6 +124,7 @@ export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
 /**
  * Checks a permission descriptor and fills every kind, so that nothing is
  * left to Deno's "prompt" default. Returns `undefined` for `"inherit"`.
+ * Each list entry is checked as Deno would (a comma is refused anywhere).
  */
 export function resolvePermissions(
   permissions: Permissions | undefined,
@@ -154,6 +156,7 @@ export function resolvePermissions(
         }`,
       );
     }
+    if (Array.isArray(value)) for (const entry of value) checkPermissionEntry(key, entry);
     full[key as (typeof PERMISSION_KINDS)[number]] = value as PermissionValue;
   }
   return full;
