@@ -102,6 +102,22 @@ export function refuseKernelLimits(limits: ResolvedLimits, who: string, why = ""
   }
 }
 
+/**
+ * The smallest memory limit a process can work under: the limit covers its
+ * whole resident set, and an idle Deno process already holds about 50MB.
+ */
+export const MIN_PROCESS_MEMORY = 64 * 1024 ** 2;
+
+/** Throws a `RangeError` for a memory limit no process could keep. */
+export function checkProcessMemory(limits: ResolvedLimits): void {
+  if (limits.memory !== undefined && limits.memory < MIN_PROCESS_MEMORY) {
+    throw new RangeError(
+      `A memory limit must be at least 64MB (it covers the whole process, and an idle Deno ` +
+        `process already holds about 50MB), got ${limits.memory} bytes`,
+    );
+  }
+}
+
 /** Checks and converts limits to milliseconds and bytes. */
 export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
   if (limits === undefined) return {};

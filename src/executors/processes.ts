@@ -10,6 +10,7 @@
 import { checkOptions } from "../options.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import {
+  checkProcessMemory,
   type Limits,
   type Permissions,
   type ResolvedLimits,
@@ -130,11 +131,7 @@ export class ProcessExecutor implements Executor {
     if (limits.cpuTime === undefined && limits.memory === undefined) return;
     const why = whyNoKernelLimits();
     if (why) throw new Error(`The process executor cannot enforce this limit here: ${why}`);
-    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
-      throw new RangeError(
-        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
-      );
-    }
+    checkProcessMemory(limits);
   }
 
   /** Starts accepting calls; processes start on demand. */

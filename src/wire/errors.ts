@@ -38,9 +38,15 @@ export class LimitError extends Error {
   /** What was observed when the call was stopped, when known. */
   readonly observed?: number;
 
-  /** Creates the error. */
-  constructor(kind: LimitKind, limit: number, observed: number | undefined, message: string) {
-    super(message);
+  /** Creates the error; `options.cause` is what the limit surfaced as, when it was an error. */
+  constructor(
+    kind: LimitKind,
+    limit: number,
+    observed: number | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
     this.name = "LimitError";
     this.kind = kind;
     this.limit = limit;
@@ -106,8 +112,8 @@ export class CpuTimeLimitError extends LimitError {
  * ```
  */
 export class MemoryLimitError extends LimitError {
-  /** `limit` and `observed` are bytes. */
-  constructor(limit: number, observed?: number, detail = "") {
+  /** `limit` and `observed` (the peak resident set, when known) are bytes. */
+  constructor(limit: number, observed?: number, detail = "", options?: ErrorOptions) {
     super(
       "memory",
       limit,
@@ -115,6 +121,7 @@ export class MemoryLimitError extends LimitError {
       `memory limit of ${Math.round(limit / 1024 ** 2)}MB reached${
         observed === undefined ? "" : ` (${Math.round(observed / 1024 ** 2)}MB observed)`
       }${detail}`,
+      options,
     );
     this.name = "MemoryLimitError";
   }

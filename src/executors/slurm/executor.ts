@@ -10,6 +10,7 @@
 
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import {
+  checkProcessMemory,
   type Permissions,
   type ResolvedLimits,
   resolveLimits,
@@ -168,11 +169,7 @@ export class SlurmExecutor implements Executor {
   /** Every limit is passed to the jobs' process executors, which enforce them; checks permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
     resolvePermissions(permissions);
-    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
-      throw new RangeError(
-        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
-      );
-    }
+    checkProcessMemory(limits);
   }
 
   /** The job script a worker job is submitted with (the token shown as `…`). */
