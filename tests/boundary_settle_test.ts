@@ -151,3 +151,51 @@ Deno.test("workers: one task's workers that cannot start (permissions the progra
     assert.match(line, /^WorkerCrashedError: could not start a worker/);
   }
 });
+
+Deno.test("workers: a worker stuck in synchronous code is reported once per task, and the program still exits after run()", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-lock",
+      `--config=${new URL("../deno.json", import.meta.url).pathname}`,
+      new URL("./fixtures/stuck_worker.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const { code, signal, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(signal, null, `the program did not exit by itself:\n${err}`);
+  assert.equal(code, 0, err);
+  const result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
+  assert.deepEqual(result, { exit: "exhausted", errors: ["WallTimeLimitError"], cancelled: 1 });
+  for (const task of ["spinForever", "spinUntilCancelled"]) {
+    const notices = err.split("\n").filter((line) => line.includes(`task "${task}" is stuck`));
+    assert.equal(notices.length, 1, err);
+    assert.match(notices[0], /Scheduler\.withProcesses\(n\)/);
+  }
+});
+
+Deno.test("workers: cancelling a call that is only waiting (not stuck) ends its worker without a notice", async () => {
+  const scheduler = Scheduler.withWorkers(1);
+  const wait = scheduler.task(async function waitLong() {
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
+  });
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    scheduler.onStart(() => {
+      const future = wait.submit()!;
+      scheduler.callLater(200, () => future.cancel());
+    });
+    const exit = await scheduler.run({ onCancelled: "continue" });
+    assert.equal(exit.code, "exhausted");
+  } finally {
+    console.error = original;
+  }
+  assert.deepEqual(lines.filter((line) => line.includes("stuck")), []);
+});

@@ -139,6 +139,25 @@ const PROBE_MS = 250;
 /** Tasks already reported as stuck: once each. */
 const reportedStuck = new Set<string>();
 
+/**
+ * Deno's own un-ref of a Worker (the one `node:worker_threads`' `unref()`
+ * uses; it has no public name), found by what it does. After it, a worker
+ * that `terminate()` could not stop no longer keeps the program alive.
+ * `undefined` if a Deno version lacks it.
+ */
+const unrefWorker: ((worker: Worker) => void) | undefined = (() => {
+  try {
+    for (const symbol of Object.getOwnPropertySymbols(Worker.prototype)) {
+      const method = (Worker.prototype as unknown as Record<symbol, unknown>)[symbol];
+      if (
+        typeof method === "function" &&
+        /unrefOpPromise/.test(Function.prototype.toString.call(method))
+      ) return (worker: Worker) => method.call(worker, false);
+    }
+  } catch { /* a Deno without it */ }
+  return undefined;
+})();
+
 function spawnWorker(key: string, events: TransportEvents): Transport {
   const permissions = key === "" || key === "inherit"
     ? undefined
@@ -187,7 +206,9 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
       return answered.promise.then((responsive) => {
         clearTimeout(timer);
         worker.terminate();
-        if (!responsive) reportStuck(unanswered);
+        if (responsive) return;
+        unrefWorker?.(worker);
+        reportStuck(unanswered);
       });
     },
   };
@@ -199,8 +220,11 @@ function reportStuck(call: Call): void {
   reportedStuck.add(task);
   console.error(
     `baton: a Web Worker running task "${task}" is stuck in synchronous code and did not stop ` +
-      `when told to (its wall time passed, or it was cancelled); Deno cannot stop a busy Web ` +
-      `Worker, so it keeps running and this program cannot exit until that call returns. ` +
-      `Run "${task}" on Scheduler.withProcesses(n), whose limits kill the process.`,
+      `when told to (its wall time passed, or it was cancelled). Deno cannot stop a busy Web ` +
+      `Worker: it keeps one CPU busy ${
+        unrefWorker
+          ? "until this program exits (it no longer keeps the program alive)"
+          : "and this program cannot exit until that call returns"
+      }. Run "${task}" on Scheduler.withProcesses(n), whose limits kill the process.`,
   );
 }
