@@ -172,7 +172,7 @@ export function resolvePermissions(
         }`,
       );
     }
-    if (Array.isArray(value)) for (const entry of value) checkPermissionEntry(key, entry);
+    if (Array.isArray(value)) { for (const entry of value) checkPermissionEntry(key, entry); }
     full[key as (typeof PERMISSION_KINDS)[number]] = value as PermissionValue;
   }
   return full;

@@ -16,8 +16,8 @@ import { encodeFrame, FrameReader } from "../wire/framing.ts";
 import {
   cpuTimeUsed,
   findTool,
-  residentSet,
   resetPeakResidentSet,
+  residentSet,
   setCpuLimit,
 } from "./prlimit.ts";
 import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "../wire/errors.ts";
@@ -42,7 +42,8 @@ const STDERR_TAIL = 4096;
 /** How often the resident set of a process whose call has a memory limit is read, in ms. */
 const MEMORY_SAMPLE_MS = 20;
 /** What V8 says when the data-segment cap (or the system) refuses an allocation. */
-const ALLOCATION_REFUSED = /Array buffer allocation failed|allocation failed|could not allocate memory|out of memory/i;
+const ALLOCATION_REFUSED =
+  /Array buffer allocation failed|allocation failed|could not allocate memory|out of memory/i;
 
 interface Running {
   readonly dispatch: Dispatch;
@@ -314,7 +315,9 @@ class ProcessChannel implements ProcessTransport {
     if (this.#killed) return; // the pool ended it and has already moved on
     this.#events.exit(
       this.#retiring && !this.#running
-        ? new WorkerCrashedError(`process ${this.pid} was replaced after a call went over its memory limit`)
+        ? new WorkerCrashedError(
+          `process ${this.pid} was replaced after a call went over its memory limit`,
+        )
         : this.#classify(status),
     );
   }

@@ -106,7 +106,8 @@ const moduleClasses = new Map<string, Map<string, ErrorClass>>();
  * registerErrors(QuotaError);
  * ```
  */
-export function registerErrors(...classes: ErrorClass[]): void {
+// deno-lint-ignore no-explicit-any
+export function registerErrors(...classes: Array<abstract new (...args: any[]) => Error>): void {
   for (const cls of classes) {
     if (typeof cls !== "function" || !(cls.prototype instanceof Error || cls === Error)) {
       throw new TypeError(
@@ -133,12 +134,6 @@ export function rememberModuleErrors(url: string, namespace: Record<string, unkn
  * The class names an error crossed a boundary with (most derived first), or
  * `undefined` for an error made on this side. Policies match a class by
  * `instanceof` or by its name in this chain.
- *
- * @example
- * ```ts
- * import { errorChain } from "./codec.ts";
- * errorChain(new Error("here")); // undefined
- * ```
  */
 export function errorChain(error: unknown): readonly string[] | undefined {
   const chain = (error as Record<symbol, unknown> | null)?.[CHAIN];
