@@ -12,7 +12,7 @@ import {
   Scheduler,
   SequentialExecutor,
 } from "../mod.ts";
-import { eachExecutor } from "./helpers.ts";
+import { eachExecutor, runFixture } from "./helpers.ts";
 
 async function chatty(tag: string, rounds: number, raw: boolean): Promise<string> {
   for (let i = 0; i < rounds; i++) {
@@ -58,24 +58,13 @@ eachExecutor(
 for (const kind of ["sequential", "workers", "processes"]) {
   Deno.test(`output is echoed by default and kept off the terminal with echo: false [${kind}]`, async () => {
     const run = async (echo: string, listen: string) => {
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--no-lock",
-          `--config=${new URL("../deno.json", import.meta.url).pathname}`,
-          new URL("./fixtures/echo.ts", import.meta.url).pathname,
-          kind,
-          echo,
-          listen,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const out = new TextDecoder().decode(stdout);
-      const err = new TextDecoder().decode(stderr);
+      const { code, stdout: out, stderr: err, result } = await runFixture("echo.ts", [
+        kind,
+        echo,
+        listen,
+      ]);
       assert.equal(code, 0, err);
-      return { out, err, heard: JSON.parse(out.trim().split("\n").at(-1)!).heard };
+      return { out, err, heard: (result as { heard: string[] }).heard };
     };
     const echoed = await run("echo", "listen");
     assert.match(echoed.out + echoed.err, /hello-from-task-out/);

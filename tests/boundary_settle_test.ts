@@ -9,6 +9,7 @@ import { closeSelf, exitWith, half } from "./fixtures/crash_fns.ts";
 import { homeLength } from "./fixtures/env_at_load.ts";
 import { permissionFlags } from "../src/executors/process_flags.ts";
 import { childPids } from "./processes_fixtures.ts";
+import { runFixture } from "./helpers.ts";
 
 function collatz(n: number): number {
   return n % 2 === 0 ? n / 2 : 3 * n + 1;
@@ -134,16 +135,9 @@ Deno.test("processes: one task's processes failing at start-up break only that t
 });
 
 Deno.test("workers: one task's workers that cannot start (permissions the program lacks) break only that task's calls", async () => {
-  const script = new URL("./fixtures/escalate.ts", import.meta.url).pathname;
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", "--no-lock", `--config=${config}`, script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(stdout);
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const result = JSON.parse(text.trim().split("\n").at(-1)!);
+  const run = await runFixture("escalate.ts", [], { flags: ["--allow-read", "--allow-env"] });
+  assert.equal(run.code, 0, run.stderr);
+  const result = run.result as { exit: string; plain: number[]; wants: string[] };
   assert.equal(result.exit, "exhausted");
   assert.deepEqual(result.plain.sort((a: number, b: number) => a - b), [0, 2, 4, 6]);
   assert.equal(result.wants.length, 4);
@@ -153,24 +147,11 @@ Deno.test("workers: one task's workers that cannot start (permissions the progra
 });
 
 Deno.test("workers: a worker stuck in synchronous code is reported once per task, and the program still exits after run()", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--no-lock",
-      `--config=${new URL("../deno.json", import.meta.url).pathname}`,
-      new URL("./fixtures/stuck_worker.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const { code, signal, stdout, stderr } = await child.output();
-  clearTimeout(timer);
-  const err = new TextDecoder().decode(stderr);
+  const { code, signal, stderr: err, result } = await runFixture("stuck_worker.ts", [], {
+    timeout: 30_000,
+  });
   assert.equal(signal, null, `the program did not exit by itself:\n${err}`);
   assert.equal(code, 0, err);
-  const result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
   assert.deepEqual(result, { exit: "exhausted", errors: ["WallTimeLimitError"], cancelled: 1 });
   for (const task of ["spinForever", "spinUntilCancelled"]) {
     const notices = err.split("\n").filter((line) => line.includes(`task "${task}" is stuck`));

@@ -6,15 +6,12 @@ import assert from "node:assert/strict";
 import {
   type Future,
   type RedisExecutor,
-  registerErrors,
   Scheduler,
   ThrownValueError,
   WallTimeLimitError,
 } from "../mod.ts";
 import { collatzPlusOffset } from "./fixtures/remote_fns.ts";
-import { BaseError, CustomError, throwCustom, throwQuota } from "./fixtures/error_fns.ts";
-import { QuotaError } from "./fixtures/registered_errors.ts";
-import { speak } from "./fixtures/output_fns.ts";
+import { checkErrorsAndOutput } from "./remote_checks.ts";
 import { askDoubles, sendThree } from "./fixtures/comm_fns.ts";
 import { queueName, redisTest, startWorker, type TestWorker, withRedis } from "./redis_helpers.ts";
 
@@ -192,30 +189,8 @@ redisTest(
 redisTest(
   "redis: errors keep class, fields and cause; policies match by chain; output reaches the main process",
   async () => {
-    registerErrors(QuotaError);
     await withWorkers(async (url, queue) => {
-      const scheduler = Scheduler.withRedis({ connection: url, queue, echo: false });
-      const errors: Error[] = [];
-      const heard: string[] = [];
-      scheduler.onFutureException((_f, e) => errors.push(e as Error));
-      scheduler.onFutureOutput((_f, text, stream) => heard.push(`${stream}:${text}`));
-      scheduler.onStart(async () => {
-        await scheduler.submit(speak, "hi").then(() => {}, () => {});
-        await scheduler.submit(throwQuota).then(() => {}, () => {});
-        scheduler.submit(throwCustom);
-      });
-      const exit = await scheduler.run({
-        timeout: "60s",
-        onException: [[QuotaError, "continue"], [BaseError, "end"]],
-      });
-      assert.deepStrictEqual(exit.code, "exception");
-      assert.deepStrictEqual(heard, ["stdout:hi on stdout\n", "stderr:hi on stderr\n"]);
-      assert.ok(errors[0] instanceof QuotaError, String(errors[0]));
-      assert.deepStrictEqual((errors[0] as QuotaError).quota, 5);
-      const custom = errors[1] as CustomError;
-      assert.ok(custom instanceof CustomError, String(custom));
-      assert.deepStrictEqual([custom.status, custom.code], [418, "E_CUSTOM"]);
-      assert.ok(custom.cause instanceof TypeError);
+      await checkErrorsAndOutput(Scheduler.withRedis({ connection: url, queue, echo: false }));
     });
   },
 );

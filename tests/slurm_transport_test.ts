@@ -6,7 +6,6 @@
 
 import assert from "node:assert/strict";
 import {
-  registerErrors,
   Scheduler,
   SlurmExecutor,
   SlurmJobLostError,
@@ -22,9 +21,7 @@ import {
   slurmWorkers,
   when,
 } from "./slurm_fixtures.ts";
-import { BaseError, CustomError, throwCustom, throwQuota } from "./fixtures/error_fns.ts";
-import { QuotaError } from "./fixtures/registered_errors.ts";
-import { speak } from "./fixtures/output_fns.ts";
+import { checkErrorsAndOutput } from "./remote_checks.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "baton-fake-slurm-" });
@@ -290,7 +287,6 @@ const CLI = new URL("../cli.ts", import.meta.url).pathname;
 for (const executor of ["processes", "sequential"]) {
   Deno.test(`slurm (fake): errors keep class and fields, output reaches the main process [job executor: ${executor}]`, () =>
     withDir(async (dir) => {
-      registerErrors(QuotaError);
       const slurm = new SlurmExecutor({
         workers: 1,
         ...fakeSlurm(dir),
@@ -305,27 +301,7 @@ for (const executor of ["processes", "sequential"]) {
           executor,
         ],
       });
-      const scheduler = new Scheduler({ executor: slurm, echo: false });
-      const errors: Error[] = [];
-      const heard: string[] = [];
-      scheduler.onFutureException((_f, e) => errors.push(e as Error));
-      scheduler.onFutureOutput((_f, text, stream) => heard.push(`${stream}:${text}`));
-      scheduler.onStart(async () => {
-        await scheduler.submit(speak, "hi").then(() => {}, () => {});
-        await scheduler.submit(throwQuota).then(() => {}, () => {});
-        scheduler.submit(throwCustom);
-      });
-      const exit = await scheduler.run({
-        timeout: "60s",
-        onException: [[QuotaError, "continue"], [BaseError, "end"]],
-      });
-      assert.equal(exit.code, "exception", String(exit.error));
-      assert.deepEqual(heard, ["stdout:hi on stdout\n", "stderr:hi on stderr\n"]);
-      assert.ok(errors[0] instanceof QuotaError, String(errors[0]));
-      const custom = errors[1] as CustomError;
-      assert.ok(custom instanceof CustomError, String(custom));
-      assert.deepEqual([custom.status, custom.code], [418, "E_CUSTOM"]);
-      assert.ok(custom.cause instanceof TypeError);
+      await checkErrorsAndOutput(new Scheduler({ executor: slurm, echo: false }));
       assert.deepEqual(await liveJobs(fakeSlurm(dir).queueCommand!, slurm.jobName), []);
     }));
 }

@@ -27,14 +27,7 @@ export {
 export type { WireError, WireValue } from "../wire/codec.ts";
 export type { OutputMode, OutputStream } from "../wire/messages.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
-export {
-  CpuTimeLimitError,
-  LimitError,
-  type LimitKind,
-  MemoryLimitError,
-  WallTimeLimitError,
-  WorkerCrashedError,
-} from "../wire/errors.ts";
+export * from "./errors.ts";
 export {
   SlurmExecutor,
   SlurmJobLostError,
