@@ -36,9 +36,10 @@ export interface Transport {
    * Ends the worker. `unanswered` is the call it was running and that never
    * answered (cancelled, or past its wall time): a transport that cannot
    * stop a busy worker may report it. The pool waits for the promise, if one
-   * is returned, before its shutdown resolves.
+   * is returned, before its shutdown resolves. `reason` is why that call
+   * was stopped, for a transport whose worker can still tell the call.
    */
-  kill(unanswered?: Call): void | Promise<void>;
+  kill(unanswered?: Call, reason?: Error): void | Promise<void>;
   /** Operating-system process id, for processes. */
   readonly pid?: number;
 }
@@ -179,7 +180,7 @@ export class Pool {
     const slot = entry.slot!;
     if (entry.state === RUNNING) {
       entry.abandoned = true;
-      this.#retire(slot, "its call was cancelled", entry);
+      this.#retire(slot, "its call was cancelled", entry, reason);
     } else {
       entry.state = DONE;
       slot.entries.splice(slot.entries.indexOf(entry), 1);
@@ -501,7 +502,7 @@ export class Pool {
    * back to the front of the queue; `unanswered` is the call it ran that
    * will never answer.
    */
-  #retire(slot: Slot, why?: string, unanswered?: Entry): void {
+  #retire(slot: Slot, why?: string, unanswered?: Entry, reason?: Error): void {
     if (!slot.alive) return;
     this.#remove(slot);
     const [head, ...waiting] = slot.entries;
@@ -511,7 +512,7 @@ export class Pool {
       else stopTimer(entry.timer);
     }
     const running = unanswered ?? (head?.state === RUNNING ? head : undefined);
-    const killed = slot.transport.kill(running?.call);
+    const killed = slot.transport.kill(running?.call, reason);
     if (killed) {
       const tracked = killed.catch(() => {}).finally(() => this.#kills.delete(tracked));
       this.#kills.add(tracked);

@@ -14,6 +14,7 @@ import type { Permissions, ResolvedLimits } from "../limits.ts";
 import type { AcceptedWorker } from "./endpoint.ts";
 import { FrameConnection } from "./connection.ts";
 import type { FromRemote, ToRemote } from "./wire.ts";
+import { encodeError } from "../../wire/codec.ts";
 
 /**
  * What the executor provides to a remote worker.
@@ -191,11 +192,17 @@ class Lane implements Transport {
     this.#worker.send(message);
   }
 
-  /** The pool retired it (its call was cancelled): stop that call on the worker. */
-  kill(): void {
+  /** The pool retired it (its call was cancelled): stop that call on the worker, saying why. */
+  kill(_unanswered?: Call, reason?: Error): void {
     if (!this.#alive) return;
     this.#alive = false;
-    if (this.current !== undefined) this.#worker.send({ t: "cancel", id: this.current });
+    if (this.current !== undefined) {
+      this.#worker.send(
+        reason
+          ? { t: "cancel", id: this.current, reason: encodeError(reason) }
+          : { t: "cancel", id: this.current },
+      );
+    }
     this.#worker.forget(this);
   }
 
