@@ -140,7 +140,6 @@ export function createRuntime(
       comms.set(id, channel);
       args = [channel, ...args];
     }
-    const invoke = () => known.fn.apply(context, args);
     let result: unknown;
     try {
       result = call.output
@@ -148,9 +147,9 @@ export function createRuntime(
           call.output === "capture"
             ? (text, stream) => post({ t: "out", id, text, stream })
             : discard,
-          invoke,
+          () => known.fn.apply(context, args),
         )
-        : invoke();
+        : known.fn.apply(context, args);
     } catch (error) {
       answer(id, false, error, known.ref);
       return;
