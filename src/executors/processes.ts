@@ -1,8 +1,9 @@
 /**
  * A pool of long-lived `deno run` subprocesses with hard limits: wall time
  * (the process is killed), CPU time (the kernel's RLIMIT_CPU plus a check by
- * the parent) and memory (the V8 heap limit plus RLIMIT_DATA), and a
- * permission sandbox of `--allow-*` flags.
+ * the parent) and memory (the resident set, watched, with the V8 heap limit
+ * and RLIMIT_DATA as backstops), and a permission sandbox of `--allow-*`
+ * flags.
  *
  * @module
  */

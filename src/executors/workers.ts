@@ -43,7 +43,10 @@ const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
 /**
  * Runs calls on `n` Web Workers. Wall-time limits are cooperative (the call's
  * `this.signal` aborts and the future rejects at the deadline, but a busy loop
- * keeps its worker); CPU and memory limits are refused — use processes.
+ * keeps its worker: such a worker is reported once on stderr, and no longer
+ * keeps the program alive after the run); CPU and memory limits are refused —
+ * use processes. A worker that ends itself (`Deno.exit()`, `self.close()`, an
+ * escaped error) rejects its call with `WorkerCrashedError` and is replaced.
  *
  * @example
  * ```ts

@@ -17,13 +17,25 @@ export type FunctionRef =
   /** Imported from a module marked with `remote(import.meta.url, fn)`. */
   | { kind: "module"; key: number; url: string; name: string };
 
-/** Which stream a piece of a call's output was written to. */
+/**
+ * Which stream a piece of a call's output was written to.
+ *
+ * @example
+ * ```ts ignore
+ * task.onOutput((future, text, stream: OutputStream) => log[stream].push(text));
+ * ```
+ */
 export type OutputStream = "stdout" | "stderr";
 
 /**
  * What the compute side does with a call's console output: `"capture"`
  * sends it to the main side as `out` messages, `"discard"` drops it; absent,
  * it is written to the terminal where the call runs, as usual.
+ *
+ * @example
+ * ```ts ignore
+ * const call: Call = { id: 1, fn, args: [], limits: {}, output: "capture" };
+ * ```
  */
 export type OutputMode = "capture" | "discard";
 
