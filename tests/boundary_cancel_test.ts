@@ -12,7 +12,7 @@ import {
   WallTimeLimitError,
 } from "../mod.ts";
 import { broadcastAbort, recordAbort } from "./fixtures/abort_fns.ts";
-import { fakeSlurm, when } from "./slurm_fixtures.ts";
+import { fakeSlurm, when, workerCommand } from "./slurm_fixtures.ts";
 
 function exists(path: string): boolean {
   try {
@@ -73,16 +73,7 @@ Deno.test("slurm (fake) on a sequential job: a cancelled call's signal aborts wi
     const slurm = new SlurmExecutor({
       workers: 1,
       ...fakeSlurm(dir),
-      workerCommand: [
-        Deno.execPath(),
-        "run",
-        "-A",
-        "--no-lock",
-        new URL("../cli.ts", import.meta.url).pathname,
-        "worker",
-        "--executor",
-        "sequential",
-      ],
+      workerCommand: workerCommand("sequential"),
     });
     const scheduler = new Scheduler({ executor: slurm });
     const path = `${dir}/reason.txt`;

@@ -20,6 +20,7 @@ import {
   napWhere,
   slurmWorkers,
   when,
+  workerCommand,
 } from "./slurm_fixtures.ts";
 import { checkErrorsAndOutput } from "./remote_checks.ts";
 
@@ -282,24 +283,13 @@ Deno.test("slurm (fake): a submit command that fails makes run() reject, naming 
     await assert.rejects(scheduler.run(), /false --parsable failed with code 1/);
   }));
 
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
-
 for (const executor of ["processes", "sequential"]) {
   Deno.test(`slurm (fake): errors keep class and fields, output reaches the main process [job executor: ${executor}]`, () =>
     withDir(async (dir) => {
       const slurm = new SlurmExecutor({
         workers: 1,
         ...fakeSlurm(dir),
-        workerCommand: [
-          Deno.execPath(),
-          "run",
-          "-A",
-          "--no-lock",
-          CLI,
-          "worker",
-          "--executor",
-          executor,
-        ],
+        workerCommand: workerCommand(executor),
       });
       await checkErrorsAndOutput(new Scheduler({ executor: slurm, echo: false }));
       assert.deepEqual(await liveJobs(fakeSlurm(dir).queueCommand!, slurm.jobName), []);
