@@ -15,7 +15,6 @@ export { SequentialExecutor } from "./sequential.ts";
 export { WorkerExecutor, type WorkerExecutorOptions } from "./workers.ts";
 export { ProcessExecutor, type ProcessExecutorOptions } from "./processes.ts";
 export { remote } from "./remote.ts";
-export type { OutputStream } from "./output_scope.ts";
 export {
   type Backoff,
   type RedisConnection,
@@ -25,16 +24,10 @@ export {
   RedisWorker,
   type RedisWorkerOptions,
 } from "./redis/mod.ts";
-export type { WireError } from "./protocol.ts";
+export type { WireError, WireValue } from "../wire/codec.ts";
+export type { OutputMode, OutputStream } from "../wire/messages.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
-export {
-  CpuTimeLimitError,
-  LimitError,
-  type LimitKind,
-  MemoryLimitError,
-  WallTimeLimitError,
-  WorkerCrashedError,
-} from "./errors.ts";
+export * from "./errors.ts";
 export {
   SlurmExecutor,
   SlurmJobLostError,

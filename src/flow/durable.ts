@@ -20,12 +20,13 @@ import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { AnyTask } from "../scheduler/task.ts";
 import { checkOptions, quote } from "../options.ts";
 import {
-  captureConsole,
-  type OutputScope,
-  outputScope,
-  type OutputStream,
+  currentSink,
+  type OutputSink,
+  prepareCapture,
+  runCapturing,
   writeToConsole,
-} from "../executors/output_scope.ts";
+} from "../executors/capture.ts";
+import type { OutputStream } from "../wire/messages.ts";
 import { decodeValue, encodeValue, hashOf, sha256 } from "../store/codec.ts";
 import { UnstorableResultError } from "../store/errors.ts";
 import { LogFiles } from "../store/logs.ts";
@@ -219,12 +220,8 @@ export interface DurableHooks {
 export let durableHooks: DurableHooks;
 
 /** The scope a job's main-thread code runs in: its console output is the job's. */
-class JobScope implements OutputScope {
-  constructor(readonly run: DurableRun, readonly job: Job) {}
-  write(text: string, stream: OutputStream): void {
-    this.run.output(this.job, text, stream, true);
-  }
-}
+/** Which run and job a console sink writes for (the sink is the async scope's value). */
+const sinkOwners = new WeakMap<OutputSink, { readonly run: DurableRun; readonly job: Job }>();
 
 interface Hashes {
   readonly definition?: string;
@@ -503,7 +500,8 @@ export class DurableRun {
   async #around(run: () => Promise<boolean>): Promise<boolean> {
     const flow = this.flow;
     active.set(flow, this);
-    const release = captureConsole();
+    // The console of main-thread jobs is told apart by job from here on.
+    await prepareCapture({ stdio: false });
     const handlers = this.#follow();
     let ok = false;
     let failure: unknown;
@@ -515,7 +513,6 @@ export class DurableRun {
       throw error;
     } finally {
       for (const handler of handlers) handler.remove();
-      release();
       active.delete(flow);
       const why = flow.why();
       this.#event("run-ended", undefined, { ok, why });
@@ -633,12 +630,13 @@ export class DurableRun {
     for (const scheduler of schedulers) {
       // Submissions are synchronous inside a job's scope: that says whose call it is.
       handlers.push(scheduler.onFutureSubmitted((future) => {
-        const scope = outputScope.getStore();
-        if (!(scope instanceof JobScope) || scope.run !== this) return;
-        const list = this.#futures.get(scope.job);
+        const sink = currentSink();
+        const owner = sink && sinkOwners.get(sink);
+        if (!owner || owner.run !== this) return;
+        const list = this.#futures.get(owner.job);
         if (list) list.push(future);
-        else this.#futures.set(scope.job, [future]);
-        this.#jobOfFuture.set(future, scope.job);
+        else this.#futures.set(owner.job, [future]);
+        this.#jobOfFuture.set(future, owner.job);
       }, HANDLER));
     }
     for (const task of tasks) {
@@ -734,7 +732,9 @@ export class DurableRun {
     if (this.#outcomePending) this.#commit();
     let promise: Promise<unknown>;
     try {
-      promise = outputScope.run(new JobScope(this, job), () => JI.execute(job, signal));
+      const sink: OutputSink = (text, stream) => this.output(job, text, stream, true);
+      sinkOwners.set(sink, { run: this, job });
+      promise = runCapturing(sink, () => JI.execute(job, signal));
     } catch (error) {
       promise = Promise.reject(error);
     }

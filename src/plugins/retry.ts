@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isErrorOf } from "../wire/codec.ts";
 import { quote } from "../options.ts";
 import type { Event } from "../events/event.ts";
 import { LimitError } from "../executors/errors.ts";
@@ -144,8 +145,9 @@ export class Retry implements Plugin {
 
   /** Whether `error` is one this plugin retries. */
   retries(error: unknown): boolean {
-    if (this.#on) return this.#on.some((errorClass) => error instanceof errorClass);
-    return !(error instanceof CancelledError) && !(error instanceof LimitError);
+    // By class chain too, so a policy matches a remote error whose class is not registered here.
+    if (this.#on) return this.#on.some((errorClass) => isErrorOf(error, errorClass));
+    return !isErrorOf(error, CancelledError) && !isErrorOf(error, LimitError);
   }
 
   /** Live state, e.g. `Retried 2 times (3 attempts per call)`. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CancelledError } from "./errors.ts";
+import { CancelledError } from "../wire/errors.ts";
 import type { AnyTask } from "./task.ts";
 
 /**

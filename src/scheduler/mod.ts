@@ -22,9 +22,5 @@ export { type AnyTask, Task, type TaskOptions } from "./task.ts";
 export { Future, type FutureStatus } from "./future.ts";
 export type { MapOptions } from "./map.ts";
 export type { TrialReport, TrialStatus } from "./report.ts";
-export {
-  CancelledError,
-  SchedulerNotRunningError,
-  SubmitRefusedError,
-  ThrownValueError,
-} from "./errors.ts";
+export { SchedulerNotRunningError, SubmitRefusedError } from "./errors.ts";
+export { CancelledError, ThrownValueError } from "../wire/errors.ts";

@@ -15,6 +15,8 @@ import { SlurmExecutor, type SlurmOptions } from "../executors/slurm/mod.ts";
 import { RedisExecutor, type RedisExecutorOptions } from "../executors/redis/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
+import { isErrorOf } from "../wire/codec.ts";
+import type { OutputStream } from "../wire/messages.ts";
 import { CancelledError, SchedulerNotRunningError, SubmitRefusedError, toError } from "./errors.ts";
 import { SchedulerEvents, TaskEvents } from "./events.ts";
 import { Future, settleFuture, takeId } from "./future.ts";
@@ -131,6 +133,12 @@ export interface SchedulerOptions {
   executor: Executor;
   /** Display name (default `"scheduler"`). */
   name?: string;
+  /**
+   * Copy what calls print to this terminal (default `true`). With `false`,
+   * their output only reaches `output`/`future-output` listeners (and is
+   * dropped where nobody listens).
+   */
+  echo?: boolean;
 }
 
 /**
@@ -286,6 +294,9 @@ export class Scheduler extends Emitter {
   /** A future was cancelled: (future). */
   static readonly FUTURE_CANCELLED: typeof SchedulerEvents.FUTURE_CANCELLED =
     SchedulerEvents.FUTURE_CANCELLED;
+  /** A running future printed `text` to `stream`: (future, text, stream). */
+  static readonly FUTURE_OUTPUT: typeof SchedulerEvents.FUTURE_OUTPUT =
+    SchedulerEvents.FUTURE_OUTPUT;
   /** Nothing is queued, running or pending. */
   static readonly EMPTY: typeof SchedulerEvents.EMPTY = SchedulerEvents.EMPTY;
   /** The run's timeout was reached. */
@@ -299,6 +310,11 @@ export class Scheduler extends Emitter {
 
   /** Where compute runs. */
   readonly executor: Executor;
+  /**
+   * Whether what calls print is copied to this terminal (default `true`);
+   * read when each call is submitted.
+   */
+  echo: boolean;
   /** The tasks made for this scheduler, in creation order. */
   readonly tasks: AnyTask[] = [];
 
@@ -324,6 +340,12 @@ export class Scheduler extends Emitter {
   readonly onFutureCancelled: Subscriber<[future: Future]> = this.subscriber(
     SchedulerEvents.FUTURE_CANCELLED,
   );
+  /**
+   * Subscribes to `future-output`: what a running future prints, one piece
+   * at a time (subscribe before submitting, see {@linkcode Task.onOutput}).
+   */
+  readonly onFutureOutput: Subscriber<[future: Future, text: string, stream: OutputStream]> = this
+    .subscriber(SchedulerEvents.FUTURE_OUTPUT);
   /** Subscribes to `empty`. */
   readonly onEmpty: Subscriber<[]> = this.subscriber(SchedulerEvents.EMPTY);
   /** Subscribes to `timeout`. */
@@ -364,6 +386,7 @@ export class Scheduler extends Emitter {
       }
     },
     comm: (call, frame) => this.#inFlight.get(call.id)?.comm?.receive(frame),
+    output: (call, text, stream) => this.#output(call, text, stream),
     fulfilled: (call, value) => this.#settle(call.id, "result", value),
     rejected: (call, error) => this.#settle(call.id, "exception", toError(error)),
   };
@@ -378,7 +401,7 @@ export class Scheduler extends Emitter {
 
   /** Creates a scheduler on `executor`. */
   constructor(options: SchedulerOptions) {
-    checkOptions(options, ["executor", "name"], "new Scheduler()");
+    checkOptions(options, ["executor", "name", "echo"], "new Scheduler()");
     super(options?.name ?? "scheduler");
     if (!options?.executor) {
       throw new TypeError(
@@ -387,6 +410,10 @@ export class Scheduler extends Emitter {
       );
     }
     this.executor = options.executor;
+    this.echo = options.echo ?? true;
+    if (typeof this.echo !== "boolean") {
+      throw new TypeError(`echo must be true or false, got ${Deno.inspect(options.echo)}`);
+    }
     this.callbackHost = {
       error: (error) => {
         // A failing comm-request callback also fails the request it was answering.
@@ -401,18 +428,22 @@ export class Scheduler extends Emitter {
    * A scheduler that runs calls in the main thread, one at a time, each off
    * the current stack.
    */
-  static sequential(options: { name?: string } = {}): Scheduler {
-    checkOptions(options, ["name"], "Scheduler.sequential()");
-    return new Scheduler({ executor: new SequentialExecutor(), name: options.name });
+  static sequential(options: { name?: string; echo?: boolean } = {}): Scheduler {
+    checkOptions(options, ["name", "echo"], "Scheduler.sequential()");
+    return new Scheduler({
+      executor: new SequentialExecutor(),
+      name: options.name,
+      echo: options.echo,
+    });
   }
 
   /** A scheduler on a pool of `n` Web Workers. */
   static withWorkers(
     n: number,
-    options: WorkerExecutorOptions & { name?: string } = {},
+    options: WorkerExecutorOptions & { name?: string; echo?: boolean } = {},
   ): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new WorkerExecutor(n, rest), name });
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new WorkerExecutor(n, rest), name, echo });
   }
 
   /**
@@ -422,10 +453,10 @@ export class Scheduler extends Emitter {
    */
   static withProcesses(
     n: number,
-    options: ProcessExecutorOptions & { name?: string } = {},
+    options: ProcessExecutorOptions & { name?: string; echo?: boolean } = {},
   ): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new ProcessExecutor(n, rest), name });
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new ProcessExecutor(n, rest), name, echo });
   }
 
   /**
@@ -434,9 +465,9 @@ export class Scheduler extends Emitter {
    * their own process executors; `{ min, max }` scales with the queue.
    * The end of `run()` cancels every job it submitted.
    */
-  static withSlurm(options: SlurmOptions & { name?: string }): Scheduler {
-    const { name, ...slurm } = options ?? {};
-    return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name });
+  static withSlurm(options: SlurmOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...slurm } = options ?? {};
+    return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name, echo });
   }
 
   /**
@@ -444,9 +475,9 @@ export class Scheduler extends Emitter {
    * `baton worker --redis URL --queue NAME` processes on any machine (or by
    * `workers: n` local ones). Futures settle from BullMQ's events.
    */
-  static withRedis(options: RedisExecutorOptions & { name?: string }): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new RedisExecutor(rest as RedisExecutorOptions), name });
+  static withRedis(options: RedisExecutorOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new RedisExecutor(rest as RedisExecutorOptions), name, echo });
   }
 
   /**
@@ -683,7 +714,9 @@ export class Scheduler extends Emitter {
     this.emit(SchedulerEvents.FINISHING);
     this.#accepting = false;
     await this.executor.shutdown(run.options.wait);
-    for (const entry of [...this.#inFlight.values()]) this.#cancel(entry, "the scheduler ended");
+    for (const entry of [...this.#inFlight.values()]) {
+      this.#cancel(entry, new CancelledError(entry.future.id, "the scheduler ended"));
+    }
     this.#run = undefined;
     this.#lastExit = run.exit;
     this.emit(SchedulerEvents.FINISHED);
@@ -715,6 +748,8 @@ export class Scheduler extends Emitter {
       limits: task?.limits ?? {},
       permissions: task?.permissions,
       comm: task?.comm,
+      output: this.#outputMode(task),
+      task: task?.name,
     };
     const entry: InFlight = { future, call, task, failures: 0 };
     this.#inFlight.set(future.id, entry);
@@ -844,6 +879,30 @@ export class Scheduler extends Emitter {
     this.#checkEmpty();
   }
 
+  /** Captured when someone listens, dropped when nobody does and echo is off, else left alone. */
+  #outputMode(task: AnyTask | undefined): Call["output"] {
+    if (
+      this.handlers(SchedulerEvents.FUTURE_OUTPUT).length > 0 ||
+      (task !== undefined && task.handlers(TaskEvents.OUTPUT).length > 0)
+    ) return "capture";
+    return this.echo ? undefined : "discard";
+  }
+
+  #output(call: Call, text: string, stream: OutputStream): void {
+    const entry = this.#inFlight.get(call.id);
+    if (!entry) return;
+    this.emit(SchedulerEvents.FUTURE_OUTPUT, entry.future, text, stream);
+    entry.task?.emit(TaskEvents.OUTPUT, entry.future, text, stream);
+    if (!this.echo) return;
+    const bytes = new TextEncoder().encode(text);
+    const out = stream === "stdout" ? Deno.stdout : Deno.stderr;
+    try {
+      for (let written = 0; written < bytes.byteLength;) {
+        written += out.writeSync(bytes.subarray(written));
+      }
+    } catch { /* the terminal is gone: the events carried it */ }
+  }
+
   /**
    * Cancels a future's call; `policy` applies `onCancelled` (a `map`
    * cancelling what its first failure made useless does not).
@@ -851,9 +910,10 @@ export class Scheduler extends Emitter {
   #cancelEntry(future: Future, policy: boolean): boolean {
     const entry = this.#retried.get(future.id) ?? this.#inFlight.get(future.id);
     if (!entry) return false;
+    const reason = new CancelledError(future.id, "cancel() was called");
     // A waiting call is not with the executor: there is nothing to take back.
-    if (!entry.waiting && !this.executor.cancel(entry.call)) return false;
-    this.#cancel(entry, "cancel() was called");
+    if (!entry.waiting && !this.executor.cancel(entry.call, reason)) return false;
+    this.#cancel(entry, reason);
     if (policy && this.running()) {
       this.#applyPolicy(entry.future.error, this.#run?.options.onCancelled);
     }
@@ -861,13 +921,13 @@ export class Scheduler extends Emitter {
     return true;
   }
 
-  #cancel(entry: InFlight, why: string): void {
+  #cancel(entry: InFlight, reason: CancelledError): void {
     stopTimer(entry.retryTimer);
     entry.waiting = undefined;
     this.#inFlight.delete(entry.call.id);
     this.#retried.delete(entry.future.id);
-    entry.comm?.shutdown(`the call was cancelled (${why})`);
-    settleFuture(entry.future, "cancelled", new CancelledError(entry.future.id, why));
+    entry.comm?.shutdown(`the call was cancelled (${reason.message})`);
+    settleFuture(entry.future, "cancelled", reason);
     this.emit(SchedulerEvents.FUTURE_CANCELLED, entry.future);
     if (entry.task) reportToTask(entry.task, entry.future, "cancelled");
   }
@@ -1000,10 +1060,15 @@ export class Scheduler extends Emitter {
   }
 }
 
+/**
+ * The action for `error`: a class matches an instance of it or of a
+ * subclass, or an error that crossed a boundary as one (its class chain
+ * names it), whether or not that class is known on this side.
+ */
 function chooseAction(policy: ExceptionPolicy, error: unknown): ExceptionAction {
   if (typeof policy === "string") return policy;
   for (const [errorClass, action] of policy) {
-    if (error instanceof errorClass) return action;
+    if (isErrorOf(error, errorClass)) return action;
   }
   return "raise";
 }

@@ -11,7 +11,8 @@ import {
   type LimitError,
   MemoryLimitError,
   WallTimeLimitError,
-} from "../executors/errors.ts";
+} from "../wire/errors.ts";
+import type { OutputStream } from "../wire/messages.ts";
 import {
   type Limits,
   type Permissions,
@@ -189,6 +190,8 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   static readonly EXCEPTION: typeof TaskEvents.EXCEPTION = TaskEvents.EXCEPTION;
   /** A call was cancelled: (future). */
   static readonly CANCELLED: typeof TaskEvents.CANCELLED = TaskEvents.CANCELLED;
+  /** A running call printed `text` to `stream` (`"stdout"` or `"stderr"`): (future, text, stream). */
+  static readonly OUTPUT: typeof TaskEvents.OUTPUT = TaskEvents.OUTPUT;
   /** A call hit its wall-time or CPU-time limit: (future, error). */
   static readonly TIMEOUT: typeof TaskEvents.TIMEOUT = TaskEvents.TIMEOUT;
   /** A call hit its wall-time limit: (future, error). */
@@ -239,6 +242,15 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   readonly onCancelled: Subscriber<[future: Future<Awaited<R>, A>]> = this.subscriber(
     TaskEvents.CANCELLED,
   ) as never;
+  /**
+   * Subscribes to `output`: what a running call prints (console, and on
+   * processes `Deno.stdout`/`Deno.stderr`), one piece at a time. Subscribe
+   * before submitting: a call captures its output when someone listens as it
+   * is submitted.
+   */
+  readonly onOutput: Subscriber<
+    [future: Future<Awaited<R>>, text: string, stream: OutputStream]
+  > = this.subscriber(TaskEvents.OUTPUT) as never;
   /** Subscribes to `timeout` (wall-time or CPU-time limit). */
   readonly onTimeout: Subscriber<[future: Future<Awaited<R>, A>, error: LimitError]> = this
     .subscriber(TaskEvents.TIMEOUT) as never;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { OutputStream } from "../../executors/output_scope.ts";
+import type { OutputStream } from "../../wire/messages.ts";
 
 /** One line of a job's output, without its newline. */
 export interface OutputLine {

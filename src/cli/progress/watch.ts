@@ -8,7 +8,7 @@
 import { Flow } from "../../flow/flow.ts";
 import type { Job } from "../../flow/job.ts";
 import type { Limits } from "../../executors/limits.ts";
-import type { OutputStream } from "../../executors/output_scope.ts";
+import type { OutputStream } from "../../wire/messages.ts";
 import type { Future } from "../../scheduler/future.ts";
 
 /** A job event, as the progress views receive it. */
