@@ -338,7 +338,8 @@ export class Pool {
       entry.startedAt = performance.now();
       entry.timer = startTimer(() => this.#deadline(slot, entry, wallTime), wallTime);
     }
-    this.#host?.started(entry.call, slot.id, entry.startedAt);
+    // Without a deadline the clock was not read: the host reads its own.
+    this.#host?.started(entry.call, slot.id, wallTime === undefined ? undefined : entry.startedAt);
   }
 
   #deadline(slot: Slot, entry: Entry, wallTime: number): void {

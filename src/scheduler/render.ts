@@ -15,9 +15,19 @@ interface Node {
   children?: Node[];
 }
 
+/**
+ * Output is a stream beside the steps of a call, not one of them: its events
+ * show once used, so the tree of a program that never prints reads as amltk's.
+ */
+const SHOWN_WHEN_USED = new Set(["future-output", "output"]);
+
 function eventNodes(emitter: Emitter): Node[] {
-  return emitter.events.map((event) => {
+  return emitter.events.flatMap((event) => {
     const count = emitter.eventCounts.get(event.name);
+    if (
+      SHOWN_WHEN_USED.has(event.name) && !count &&
+      emitter.handlers(event).every((h) => h.hidden)
+    ) return [];
     return {
       label: `@${event.name}${count ? ` ${count}` : ""}`,
       children: emitter.handlers(event)
