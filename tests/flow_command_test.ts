@@ -1,7 +1,7 @@
 // command() jobs as process groups (no orphans, no waits on inherited pipes) and their
 // output streamed as job-output while they run.
 import assert from "node:assert/strict";
-import { command, Event, Flow, Job, job, Scheduler, WallTimeLimitError } from "../mod.ts";
+import { command, Flow, Job, job, Scheduler, WallTimeLimitError } from "../mod.ts";
 import { jobInternals } from "../src/flow/job.ts";
 import { cliCommand } from "./cli_helpers.ts";
 import { liveProcesses, sleep, timed, uniqueSleep, waitGone, waitStarted } from "./flow_helpers.ts";
@@ -121,22 +121,29 @@ Deno.test("job-output: nested flows forward to their outer flows; function jobs 
   assert.deepEqual(atOuter.sort(), ["cmd stdout from-command\n", "fn stdout from-function\n"]);
 });
 
-Deno.test("job-output: a task job forwards its call's task event `output`", async () => {
-  const scheduler = Scheduler.sequential();
-  const OUTPUT = new Event<[future: unknown, text: string, stream: "stdout" | "stderr"]>("output");
-  const task = scheduler.task((n: number) => n + 1);
-  // Stands in for the executors, which will emit `output` for what a call writes.
-  task.addEvent(OUTPUT);
-  task.onSubmitted((future) =>
-    queueMicrotask(() => task.emit(OUTPUT, future, `call ${future.args[0]}\n`, "stderr"))
-  );
-  const a = job(task, 1), b = job(task, 2);
-  const flow = new Flow(a, b);
-  const seen: string[] = [];
-  flow.onJobOutput((j, text, stream) => seen.push(`${j === a ? "a" : "b"} ${stream} ${text}`));
-  assert.equal(await flow.run(), true);
-  assert.deepEqual(seen, ["a stderr call 1\n", "b stderr call 2\n"]);
-});
+const SCHEDULERS = {
+  sequential: () => Scheduler.sequential({ echo: false }),
+  workers: () => Scheduler.withWorkers(1, { echo: false }),
+};
+for (const [kind, make] of Object.entries(SCHEDULERS)) {
+  Deno.test(`job-output: a task job forwards what its call writes (task event output), ${kind}`, async () => {
+    const scheduler = make();
+    const task = scheduler.task(function shout(n: number) {
+      console.error(`call ${n}`);
+      return n + 1;
+    });
+    const a = job(task, 1);
+    const b = job(task, 2).requires(a);
+    const flow = new Flow(a, b);
+    const seen: string[] = [];
+    flow.onJobOutput((j, text, stream) => seen.push(`${j === a ? "a" : "b"} ${stream} ${text}`));
+    assert.equal(await flow.run(), true);
+    // The first call too: the job listens to its task before it submits.
+    assert.deepEqual(seen, ["a stderr call 1\n", "b stderr call 2\n"]);
+    // Once the calls settled, the task has no handler left from the flow.
+    assert.equal(task.handlers("output").length, 0);
+  });
+}
 
 Deno.test("command: a baton process that dies takes its command groups with it", async () => {
   const tag = uniqueSleep();

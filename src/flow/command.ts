@@ -10,7 +10,7 @@ import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "../execu
 import { checkOptions, quote } from "../options.ts";
 import { type Duration, formatDuration, parseDuration } from "../units.ts";
 import { CommandError } from "./errors.ts";
-import { describe, Job } from "./job.ts";
+import { describe, Job, type JobDefinition } from "./job.ts";
 import { type GroupOutcome, spawnGroup } from "./process_group.ts";
 
 /**
@@ -85,6 +85,17 @@ class CommandJob extends Job<CommandResult> {
     if (this.#env) lines.push(`env: ${Object.keys(this.#env).join(", ")}`);
     if (this.#wallTime !== undefined) lines.push(`wall time: ${formatDuration(this.#wallTime)}`);
     return lines.length ? lines.join("\n") : undefined;
+  }
+
+  /** Its argv (permission flags included), working directory, extra environment and wall time. */
+  override definition(): JobDefinition {
+    return {
+      kind: "command",
+      argv: this.#argv,
+      cwd: this.#cwd,
+      env: this.#env,
+      wallTime: this.#wallTime,
+    };
   }
 
   protected async execute(signal: AbortSignal): Promise<CommandResult> {

@@ -6,10 +6,10 @@
  */
 
 import { Event } from "../events/event.ts";
+import type { OutputStream } from "../wire/messages.ts";
 import type { Job } from "./job.ts";
 
-/** Where a command's (or a task call's) output came from. */
-export type OutputStream = "stdout" | "stderr";
+export type { OutputStream };
 
 /** A job has its requirements done and waits for a window slot or starts: (job). */
 export const JOB_SCHEDULED: Event<[job: Job]> = new Event<[job: Job]>("job-scheduled");

@@ -44,7 +44,16 @@ import {
   type Requirement,
   TaskJob,
 } from "./job.ts";
-import { acquireScheduler, type Release } from "./lease.ts";
+import { acquireScheduler, type Release } from "../scheduler/lease.ts";
+import {
+  activeRun,
+  durableHooks,
+  type DurableRun,
+  durableRunFor,
+  type FlowRunOptions,
+  setFlowStore,
+} from "./durable.ts";
+import type { RunStore } from "../store/run_store.ts";
 import { debrief, list, type ListOptions, stats } from "./report.ts";
 
 /**
@@ -68,6 +77,13 @@ export interface FlowOptions {
   forever?: boolean;
   /** How long `shutdown()` waits for the jobs' shutdowns (default `"1s"`). */
   shutdownTimeout?: Duration;
+  /**
+   * A run store (its directory, like `".baton"`, or an open `RunStore`):
+   * each run is recorded there, with results and logs, so that
+   * `run({ resume: true })` can skip what succeeded and `cache: true` jobs
+   * can reuse stored results.
+   */
+  store?: string | RunStore;
 }
 
 /**
@@ -135,7 +151,15 @@ type Ending =
   | { readonly kind: "stopped"; readonly reason: string }
   | { readonly kind: "cancelled"; readonly error: unknown };
 
-const FLOW_OPTION_KEYS = ["label", "window", "timeout", "critical", "forever", "shutdownTimeout"];
+const FLOW_OPTION_KEYS = [
+  "label",
+  "window",
+  "timeout",
+  "critical",
+  "forever",
+  "shutdownTimeout",
+  "store",
+];
 const FLOW_OPTION_HINTS = {
   jobs_window: `asynciojobs' jobs_window is "window" here`,
   jobsWindow: `asynciojobs' jobs_window is "window" here`,
@@ -254,6 +278,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       : parseDuration(options.shutdownTimeout);
     if (options.critical !== undefined) this.critical = options.critical;
     if (options.forever !== undefined) this.forever = options.forever;
+    if (options.store !== undefined) setFlowStore(this, options.store);
     this.callbackHost = {
       error: (error) => {
         // A throwing flow callback ends the run; outside a run it surfaces to the caller.
@@ -508,17 +533,26 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
    * with the failure (the critical job's error or a `TimeoutError`) and a
    * non-critical one resolves `false`. After `stop()` it resolves `false`.
    * It does not shut the jobs down: call `shutdown()` for that.
+   * With a run store (`new Flow({ store })`) the run is recorded, and
+   * `options.resume` skips what a stored run did already (see docs/durable.md).
    *
    * @throws {CycleError} when requirements form a cycle (nothing runs).
    * @throws {Error} when a requirement is outside the flow (call
    * `sanitize()`), the flow ran already, or it is nested (run the outer flow).
+   * @throws {StoreError} when the flow's run store cannot be used (nothing runs).
+   * @throws {UnknownRunError} when `resume` names a run the store does not know.
    */
-  async run(): Promise<boolean> {
+  async run(options: FlowRunOptions = {}): Promise<boolean> {
     if (this.flow) {
       throw new Error(
         `flow "${this.label}" is nested in flow "${this.flow.label}": run the outer flow`,
       );
     }
+    const durable = durableRunFor(this, options);
+    return await (durable ? durableHooks.around(durable, () => this.#run()) : this.#run());
+  }
+
+  async #run(): Promise<boolean> {
     this.#prepare();
     JI.setState(this, "running");
     try {
@@ -595,6 +629,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     let head = 0;
     let active = 0;
     const leases = new FlowLeases(jobs);
+    const durable = activeRun(this);
     const reap: Promise<unknown>[] = [];
     const ended = Promise.withResolvers<void>();
     let timer: Timer | undefined;
@@ -627,13 +662,16 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       JI.setState(job, "running", now);
       running[i] = 1;
       runningCount++;
+      // A run store may have a result that stands in: decided before job-started is emitted.
+      const reused = durable && durableHooks.begin(durable, job);
       this.emit(JOB_STARTED, job);
       if (this.#ending) return;
       let promise: Promise<unknown>;
       try {
-        promise = job instanceof TaskJob
-          ? leases.acquire(job.task.scheduler).then(() => JI.start(job))
-          : JI.start(job);
+        promise = reused ??
+          (job instanceof TaskJob
+            ? leases.acquire(job.task.scheduler).then(() => startJob(durable, job))
+            : startJob(durable, job));
       } catch (error) {
         promise = Promise.reject(error);
       }
@@ -1010,6 +1048,11 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     }
     return jobs as Job[];
   }
+}
+
+/** Runs a job's work: recorded in the run store when the run has one. */
+function startJob(durable: DurableRun | undefined, job: Job): Promise<unknown> {
+  return durable ? durableHooks.execute(durable, job) : JI.start(job);
 }
 
 /** Whether the last constructor item is the options (a plain object, not a job or a list). */

@@ -5,6 +5,7 @@
  */
 
 import { Emitter } from "../events/emitter.ts";
+import { functionRef } from "../executors/remote.ts";
 import { checkOptions, quote } from "../options.ts";
 import { toError } from "../scheduler/errors.ts";
 import type { Future } from "../scheduler/future.ts";
@@ -12,7 +13,7 @@ import { Task } from "../scheduler/task.ts";
 import { JobCancelledError } from "./errors.ts";
 import { JOB_OUTPUT, type OutputStream } from "./events.ts";
 import type { Flow } from "./flow.ts";
-import { forwardTaskOutput } from "./output.ts";
+import { forwardTaskOutput, submitForJob } from "./output.ts";
 import { findResultRefs, resolveArgs } from "./results.ts";
 
 /**
@@ -66,6 +67,28 @@ export interface JobOptions {
   critical?: boolean;
   /** A job that is not waited for: cancelled once the other jobs are done (default `false`). */
   forever?: boolean;
+  /**
+   * In a flow with a run store: reuse any stored success of a job with the
+   * same definition and inputs instead of running (default `false`).
+   */
+  cache?: boolean;
+}
+
+/**
+ * What a job computes, as plain data: its kind, its code, its static
+ * arguments and the options that change its outcome. Its hash decides
+ * whether a stored result may stand in for running the job (resume, cache).
+ *
+ * @example
+ * ```ts ignore
+ * const definition: JobDefinition = { kind: "command", argv: ["make"], cwd: "/src" };
+ * ```
+ */
+export interface JobDefinition {
+  /** The job kind: `function`, `task`, `command`, or your own. */
+  readonly kind: string;
+  /** Anything else that identifies the computation. */
+  readonly [key: string]: unknown;
 }
 
 /**
@@ -120,7 +143,7 @@ export interface JobSequence {
   append(...items: (Job | JobSequence | null | undefined)[]): JobSequence;
 }
 
-const JOB_OPTION_KEYS = ["label", "requires", "critical", "forever"] as const;
+const JOB_OPTION_KEYS = ["label", "requires", "critical", "forever", "cache"] as const;
 const JOB_OPTION_HINTS = {
   scheduler: "add the job to its flow with flow.add(job, options)",
   coshutdown: "override shutdown() in a Job subclass",
@@ -131,6 +154,7 @@ const FAILED = 1;
 const CANCELLED = 2;
 const NOT_CRITICAL = 4;
 const FOREVER = 8;
+const CACHE = 16;
 
 /** What few jobs need (a signal, a cancel reason, a requirement index…), kept apart. */
 interface Extras {
@@ -335,6 +359,18 @@ export abstract class Job<R = unknown> extends Emitter {
     this.#flags = value ? this.#flags | FOREVER : this.#flags & ~FOREVER;
   }
 
+  /**
+   * In a flow with a run store: whether a stored success with the same
+   * definition and inputs stands in for running it (default `false`).
+   */
+  get cache(): boolean {
+    return (this.#flags & CACHE) !== 0;
+  }
+
+  set cache(value: boolean) {
+    this.#flags = value ? this.#flags | CACHE : this.#flags & ~CACHE;
+  }
+
   /** The label of a job given none: its class name; subclasses may say more. */
   protected defaultLabel(): string {
     return this.constructor.name;
@@ -477,14 +513,14 @@ export abstract class Job<R = unknown> extends Emitter {
   }
 
   /**
-   * Applies job options (label, requires, critical, forever); returns the job.
+   * Applies job options (label, requires, critical, forever, cache); returns the job.
    *
    * @throws {TypeError} naming an unknown option or a value of the wrong type.
    */
   configure(options: JobOptions): this {
     if (options === undefined) return this;
     checkOptions(options, JOB_OPTION_KEYS, "job", JOB_OPTION_HINTS);
-    for (const key of ["critical", "forever"] as const) {
+    for (const key of ["critical", "forever", "cache"] as const) {
       const value = options[key];
       if (value !== undefined && typeof value !== "boolean") {
         throw new TypeError(`Job option ${key} must be true or false, got ${quote(value)}`);
@@ -493,8 +529,19 @@ export abstract class Job<R = unknown> extends Emitter {
     if (options.label !== undefined) this.label = options.label;
     if (options.critical !== undefined) this.critical = options.critical;
     if (options.forever !== undefined) this.forever = options.forever;
+    if (options.cache !== undefined) this.cache = options.cache;
     if (options.requires !== undefined) this.requires(options.requires);
     return this;
+  }
+
+  /**
+   * What the job computes, for a flow with a run store: a stored success of
+   * a job with the same definition (and inputs) may stand in for running it
+   * on resume or with `cache: true`. `undefined` (the default for your own
+   * job classes) means it always runs; override it to make yours reusable.
+   */
+  definition(): JobDefinition | undefined {
+    return undefined;
   }
 
   /**
@@ -611,6 +658,17 @@ export function describe(value: unknown, max = 40): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** What identifies a function's code: module and name, and source; none for native code. */
+export function functionIdentity(
+  fn: (...args: never[]) => unknown,
+): { name: string; source: string; module?: string } | undefined {
+  const ref = functionRef(fn);
+  const source = Function.prototype.toString.call(fn);
+  if (ref.kind === "module") return { name: ref.name, source, module: ref.url };
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) return undefined;
+  return { name: fn.name, source };
+}
+
 function callLabel(name: string, args: readonly unknown[]): string {
   return `${name || "anonymous"}(${args.map((a) => describe(a, 20)).join(", ")})`;
 }
@@ -629,6 +687,11 @@ function noteRefs(job: Job, args: readonly unknown[]): void {
 /** The arguments to call with: placeholders resolved, if there are any. */
 function argsFor<A extends readonly unknown[]>(job: Job, args: A): A {
   return WITH_REFS.has(job) ? resolveArgs(args) as unknown as A : args;
+}
+
+/** The arguments as a definition holds them: placeholders by what they stand for. */
+function definedArgs(job: Job, args: readonly unknown[]): readonly unknown[] {
+  return WITH_REFS.has(job) ? resolveArgs(args, (ref) => ref.identity) : args;
 }
 
 /** `this` of a function job: its signal is made only if the function reads it. */
@@ -660,6 +723,12 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
 
   protected override defaultLabel(): string {
     return callLabel(this.#fn.name, this.#args);
+  }
+
+  /** The function's source and arguments (none for a native or bound function). */
+  override definition(): JobDefinition | undefined {
+    const code = functionIdentity(this.#fn);
+    return code && { kind: "function", ...code, args: definedArgs(this, this.#args) };
   }
 
   /** The engine's entry: calls the function, making no signal unless it is read. */
@@ -716,27 +785,51 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
     return `task "${this.task.name}" of scheduler "${this.task.scheduler.name}"`;
   }
 
+  /** The task's function (source, or module and name), arguments, limits and permissions. */
+  override definition(): JobDefinition | undefined {
+    const code = functionIdentity(this.task.fn);
+    return code && {
+      kind: "task",
+      ...code,
+      args: definedArgs(this, this.#args),
+      limits: this.task.limits,
+      permissions: this.task.permissions,
+    };
+  }
+
   /** Submits the call and awaits its future; cancels the future when `signal` aborts. */
   protected async execute(signal: AbortSignal): Promise<Awaited<R>> {
     signal.throwIfAborted();
-    const future = this.task.submit(...argsFor(this, this.#args));
+    return await this.awaitCall(this.submitCall(argsFor(this, this.#args)), signal);
+  }
+
+  /**
+   * Submits a call of the task for this job: when someone listens to the
+   * job's output, the call captures what it writes (see `awaitCall`).
+   * Subclasses that make their own calls submit them with this.
+   *
+   * @throws {Error} when a plugin of the task vetoes the call.
+   */
+  protected submitCall(args: A): Future<Awaited<R>> {
+    const future = submitForJob(this, this.task, () => this.task.submit(...args));
     if (!future) {
       throw new Error(
         `task "${this.task.name}" did not accept the call of job "${this.label}": ` +
           `one of its plugins vetoed it`,
       );
     }
-    return await this.awaitCall(future, signal);
+    return future;
   }
 
   /**
-   * Awaits a call of the task, cancelling it when `signal` aborts, and
-   * forwards what the call writes (task event `output`) as `job-output`.
+   * Awaits a call of the task (made with `submitCall`), cancelling it when
+   * `signal` aborts, and forwards what the call writes (task event
+   * `output`) as `job-output`.
    */
   protected async awaitCall(future: Future<Awaited<R>>, signal: AbortSignal): Promise<Awaited<R>> {
     const cancel = () => future.cancel();
     signal.addEventListener("abort", cancel, { once: true });
-    // OUTPUT OF TASK CALLS: forwarded here as job-output, once tasks declare an `output` event.
+    // OUTPUT OF TASK CALLS: forwarded here as job-output (a run store takes it from there).
     const stopForwarding = forwardTaskOutput(
       this.task,
       future,

@@ -8,6 +8,7 @@ export {
   Job,
   job,
   type JobContext,
+  type JobDefinition,
   type JobOptions,
   type JobSequence,
   type JobState,
@@ -27,6 +28,14 @@ export {
 export type { OutputStream } from "./events.ts";
 export type { GraphicFormat } from "./dot.ts";
 export { resultOf, ResultRef } from "./results.ts";
+export {
+  DurableRun,
+  type DurableRunOptions,
+  type FlowRunOptions,
+  type JobOutput,
+  type Reuse,
+  reuseOf,
+} from "./durable.ts";
 export { Sequence } from "./sequence.ts";
 export type { ListOptions } from "./report.ts";
 export { CommandError, CycleError, JobCancelledError, TimeoutError } from "./errors.ts";

@@ -8,6 +8,7 @@ import { checkOptions } from "../options.ts";
 import { topologicalSort } from "./graph.ts";
 import { describe, type Job, jobInternals, type JobState } from "./job.ts";
 import { Flow } from "./flow.ts";
+import { reuseOf } from "./durable.ts";
 
 /**
  * Options of `flow.list()` and `flow.debrief()`.
@@ -101,6 +102,8 @@ function listLines(
     if (job.failed) line += ` !! ${job.critical ? "CRITICAL " : ""}${errorText(job.error)}`;
     else if (job.isDone()) line += ` => ${describe(job.result, 60)}`;
     if (job.cancelled) line += " [cancelled]";
+    const reuse = reuseOf(job);
+    if (reuse) line += ` [${reuse.cached ? "cached" : "skipped"}: from run ${reuse.run}]`;
     const requirements = jobInternals.requirementList(job);
     if (requirements.length > 0) {
       const refs = requirements.map((r) => numbers.get(r) ?? `?"${r.label}"`);

@@ -40,6 +40,17 @@ export class ResultRef {
     this.#pick = pick;
   }
 
+  /**
+   * What the placeholder stands for, as plain data (for a job's
+   * definition): the jobs' names, whether a list is wanted, and `pick`.
+   */
+  get identity(): { resultOf: string; list: boolean; pick?: (result: never) => unknown } {
+    const list = Array.isArray(this.#source());
+    return this.#pick
+      ? { resultOf: this.#name, list, pick: this.#pick }
+      : { resultOf: this.#name, list };
+  }
+
   /** The jobs whose results are wanted (those that exist yet). */
   get jobs(): Job[] {
     const source = this.#source();
@@ -168,14 +179,17 @@ export function findResultRefs(args: readonly unknown[]): ResultRef[] | undefine
 }
 
 /**
- * `args` with every placeholder replaced by its value. A container that
- * holds a placeholder is copied (the caller's stays as it was); any other
- * value is passed as it is.
+ * `args` with every placeholder replaced by its value (or by what `replace`
+ * makes of it). A container that holds a placeholder is copied (the
+ * caller's stays as it was); any other value is passed as it is.
  */
-export function resolveArgs(args: readonly unknown[]): unknown[] {
+export function resolveArgs(
+  args: readonly unknown[],
+  replace: (ref: ResultRef) => unknown = (ref) => ref.value(),
+): unknown[] {
   const done = new Map<object, unknown>();
   const resolve = (value: unknown): unknown => {
-    if (value instanceof ResultRef) return value.value();
+    if (value instanceof ResultRef) return replace(value);
     if (!isPlain(value)) return value;
     if (done.has(value)) return done.get(value);
     done.set(value, value); // a cycle back here keeps the original
