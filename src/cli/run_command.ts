@@ -14,8 +14,7 @@ import { jsonView } from "./progress/json.ts";
 import { plainView } from "./progress/plain.ts";
 import { ttyView } from "./progress/tty.ts";
 import { allJobs, errorLine, type ProgressView } from "./progress/watch.ts";
-import { buildWorkflow } from "./workflow/build.ts";
-import { loadWorkflow } from "./workflow/load.ts";
+import { prepareWorkflow } from "./workflow/prepare.ts";
 
 function failures(flow: Flow): string[] {
   return allJobs(flow)
@@ -30,8 +29,7 @@ export async function runCommand(args: string[]): Promise<number> {
     out(HELP.run);
     return EXIT.ok;
   }
-  const spec = await loadWorkflow(options.file);
-  const built = await buildWorkflow(spec, {
+  const built = await prepareWorkflow(options.file, {
     executor: options.executor,
     workers: options.workers,
     timeout: options.timeout,

@@ -28,6 +28,7 @@ export interface Schema {
   minItems?: number;
   items?: Schema;
   pattern?: string;
+  /** Human words for what the schema accepts (used in messages for `propertyNames`). */
   description?: string;
   $defs?: Record<string, Schema>;
 }
@@ -103,8 +104,8 @@ const TYPE_WORDS: Record<string, string> = {
 function accepted(schema: Schema, root: Schema): string {
   const resolved = resolve(schema, root);
   if (resolved.schema.enum) return `one of ${resolved.schema.enum.map(show).join(", ")}`;
-  if (resolved.name === "duration") return 'a duration like 250 (ms), "250ms", "10s", "5m", "1h"';
-  if (resolved.name === "size") return 'a size like 1048576 (bytes), "512KB", "256MB", "2GB"';
+  if (resolved.name === "duration") return 'a duration like "250ms", "10s", "5m", "1h"';
+  if (resolved.name === "size") return 'a size like "512KB", "256MB", "2GB"';
   if (resolved.schema.oneOf) {
     return resolved.schema.oneOf.map((s) => accepted(s, root)).join(" or ");
   }
@@ -120,6 +121,38 @@ function resolve(schema: Schema, root: Schema): { schema: Schema; name?: string 
   return { schema: target, name: match[1] };
 }
 
+const UNITS = {
+  duration: { examples: ["ms", "s", "m", "h"], base: "milliseconds" },
+  size: { examples: ["B", "KB", "MB", "GB"], base: "bytes" },
+};
+
+/**
+ * What is wrong with a duration or size in a workflow file, if anything. A
+ * number without a unit is refused (0 excepted for durations): the API
+ * would read it as milliseconds or bytes, and `wallTime: 5` meaning 5 ms
+ * is never what a file's author meant.
+ */
+function unitProblem(name: "duration" | "size", value: unknown): string | undefined {
+  const bare = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)
+    ? Number(value)
+    : undefined;
+  if (bare !== undefined && !(name === "duration" && bare === 0)) {
+    const { examples, base } = UNITS[name];
+    return `${show(value)} has no unit; write it with one: ${
+      examples.map((u) => JSON.stringify(`${bare}${u}`)).join(", ")
+    } (a bare number would mean ${base})`;
+  }
+  try {
+    (name === "duration" ? parseDuration : parseSize)(value as string);
+    return undefined;
+  } catch (error) {
+    // The unit parser's own message says what is wrong and what is accepted.
+    return (error as Error).message;
+  }
+}
+
 /** Validates `value` against `schema`; returns every violation found. */
 export function validateAgainstSchema(
   value: unknown,
@@ -131,13 +164,8 @@ export function validateAgainstSchema(
   const issues: SchemaIssue[] = [];
   const fail = (message: string) => issues.push({ path, message });
   if (name === "duration" || name === "size") {
-    // The unit parser's own message says what is wrong and what is accepted.
-    try {
-      (name === "duration" ? parseDuration : parseSize)(value as string);
-      return [];
-    } catch (error) {
-      return [{ path, message: `${pathName(path)}: ${(error as Error).message}` }];
-    }
+    const problem = unitProblem(name, value);
+    return problem ? [{ path, message: `${pathName(path)}: ${problem}` }] : [];
   }
   if (s.oneOf) {
     const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
@@ -203,7 +231,7 @@ export function validateAgainstSchema(
           path: keyPath,
           atKey: true,
           message: `${pathName(path)}: the name ${show(key)} is not accepted; ` +
-            `use letters, digits, "_", "-" and ".", starting with a letter or "_"`,
+            `use ${s.propertyNames.description ?? `a name matching ${s.propertyNames.pattern}`}`,
         });
       }
       const sub = s.properties?.[key];
