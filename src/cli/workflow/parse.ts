@@ -8,15 +8,9 @@
 
 import process from "node:process";
 // deno-lint-ignore no-import-prefix
-import {
-  isAlias,
-  isMap,
-  isSeq,
-  LineCounter,
-  type Node,
-  type Pair,
-  parseDocument,
-} from "npm:yaml@2.9.1";
+import { isAlias, isMap, isSeq, LineCounter, parseDocument } from "npm:yaml@2.9.1";
+// deno-lint-ignore no-import-prefix
+import type { Node, Pair } from "npm:yaml@2.9.1";
 import { WorkflowError, type WorkflowIssue } from "../errors.ts";
 import { toPlain } from "./plain.ts";
 
