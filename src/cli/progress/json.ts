@@ -4,6 +4,8 @@
  * @module
  */
 
+import { cliWording } from "../errors.ts";
+import { isRetrying } from "../workflow/jobs.ts";
 import { errorLine, type ProgressContext, type ProgressView, watchFlow } from "./watch.ts";
 
 /** A result as JSON can carry it: big or odd values become a short text. */
@@ -17,9 +19,16 @@ export function jsonSafe(value: unknown, max = 4096): unknown {
   }
 }
 
+function errorRecord(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: cliWording(error.message) }
+    : { name: "Error", message: errorLine(error) };
+}
+
 /**
  * Events `job-started`, `job-done` (with `duration` ms and `result`),
  * `job-failed` (with `error: { name, message }`), `job-cancelled`,
+ * `job-retry` (with `attempt` — the one that failed —, `retries`, `delay` ms and `error`),
  * `flow-done` (with `ok` and `why`); each has `time` (ISO) and `job` or `flow`
  * (a path like `sub/train`). The run command adds a last `end` event.
  */
@@ -41,19 +50,24 @@ export function jsonView(context: ProgressContext): ProgressView {
               duration: Math.round(event.job.duration ?? 0),
               result: jsonSafe(event.result),
             });
-          case "job-failed": {
-            const error = event.error instanceof Error
-              ? { name: event.error.name, message: event.error.message }
-              : { name: "Error", message: errorLine(event.error) };
+          case "job-failed":
             return emit({
               event: event.type,
               job: event.path,
               duration: Math.round(event.job.duration ?? 0),
-              error,
+              error: errorRecord(event.error),
             });
-          }
           case "job-cancelled":
             return emit({ event: event.type, job: event.path });
+          case "job-retry":
+            return emit({
+              event: event.type,
+              job: event.path,
+              attempt: event.attempt,
+              retries: isRetrying(event.job) ? event.job.retries : undefined,
+              delay: Math.round(event.delayMs),
+              error: errorRecord(event.error),
+            });
           case "flow-done":
             return emit({ event: event.type, flow: event.path, ok: event.ok, why: event.why });
         }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isRetrying } from "../workflow/jobs.ts";
 import { clock, elapsed, limitUse } from "./format.ts";
 import { errorLine, type ProgressContext, type ProgressView, watchFlow } from "./watch.ts";
 
@@ -37,6 +38,13 @@ export function plainView(
             );
           case "job-cancelled":
             return line("cancelled", event.path);
+          case "job-retry":
+            return line(
+              "retry",
+              `${event.path} ${event.attempt}/${
+                isRetrying(event.job) ? event.job.retries : "?"
+              } in ${elapsed(event.delayMs)}: ${errorLine(event.error)}`,
+            );
           case "flow-done":
             return line(event.ok ? "finished" : "ended", `flow ${event.path}: ${event.why}`);
         }

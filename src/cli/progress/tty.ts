@@ -6,6 +6,7 @@
 
 import { Flow } from "../../flow/flow.ts";
 import type { Job } from "../../flow/job.ts";
+import { isRetrying } from "../workflow/jobs.ts";
 import { elapsed, limitUse } from "./format.ts";
 import { allJobs, type ProgressContext, type ProgressView, watchFlow } from "./watch.ts";
 
@@ -24,6 +25,9 @@ function stateWord(job: Job): string {
   if (job.cancelled) return "cancelled";
   if (job.failed) return "failed";
   if (job.isDone()) return "done";
+  if (job.state === "running" && isRetrying(job) && job.retried > 0) {
+    return `retry ${job.retried}/${job.retries}`;
+  }
   if (job.state === "running") return job.forever ? "running ∞" : "running";
   return job.state === "scheduled" ? "waiting" : "idle";
 }
@@ -36,7 +40,11 @@ export function renderFrame(context: ProgressContext, tick: number, width: numbe
   const lines = rows.map(({ job, depth }) => {
     const word = stateWord(job);
     if (!(job instanceof Flow)) {
-      const key = word.startsWith("running") ? "running" : word === "idle" ? "waiting" : word;
+      const key = word.startsWith("running") || word.startsWith("retry")
+        ? "running"
+        : word === "idle"
+        ? "waiting"
+        : word;
       counts[key as keyof typeof counts]++;
     }
     const name = ("  ".repeat(depth) + job.label).padEnd(nameWidth);

@@ -89,7 +89,9 @@ export function expandMatrix(
       ["matrix"],
       `job "${name}": its matrix has ${count.toLocaleString("en-US")} combinations (${
         keys.map((k) => matrix[k].length).join(" × ")
-      }); at most ${MAX_COMBINATIONS} are accepted per job: split it into several jobs, or ` +
+      }); at most ${
+        MAX_COMBINATIONS.toLocaleString("en-US")
+      } are accepted per job: split it into several jobs, or ` +
         `run a search this large with scheduler.map`,
     );
     return undefined;
