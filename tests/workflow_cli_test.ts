@@ -1,0 +1,215 @@
+// Workflow files through the command line: retries in every view, hostile files, units, messages.
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  cli,
+  ROOT,
+} from "./cli_helpers.ts";
+import { withWorkflow, yaml } from "./workflow_helpers.ts";
+import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
+import { JOB_RETRY } from "../src/cli/workflow/jobs.ts";
+import { renderFrame } from "../src/cli/progress/tty.ts";
+import { MAX_FILE_BYTES } from "../src/cli/workflow/parse.ts";
+
+const COUNTER =
+  '[sh, -c, "n=$(cat $F 2>/dev/null || echo 0); n=$((n+1)); echo $n > $F; test $n -ge 3"]';
+
+Deno.test("cli retries: --json has a job-retry record per retry; the plain view a retry line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = (name: string) =>
+      yaml(
+        "jobs:",
+        "  count:",
+        `    run: ${COUNTER}`,
+        `    env: { F: "${dir}/${name}" }`,
+        "    retries: 2",
+        "    backoff: { delay: 3ms, factor: 2, jitter: false }",
+      );
+    await withWorkflow(file("json"), async (path) => {
+      const { code, stdout, stderr } = await cli(["run", path, "--json"]);
+      assertEquals(code, 0, stderr);
+      const events = stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+      const retries = events.filter((e) => e.event === "job-retry");
+      assertEquals(retries.map((e) => [e.job, e.attempt, e.retries, e.delay, e.error.name]), [
+        ["count", 1, 2, 3, "CommandError"],
+        ["count", 2, 2, 6, "CommandError"],
+      ]);
+      assertEquals(events.filter((e) => e.job === "count").map((e) => e.event), [
+        "job-started",
+        "job-retry",
+        "job-retry",
+        "job-done",
+      ]);
+    });
+    await withWorkflow(file("plain"), async (path) => {
+      const { code, stdout } = await cli(["run", path]);
+      assertEquals(code, 0);
+      const lines = stdout.split("\n").filter((l) => / retry /.test(l));
+      assertEquals(lines.length, 2, stdout);
+      assertMatch(lines[0], /^\d\d:\d\d:\d\d\.\d{3} retry {5}count 1\/2 in 3ms: CommandError: /);
+      assertMatch(lines[1], / retry {5}count 2\/2 in 6ms: /);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli retries: the live view shows retry 1/2 on a job that waits to retry", async () => {
+  const key = crypto.randomUUID();
+  await withWorkflow(
+    yaml(
+      "jobs:",
+      "  flaky:",
+      "    module: modules/flaky.ts",
+      "    export: flaky",
+      `    args: ["${key}", 1]`,
+      "    retries: 2",
+      "    backoff: { delay: 1ms }",
+    ),
+    async (path) => {
+      const built = await prepareWorkflow(path, { executor: "sequential", workers: 1 });
+      const context = { flow: built.flow, limits: built.limits, write: () => {} };
+      const frames: string[] = [];
+      built.flow.on(JOB_RETRY, () => frames.push(renderFrame(context, 0, 100)[0]));
+      assert(await built.flow.run());
+      assertEquals(frames.length, 1);
+      assertMatch(frames[0], /^⠋ flaky +retry 1\/2 /);
+      assertMatch(renderFrame(context, 0, 100)[0], /^✔ flaky +done /);
+    },
+  );
+});
+
+Deno.test("cli files: a billion-laughs file is refused with exit 2 at the alias, never a crash", async () => {
+  const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+  for (let i = 1; i < 9; i++) {
+    const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+  }
+  await withWorkflow(
+    yaml(...levels, "jobs:", "  x:", "    run: echo", "    env: *i"),
+    async (path) => {
+      for (const command of ["validate", "run"]) {
+        const { code, stderr, stdout } = await cli([command, path]);
+        assertEquals(code, 2, stderr);
+        assertStringIncludes(
+          stderr,
+          `${path}:7:8: YAML aliases expand this file beyond 1,000,000 values`,
+        );
+        assertEquals(stdout, "");
+        assertEquals(stderr.includes("Uncaught"), false, stderr);
+      }
+    },
+  );
+});
+
+Deno.test("cli files: a file over the size cap is refused before parsing, naming both sizes", async () => {
+  const filler = "# " + "x".repeat(1000) + "\n";
+  const text = "jobs:\n  a:\n    run: echo\n" +
+    filler.repeat(Math.ceil(MAX_FILE_BYTES / filler.length));
+  await withWorkflow(text, async (path) => {
+    const { code, stderr } = await cli(["validate", path]);
+    assertEquals(code, 2);
+    assertStringIncludes(stderr, `${path}: the file is 4 MiB; workflow files may be at most 4 MiB`);
+    assertStringIncludes(stderr, "use matrix:");
+  });
+});
+
+Deno.test("cli files: durations and sizes need a unit; timeout is limits.wallTime", async () => {
+  await withWorkflow(
+    yaml(
+      "timeout: 5", //               1
+      "defaults:", //                2
+      "  limits: { wallTime: 0 }", // 3 (0 needs no unit)
+      "jobs:", //                    4
+      "  a:", //                     5
+      "    run: echo", //            6
+      "    limits: { wallTime: 5, memory: 1024 }", // 7
+      "  b:", //                     8
+      "    run: echo", //            9
+      '    timeout: "30"', //        10
+      "  c:", //                     11
+      "    run: echo", //            12
+      "    timeout: 1s", //          13
+      "    limits: { wallTime: 2s }", // 14
+    ),
+    async (path) => {
+      const { code, stderr } = await cli(["validate", path]);
+      assertEquals(code, 2);
+      const lines = stderr.split("\n").filter((l) => l.startsWith(path)).map((l) =>
+        l.slice(path.length + 1)
+      );
+      assertEquals(lines, [
+        '1:10: timeout: 5 has no unit; write it with one: "5ms", "5s", "5m", "5h" (a bare number would mean milliseconds)',
+        '7:25: jobs.a.limits.wallTime: 5 has no unit; write it with one: "5ms", "5s", "5m", "5h" (a bare number would mean milliseconds)',
+        '7:36: jobs.a.limits.memory: 1024 has no unit; write it with one: "1024B", "1024KB", "1024MB", "1024GB" (a bare number would mean bytes)',
+        '10:14: jobs.b.timeout: "30" has no unit; write it with one: "30ms", "30s", "30m", "30h" (a bare number would mean milliseconds)',
+        '13:5: job "c" has both timeout and limits.wallTime, which mean the same; keep one',
+      ]);
+    },
+  );
+  await withWorkflow(yaml("jobs:", "  a:", "    run: echo", "    timeout: 90s"), async (path) => {
+    const { spec } = await prepareWorkflow(path, { workers: 1 });
+    assertEquals(spec.jobs[0].kind === "run" && spec.jobs[0].limits, { wallTime: "90s" });
+  });
+});
+
+Deno.test("cli files: duplicate keys are found at the duplicate; aliases may be used often", async () => {
+  const jobs = Array.from({ length: 300 }, (_, i) => `  j${i}: { run: echo, env: *env }`);
+  await withWorkflow(yaml("x-env: &env { A: 1 }", "jobs:", ...jobs), async (path) => {
+    // The schema refuses the x-env key, but the 300 aliases themselves are fine.
+    const { stderr } = await cli(["validate", path]);
+    assertEquals(stderr.split("\n").filter((l) => l.startsWith(path)).length, 1, stderr);
+    assertStringIncludes(stderr, 'unknown key "x-env"');
+  });
+  await withWorkflow(
+    yaml(
+      "jobs:",
+      "  a:",
+      "    run: echo",
+      "    run: ls",
+      "  a:",
+      "    run: x",
+      "  __proto__:",
+      "    run: y",
+    ),
+    async (path) => {
+      const { code, stderr } = await cli(["validate", path]);
+      assertEquals(code, 2);
+      assertStringIncludes(
+        stderr,
+        `${path}:4:5: duplicate key "run": a mapping may name each key once`,
+      );
+      assertStringIncludes(stderr, `${path}:5:3: duplicate key "a"`);
+      assertEquals(stderr.split("\n").filter((l) => l.startsWith(path)).length, 2, stderr);
+    },
+  );
+  // "__proto__" is a job like any other, not the prototype of the jobs mapping.
+  await withWorkflow(
+    yaml("jobs:", "  a: { run: echo }", "  __proto__: { run: echo, requires: a }"),
+    async (path) => {
+      const { code, stdout } = await cli(["list", path]);
+      assertEquals(code, 0);
+      assertStringIncludes(stdout, "__proto__ - requires {01}");
+    },
+  );
+});
+
+Deno.test("cli messages: no doubled baton prefix; the schema's $id is where JSR serves it", async () => {
+  const r = await cli(["validate"]);
+  assertEquals(r.code, 2);
+  assertMatch(r.stderr, /^baton validate needs exactly one workflow file, got none/);
+  const unknown = await cli(["rnu"]);
+  assertMatch(unknown.stderr, /^baton: unknown command "rnu"/);
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  const schema = JSON.parse(await Deno.readTextFile(`${ROOT}/schema/workflow.schema.json`));
+  const url = `https://jsr.io/${config.name}/${config.version}/schema/workflow.schema.json`;
+  assertEquals(schema.$id, url);
+  assert(config.publish.include.includes("schema/"), "the schema is published");
+  assertStringIncludes(
+    await Deno.readTextFile(`${ROOT}/docs/workflows.md`),
+    `# yaml-language-server: $schema=${url}`,
+  );
+});
