@@ -213,3 +213,32 @@ Deno.test("cli messages: no doubled baton prefix; the schema's $id is where JSR 
     `# yaml-language-server: $schema=${url}`,
   );
 });
+
+Deno.test("example sweep.yaml: 12 trainings, 4 at a time, the diverging one retried twice", async () => {
+  const { code, stdout, stderr } = await cli(["run", "examples/workflows/sweep.yaml", "--json"]);
+  assertEquals(code, 0, stderr);
+  const events = stdout.trimEnd().split("\n").filter((l) => l.startsWith("{")).map((l) =>
+    JSON.parse(l)
+  );
+  const done = events.filter((e) => e.event === "job-done").map((e) => e.job);
+  assertEquals(done.filter((j: string) => j.startsWith("train[")).length, 11);
+  assertEquals(done.at(-1), "table");
+  const retries = events.filter((e) => e.event === "job-retry");
+  assertEquals(retries.map((e) => [e.job, e.attempt, e.retries]), [
+    ["train[lr=0.3,depth=16]", 1, 2],
+    ["train[lr=0.3,depth=16]", 2, 2],
+  ]);
+  assertEquals(events.filter((e) => e.event === "job-failed").map((e) => e.job), [
+    "train[lr=0.3,depth=16]",
+  ]);
+  let running = 0, most = 0;
+  for (const e of events) {
+    if (e.event === "job-started") most = Math.max(most, ++running);
+    if (e.event === "job-done" || e.event === "job-failed") running--;
+  }
+  assertEquals(most, 4, "the window caps the trainings at 4");
+  assertEquals(events.find((e) => e.job === "table" && e.event === "job-done").result, {
+    lr: 0.1,
+    depth: 8,
+  });
+});

@@ -121,6 +121,15 @@ function resolve(schema: Schema, root: Schema): { schema: Schema; name?: string 
   return { schema: target, name: match[1] };
 }
 
+const patterns = new Map<string, RegExp>();
+
+/** Compiled once per pattern: a 20k-job file checks its names 20k times. */
+function pattern(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) patterns.set(source, re = new RegExp(source));
+  return re;
+}
+
 const UNITS = {
   duration: { examples: ["ms", "s", "m", "h"], base: "milliseconds" },
   size: { examples: ["B", "KB", "MB", "GB"], base: "bytes" },
@@ -196,7 +205,7 @@ export function validateAgainstSchema(
     if (s.minLength !== undefined && value.length < s.minLength) {
       fail(`${pathName(path)} must not be empty`);
     }
-    if (s.pattern !== undefined && !new RegExp(s.pattern).test(value)) {
+    if (s.pattern !== undefined && !pattern(s.pattern).test(value)) {
       fail(`${pathName(path)} ${show(value)} does not match ${s.pattern}`);
     }
   }
@@ -226,7 +235,7 @@ export function validateAgainstSchema(
     const known = Object.keys(s.properties ?? {});
     for (const key of keys) {
       const keyPath = [...path, key];
-      if (s.propertyNames?.pattern && !new RegExp(s.propertyNames.pattern).test(key)) {
+      if (s.propertyNames?.pattern && !pattern(s.propertyNames.pattern).test(key)) {
         issues.push({
           path: keyPath,
           atKey: true,

@@ -46,6 +46,11 @@ const KIND_KEYS: Record<Kind, readonly string[]> = {
   flow: ["timeout"],
 };
 const COMMON_KEYS = ["requires", "critical", "forever"];
+const ALLOWED: Record<Kind, ReadonlySet<string>> = {
+  run: new Set(["run", ...COMMON_KEYS, ...KIND_KEYS.run]),
+  module: new Set(["module", ...COMMON_KEYS, ...KIND_KEYS.module]),
+  flow: new Set(["flow", ...COMMON_KEYS, ...KIND_KEYS.flow]),
+};
 const DENO_SUBCOMMANDS = ["run", "test", "bench", "serve"];
 /** Job lists longer than this are not spelt out in messages. */
 const LISTED_JOBS = 20;
@@ -140,7 +145,7 @@ export async function checkWorkflow(
       continue;
     }
     const kind = kinds[0];
-    const allowed = new Set([kind, ...COMMON_KEYS, ...KIND_KEYS[kind]]);
+    const allowed = ALLOWED[kind];
     let misplaced = false;
     for (const key of Object.keys(raw)) {
       if (!allowed.has(key)) {
@@ -202,6 +207,7 @@ export async function checkWorkflow(
   };
 
   // Pass 2: the specs, one per combination.
+  let fileRetry: RetrySpec | undefined; // shared by the jobs that set neither retries nor backoff
   const jobs: JobSpec[] = [];
   const edges = new Map<string, Set<string>>();
   for (const name of names) {
@@ -263,7 +269,9 @@ export async function checkWorkflow(
     }
 
     const limits = jobLimits(name, raw, defaultLimits, here);
-    const retry = retrySpec(name, raw, defaults, here);
+    const retry = raw.retries === undefined && raw.backoff === undefined
+      ? fileRetry ??= retrySpec(name, {}, defaults, here)
+      : retrySpec(name, raw, defaults, here);
     let permissions = (raw.permissions ?? undefined) as Permissions | undefined;
 
     if (plan.kind === "run") {
@@ -273,16 +281,18 @@ export async function checkWorkflow(
         checkPlaceholders(name, script, ["jobs", name, "run"], keys, report);
         if (raw.shell === true) argvOf = (c) => ["sh", "-c", c ? interpolate(script, c) : script];
         else {
+          let words: string[];
           try {
-            if (splitCommand(script).length === 0) {
-              here(["run"], `job "${name}": the command is empty`);
-              continue;
-            }
+            words = splitCommand(script);
           } catch (error) {
             here(["run"], `job "${name}": ${(error as Error).message}`);
             continue;
           }
-          argvOf = (c) => splitWithPlaceholders(script, c, splitCommand);
+          if (words.length === 0) {
+            here(["run"], `job "${name}": the command is empty`);
+            continue;
+          }
+          argvOf = (c) => c ? splitWithPlaceholders(script, c, splitCommand) : words;
         }
       } else {
         if (raw.shell === true) {
