@@ -35,7 +35,15 @@ async function best(rounds: number, fn: () => unknown): Promise<number> {
 
 const sizes = Deno.args.length ? Deno.args.map(Number) : [1_000, 5_000, 20_000, 40_000];
 const dir = await Deno.makeTempDir();
-const rows = [["jobs", "file KiB", "baton ms", "µs/job", "yaml.parse ms", "JSON.parse ms", "ratio"]];
+const rows = [[
+  "jobs",
+  "file KiB",
+  "baton ms",
+  "µs/job",
+  "yaml.parse ms",
+  "JSON.parse ms",
+  "ratio",
+]];
 try {
   await checkWorkflowFile(await write(workflow(500))); // warm-up
   for (const n of sizes) {
