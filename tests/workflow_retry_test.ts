@@ -23,7 +23,7 @@ Deno.test("retries: a module job is retried after each failure, with the backoff
   const job = byLabel(built.flow.jobs, "flaky");
   assertEquals(job.result, { key, calls: 3 });
   assert(isRetrying(job));
-  assertEquals([job.attempts, job.retried, job.retries], [3, 2, 3]);
+  assertEquals([job.retry.attempts, job.retry.retried, job.retry.retries], [3, 2, 3]);
   const seen = events.filter(([e]) => e !== "job-scheduled").map(([event, label, ...rest]) =>
     event === "job-retry"
       ? [event, label, (rest[0] as Error).message, rest[1], rest[2]]
@@ -56,7 +56,7 @@ Deno.test("retries: used up, the job fails with the last error; a later job does
   assertStringIncludes(String(error), `call 3 of ${key} fails`);
   const job = byLabel(built.flow.jobs, "flaky");
   assert(isRetrying(job));
-  assertEquals([job.attempts, job.retried], [3, 2]);
+  assertEquals([job.retry.attempts, job.retry.retried], [3, 2]);
   assertEquals(events.filter(([e]) => e === "job-retry").map(([, , , n, d]) => [n, d]), [
     [1, 1],
     [2, 2],
@@ -80,7 +80,7 @@ Deno.test("retries: a run job starts a new process per attempt; defaults apply t
     assertEquals((await Deno.readTextFile(`${dir}/count`)).trim(), "3");
     const job = byLabel(built.flow.jobs, "count");
     assert(isRetrying(job));
-    assertEquals(job.attempts, 3);
+    assertEquals(job.retry.attempts, 3);
     assertEquals(events.filter(([e]) => e === "job-retry").map(([, , , n, d]) => [n, d]), [
       [1, 2],
       [2, 4],
@@ -103,7 +103,7 @@ Deno.test("retries: a limit error is not retried (it would hit the limit again)"
   assert(error instanceof WallTimeLimitError, String(error));
   const job = byLabel(built.flow.jobs, "slow");
   assert(isRetrying(job));
-  assertEquals(job.attempts, 1);
+  assertEquals(job.retry.attempts, 1);
   assertEquals(events.filter(([e]) => e === "job-retry"), []);
 });
 
@@ -126,7 +126,7 @@ Deno.test("retries: a job cancelled while it waits to retry stops waiting at onc
   const job = byLabel(built.flow.jobs, "flaky");
   assert(job.cancelled);
   assert(isRetrying(job));
-  assertEquals(job.attempts, 1);
+  assertEquals(job.retry.attempts, 1);
   assertEquals(events.filter(([e]) => e === "job-retry").map(([, , , n, d]) => [n, d]), [
     [1, 3_600_000],
   ]);

@@ -64,7 +64,7 @@ export function jsonView(context: ProgressContext): ProgressView {
               event: event.type,
               job: event.path,
               attempt: event.attempt,
-              retries: isRetrying(event.job) ? event.job.retries : undefined,
+              retries: isRetrying(event.job) ? event.job.retry.retries : undefined,
               delay: Math.round(event.delayMs),
               error: errorRecord(event.error),
             });

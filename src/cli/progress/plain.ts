@@ -42,7 +42,7 @@ export function plainView(
             return line(
               "retry",
               `${event.path} ${event.attempt}/${
-                isRetrying(event.job) ? event.job.retries : "?"
+                isRetrying(event.job) ? event.job.retry.retries : "?"
               } in ${elapsed(event.delayMs)}: ${errorLine(event.error)}`,
             );
           case "flow-done":

@@ -25,8 +25,8 @@ function stateWord(job: Job): string {
   if (job.cancelled) return "cancelled";
   if (job.failed) return "failed";
   if (job.isDone()) return "done";
-  if (job.state === "running" && isRetrying(job) && job.retried > 0) {
-    return `retry ${job.retried}/${job.retries}`;
+  if (job.state === "running" && isRetrying(job) && job.retry.retried > 0) {
+    return `retry ${job.retry.retried}/${job.retry.retries}`;
   }
   if (job.state === "running") return job.forever ? "running ∞" : "running";
   return job.state === "scheduled" ? "waiting" : "idle";

@@ -32,8 +32,8 @@ import { ResultRef } from "./types.ts";
 export const JOB_RETRY: Event<[job: Job, error: unknown, attempt: number, delayMs: number]> =
   new Event("job-retry");
 
-/** What the progress views read from a job that can retry. */
-export interface RetryingJob {
+/** How far a job's attempts have gone: what the progress views show. */
+export interface RetryState {
   /** Attempts started so far. */
   readonly attempts: number;
   /** Retries announced so far (0 until the first failure that is retried). */
@@ -42,8 +42,8 @@ export interface RetryingJob {
   readonly retries: number;
 }
 
-/** Whether `job` is a workflow job that retries. */
-export function isRetrying(job: Job): job is Job & RetryingJob {
+/** Whether `job` is a workflow job that can retry (it has a `retry` state). */
+export function isRetrying(job: Job): job is Job & { readonly retry: RetryState } {
   return job instanceof RunJob || job instanceof ModuleJob;
 }
 
@@ -72,11 +72,14 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Keeps the attempt count of a job and runs its attempts with backoff between them. */
-class Attempts {
+class Attempts implements RetryState {
   attempts = 0;
   retried = 0;
+  readonly retries: number;
 
-  constructor(readonly policy: RetrySpec) {}
+  constructor(readonly policy: RetrySpec) {
+    this.retries = policy.retries;
+  }
 
   async run<R>(job: Job, signal: AbortSignal, attempt: () => Promise<R>): Promise<R> {
     for (;;) {
@@ -85,7 +88,7 @@ class Attempts {
       try {
         return await attempt();
       } catch (error) {
-        if (this.retried >= this.policy.retries || !retriable(error, signal)) throw error;
+        if (this.retried >= this.retries || !retriable(error, signal)) throw error;
         this.retried++;
         const delay = backoffDelay(this.policy.backoff, this.retried);
         job.flow?.emit(JOB_RETRY, job, error, this.attempts, delay);
@@ -96,7 +99,7 @@ class Attempts {
 }
 
 /** A `run:` job: a fresh `command()` job per attempt, so retries start a new process. */
-export class RunJob extends Job<CommandResult> implements RetryingJob {
+export class RunJob extends Job<CommandResult> {
   /** The command line. */
   readonly argv: readonly string[];
   readonly #options: CommandOptions;
@@ -120,19 +123,9 @@ export class RunJob extends Job<CommandResult> implements RetryingJob {
     command(this.argv, this.#options);
   }
 
-  /** Attempts started so far. */
-  get attempts(): number {
-    return this.#attempts.attempts;
-  }
-
-  /** Retries announced so far. */
-  get retried(): number {
-    return this.#attempts.retried;
-  }
-
-  /** The most retries allowed. */
-  get retries(): number {
-    return this.#attempts.policy.retries;
+  /** How far its attempts have gone. */
+  get retry(): RetryState {
+    return this.#attempts;
   }
 
   /** Its process must be killed and reaped before the flow ends. */
@@ -154,7 +147,7 @@ export class RunJob extends Job<CommandResult> implements RetryingJob {
  * A `module:` job: one call of a task on the run's scheduler, with the
  * results of other jobs in place of `{ from: <job> }` arguments.
  */
-export class ModuleJob extends TaskJob<unknown[], unknown> implements RetryingJob {
+export class ModuleJob extends TaskJob<unknown[], unknown> {
   readonly #spec: ModuleJobSpec;
   readonly #resultOf: (id: string) => unknown;
   readonly #attempts: Attempts;
@@ -172,19 +165,9 @@ export class ModuleJob extends TaskJob<unknown[], unknown> implements RetryingJo
     this.#attempts = new Attempts(spec.retry);
   }
 
-  /** Attempts started so far. */
-  get attempts(): number {
-    return this.#attempts.attempts;
-  }
-
-  /** Retries announced so far. */
-  get retried(): number {
-    return this.#attempts.retried;
-  }
-
-  /** The most retries allowed. */
-  get retries(): number {
-    return this.#attempts.policy.retries;
+  /** How far its attempts have gone. */
+  get retry(): RetryState {
+    return this.#attempts;
   }
 
   /** The arguments of the call: requirements are done by now, so their results are there. */
