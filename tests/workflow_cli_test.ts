@@ -150,10 +150,23 @@ Deno.test("cli files: durations and sizes need a unit; timeout is limits.wallTim
       ]);
     },
   );
-  await withWorkflow(yaml("jobs:", "  a:", "    run: echo", "    timeout: 90s"), async (path) => {
-    const { spec } = await prepareWorkflow(path, { workers: 1 });
-    assertEquals(spec.jobs[0].kind === "run" && spec.jobs[0].limits, { wallTime: "90s" });
-  });
+  await withWorkflow(
+    yaml(
+      "jobs:",
+      "  a:",
+      "    run: echo",
+      "    timeout: 90s",
+      "  sub:",
+      "    flow: nested.yaml",
+      "    timeout: 2m",
+    ),
+    async (path) => {
+      const { spec } = await prepareWorkflow(path, { workers: 1 });
+      const [a, sub] = spec.jobs;
+      assertEquals(a.kind === "run" && a.limits, { wallTime: "90s" });
+      assertEquals(sub.kind === "flow" && sub.workflow.timeout, 120_000);
+    },
+  );
 });
 
 Deno.test("cli files: duplicate keys are found at the duplicate; aliases may be used often", async () => {

@@ -129,13 +129,19 @@ Deno.test("matrix run: results of every combination reach the fan-in job, in mat
     "    module: modules/flaky.ts",
     "    export: echo",
     "    args: [{ from: sq }]",
+    "  named:",
+    "    module: modules/flaky.ts",
+    "    export: echo",
+    '    args: [{ from: "sq[x=2]" }]',
+    "    with: { all: { from: sq }, k: 1 }",
   ));
   assert(ok);
-  const all = built.flow.jobs.find((j) => j.label === "all")!;
-  assertEquals(all.result, [[[3], [1], [2]]]);
+  const result = (label: string) => built.flow.jobs.find((j) => j.label === label)!.result;
+  assertEquals(result("all"), [[[3], [1], [2]]]);
+  assertEquals(result("named"), [[2], { all: [[3], [1], [2]], k: 1 }]);
   const started = events.filter(([e]) => e === "job-started").map(([, job]) => job);
-  assertEquals(started.at(-1), "all");
   assertEquals(started.slice(0, 3).sort(), ["sq[x=1]", "sq[x=2]", "sq[x=3]"]);
+  assertEquals(started.slice(3).sort(), ["all", "named"]);
 });
 
 Deno.test("matrix errors: each at its file:line:col, naming the value and what is accepted", async () => {
