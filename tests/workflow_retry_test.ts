@@ -150,3 +150,47 @@ Deno.test("retries: backoff without retries and bad backoff values are refused a
     '8:39: unknown key "jiter" in jobs.b.backoff (did you mean "jitter"?); accepted: delay, factor, maxDelay, jitter',
   ]);
 });
+
+Deno.test("retries: the monitor streams job-retry like every flow event", async () => {
+  const { monitor } = await import("../src/monitor/mod.ts");
+  const { prepareWorkflow } = await import("../src/cli/workflow/prepare.ts");
+  const { withWorkflow } = await import("./workflow_helpers.ts");
+  const key = crypto.randomUUID();
+  await withWorkflow(
+    yaml(
+      "jobs:",
+      "  flaky:",
+      "    module: modules/flaky.ts",
+      "    export: flaky",
+      `    args: ["${key}", 1]`,
+      "    retries: 1",
+      "    backoff: { delay: 1ms }",
+    ),
+    async (path) => {
+      const built = await prepareWorkflow(path, { executor: "sequential", workers: 1 });
+      const stop = new AbortController();
+      const app = monitor(built.flow, { signal: stop.signal });
+      assert(await built.flow.run());
+      const response = await app.request("/api/events?after=0");
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes('"job-done"')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      await reader.cancel();
+      stop.abort();
+      const flowEvents = [...text.matchAll(/^data: (.+)$/gm)]
+        .map((m) => JSON.parse(m[1]))
+        .filter((e) => e.source === "flow" && /^job-(started|retry|done)$/.test(e.event));
+      assertEquals(flowEvents.map((e) => [e.event, e.jobLabel]), [
+        ["job-started", "flaky"],
+        ["job-retry", "flaky"],
+        ["job-done", "flaky"],
+      ]);
+      // The error, the attempt that failed, and the delay.
+      assertStringIncludes(flowEvents[1].detail, `Error: call 1 of ${key} fails, 1, `);
+    },
+  );
+});
