@@ -1,7 +1,9 @@
 // retries: with backoff: attempt counts and order from the job-retry events (delays short and
 // without jitter, so they are asserted exactly, never by the clock).
 import { assert, assertEquals, assertStringIncludes } from "./cli_helpers.ts";
-import { check, runWorkflow, yaml } from "./workflow_helpers.ts";
+import { check, runWorkflow, withWorkflow, yaml } from "./workflow_helpers.ts";
+import { monitor } from "../src/monitor/mod.ts";
+import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
 import { isRetrying } from "../src/cli/workflow/jobs.ts";
 import { WallTimeLimitError } from "../src/executors/errors.ts";
 import type { Job } from "../src/flow/job.ts";
@@ -152,9 +154,6 @@ Deno.test("retries: backoff without retries and bad backoff values are refused a
 });
 
 Deno.test("retries: the monitor streams job-retry like every flow event", async () => {
-  const { monitor } = await import("../src/monitor/mod.ts");
-  const { prepareWorkflow } = await import("../src/cli/workflow/prepare.ts");
-  const { withWorkflow } = await import("./workflow_helpers.ts");
   const key = crypto.randomUUID();
   await withWorkflow(
     yaml(
