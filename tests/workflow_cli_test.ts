@@ -7,7 +7,7 @@ import {
   cli,
   ROOT,
 } from "./cli_helpers.ts";
-import { withWorkflow, yaml } from "./workflow_helpers.ts";
+import { flakyJob, withWorkflow, yaml } from "./workflow_helpers.ts";
 import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
 import { JOB_RETRY } from "../src/cli/workflow/jobs.ts";
 import { renderFrame } from "../src/cli/progress/tty.ts";
@@ -62,12 +62,7 @@ Deno.test("cli retries: the live view shows retry 1/2 on a job that waits to ret
   await withWorkflow(
     yaml(
       "jobs:",
-      "  flaky:",
-      "    module: modules/flaky.ts",
-      "    export: flaky",
-      `    args: ["${key}", 1]`,
-      "    retries: 2",
-      "    backoff: { delay: 1ms }",
+      ...flakyJob(key, 1, "retries: 2", "backoff: { delay: 1ms }"),
     ),
     async (path) => {
       const built = await prepareWorkflow(path, { executor: "sequential", workers: 1 });

@@ -40,6 +40,20 @@ export function yaml(...lines: string[]): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * The lines of a job `flaky` whose first `failures` calls for `key` fail
+ * (see `modules/flaky.ts`), with more `options` lines (`"retries: 2"`).
+ */
+export function flakyJob(key: string, failures: number, ...options: string[]): string[] {
+  return [
+    "  flaky:",
+    "    module: modules/flaky.ts",
+    "    export: flaky",
+    `    args: ["${key}", ${failures}]`,
+    ...options.map((line) => `    ${line}`),
+  ];
+}
+
 /** Every flow event of a run, as [event, job label, ...args]. */
 export type Recorded = [event: string, job: string, ...rest: unknown[]];
 

@@ -1,7 +1,7 @@
 // retries: with backoff: attempt counts and order from the job-retry events (delays short and
 // without jitter, so they are asserted exactly, never by the clock).
 import { assert, assertEquals, assertStringIncludes } from "./cli_helpers.ts";
-import { check, runWorkflow, withWorkflow, yaml } from "./workflow_helpers.ts";
+import { check, flakyJob, runWorkflow, withWorkflow, yaml } from "./workflow_helpers.ts";
 import { monitor } from "../src/monitor/mod.ts";
 import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
 import { isRetrying } from "../src/cli/workflow/jobs.ts";
@@ -14,12 +14,7 @@ Deno.test("retries: a module job is retried after each failure, with the backoff
   const key = crypto.randomUUID();
   const { ok, built, events } = await runWorkflow(yaml(
     "jobs:",
-    "  flaky:",
-    "    module: modules/flaky.ts",
-    "    export: flaky",
-    `    args: ["${key}", 2]`,
-    "    retries: 3",
-    "    backoff: { delay: 5ms, factor: 3, jitter: false }",
+    ...flakyJob(key, 2, "retries: 3", "backoff: { delay: 5ms, factor: 3, jitter: false }"),
   ));
   assert(ok);
   const job = byLabel(built.flow.jobs, "flaky");
@@ -44,12 +39,7 @@ Deno.test("retries: used up, the job fails with the last error; a later job does
   const key = crypto.randomUUID();
   const { ok, built, events, error } = await runWorkflow(yaml(
     "jobs:",
-    "  flaky:",
-    "    module: modules/flaky.ts",
-    "    export: flaky",
-    `    args: ["${key}", 5]`,
-    "    retries: 2",
-    "    backoff: { delay: 1ms, jitter: false }",
+    ...flakyJob(key, 5, "retries: 2", "backoff: { delay: 1ms, jitter: false }"),
     "  after:",
     "    run: echo after",
     "    requires: flaky",
@@ -115,13 +105,13 @@ Deno.test("retries: a job cancelled while it waits to retry stops waiting at onc
   const { ok, built, events } = await runWorkflow(yaml(
     "timeout: 300ms",
     "jobs:",
-    "  flaky:",
-    "    module: modules/flaky.ts",
-    "    export: flaky",
-    `    args: ["${key}", 1]`,
-    "    retries: 1",
-    "    backoff: { delay: 1h, maxDelay: 2h, jitter: false }",
-    "    critical: false",
+    ...flakyJob(
+      key,
+      1,
+      "retries: 1",
+      "backoff: { delay: 1h, maxDelay: 2h, jitter: false }",
+      "critical: false",
+    ),
   ));
   assertEquals(ok, false);
   assert(performance.now() - started < 30_000, "the backoff kept the flow waiting");
@@ -158,12 +148,7 @@ Deno.test("retries: the monitor streams job-retry like every flow event", async 
   await withWorkflow(
     yaml(
       "jobs:",
-      "  flaky:",
-      "    module: modules/flaky.ts",
-      "    export: flaky",
-      `    args: ["${key}", 1]`,
-      "    retries: 1",
-      "    backoff: { delay: 1ms }",
+      ...flakyJob(key, 1, "retries: 1", "backoff: { delay: 1ms }"),
     ),
     async (path) => {
       const built = await prepareWorkflow(path, { executor: "sequential", workers: 1 });

@@ -9,10 +9,9 @@
 
 import type { Limits } from "../../executors/limits.ts";
 import { type BackoffOptions, resolveBackoff } from "../../plugins/backoff.ts";
-import type { WorkflowIssue } from "../errors.ts";
 import type { Combination } from "./matrix.ts";
 import type { Path } from "./parse.ts";
-import type { MatrixValue, ResultRef, RetrySpec } from "./types.ts";
+import type { JobBase, ResultRef, RetrySpec } from "./types.ts";
 
 /** A value of the document, as the schema let it through. */
 export type Raw = Record<string, unknown>;
@@ -42,17 +41,6 @@ export interface FileDefaults {
   readonly cwd: string;
 }
 
-/** The fields every spec of a job has. */
-export interface SpecBase {
-  readonly id: string;
-  readonly name: string;
-  readonly matrix?: Readonly<Record<string, MatrixValue>>;
-  readonly requires: readonly string[];
-  readonly critical?: boolean;
-  readonly forever?: boolean;
-  issue(path: Path, message: string): WorkflowIssue;
-}
-
 /** A job under check. */
 export interface JobCheck {
   /** The key under `jobs:`. */
@@ -76,7 +64,7 @@ export interface JobCheck {
   /** Checks `{ from: ref }` at `path` (from the top) and makes the job require it. */
   take(ref: string, path: Path): ResultRef | undefined;
   /** The fields every spec of the combination `index` has. */
-  base(index: number): SpecBase;
+  base(index: number): JobBase;
   /** How many problems have been reported for this job so far. */
   problems(): number;
 }

@@ -53,7 +53,8 @@ export interface RetrySpec {
   readonly backoff: BackoffPolicy;
 }
 
-interface JobBase {
+/** What every job spec has, whatever its kind. */
+export interface JobBase {
   /** The job's id: its key under `jobs:`, with the combination for a matrix job (`train[lr=0.1]`). */
   readonly id: string;
   /** The key under `jobs:`. */
