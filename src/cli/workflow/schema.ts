@@ -113,12 +113,32 @@ function accepted(schema: Schema, root: Schema): string {
   return types.map((t) => TYPE_WORDS[t] ?? t).join(" or ") || "anything";
 }
 
-function resolve(schema: Schema, root: Schema): { schema: Schema; name?: string } {
-  if (!schema.$ref) return { schema };
-  const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
-  const target = match && root.$defs?.[match[1]];
-  if (!target) throw new Error(`workflow schema: unresolvable $ref ${schema.$ref}`);
-  return { schema: target, name: match[1] };
+interface Resolved {
+  readonly schema: Schema;
+  /** The name under `$defs` when the schema was a `$ref`. */
+  readonly name?: string;
+}
+
+const resolved = new WeakMap<Schema, Resolved>();
+
+function resolve(schema: Schema, root: Schema): Resolved {
+  let result = resolved.get(schema);
+  if (result) return result;
+  if (!schema.$ref) result = { schema };
+  else {
+    const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
+    const target = match && root.$defs?.[match[1]];
+    if (!target) throw new Error(`workflow schema: unresolvable $ref ${schema.$ref}`);
+    result = { schema: target, name: match[1] };
+  }
+  resolved.set(schema, result);
+  return result;
+}
+
+/** Whether a branch's declared type (if any) admits `value`: others fail without a look. */
+function admits(branch: Schema, value: unknown, root: Schema): boolean {
+  const b = resolve(branch, root).schema;
+  return b.type === undefined || [b.type].flat().some((t) => hasType(value, t));
 }
 
 const patterns = new Map<string, RegExp>();
@@ -177,9 +197,15 @@ export function validateAgainstSchema(
     return problem ? [{ path, message: `${pathName(path)}: ${problem}` }] : [];
   }
   if (s.oneOf) {
-    const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
-    const passing = results.filter((r) => r.length === 0).length;
+    let passing = 0;
+    for (const branch of s.oneOf) {
+      if (admits(branch, value, root) && !validateAgainstSchema(value, branch, root, path).length) {
+        passing++;
+      }
+    }
     if (passing === 1) return [];
+    // The value fails: now the messages of every branch are worth building.
+    const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
     // Report the branch of the value's own type: its message is the most specific.
     const typed = s.oneOf.findIndex((branch) => {
       const b = resolve(branch, root).schema;
@@ -232,7 +258,6 @@ export function validateAgainstSchema(
         }`,
       );
     }
-    const known = Object.keys(s.properties ?? {});
     for (const key of keys) {
       const keyPath = [...path, key];
       if (s.propertyNames?.pattern && !pattern(s.propertyNames.pattern).test(key)) {
@@ -249,8 +274,9 @@ export function validateAgainstSchema(
         issues.push({
           path: keyPath,
           atKey: true,
-          message: `unknown key "${key}" in ${pathName(path)}${didYouMean(key, known)}; ` +
-            `accepted: ${known.join(", ")}`,
+          message: `unknown key "${key}" in ${pathName(path)}${
+            didYouMean(key, Object.keys(s.properties ?? {}))
+          }; accepted: ${Object.keys(s.properties ?? {}).join(", ")}`,
         });
       } else if (typeof s.additionalProperties === "object") {
         issues.push(...validateAgainstSchema(object[key], s.additionalProperties, root, keyPath));
