@@ -59,6 +59,7 @@ function retriable(error: unknown, signal: AbortSignal): boolean {
 /** Waits `ms`, or rejects with the signal's reason once it aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const onAbort = () => {
       stopTimer(timer);
       reject(signal.reason);
