@@ -7,7 +7,7 @@ import {
   cli,
   ROOT,
 } from "./cli_helpers.ts";
-import { flakyJob, withWorkflow, yaml } from "./workflow_helpers.ts";
+import { check, flakyJob, withWorkflow, yaml } from "./workflow_helpers.ts";
 import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
 import { JOB_RETRY } from "../src/cli/workflow/jobs.ts";
 import { renderFrame } from "../src/cli/progress/tty.ts";
@@ -249,4 +249,19 @@ Deno.test("example sweep.yaml: 12 trainings, 4 at a time, the diverging one retr
     lr: 0.1,
     depth: 8,
   });
+});
+
+Deno.test("cli files: a cycle through a 20,000-job chain is found, its middle left out of the message", async () => {
+  // Correctness at size (timings are in bench/workflow.ts): no stack overflow, every job checked.
+  const lines = ["jobs:"];
+  for (let i = 0; i < 20_000; i++) {
+    lines.push(`  j${i}:`, "    run: echo", `    requires: j${i === 0 ? 19_999 : i - 1}`);
+  }
+  const { lines: problems, spec } = await check(lines.join("\n"));
+  assertEquals(problems, [
+    "4:5: the requirements form a cycle: j0 → j1 → j2 → j3 → j4 → … 19991 more … → j19996 → " +
+    "j19997 → j19998 → j19999 → j0; remove one of these requirements",
+  ]);
+  assertEquals(spec?.jobs.length, 20_000);
+  assertEquals(spec?.jobs.at(-1)?.requires, ["j19998"]);
 });

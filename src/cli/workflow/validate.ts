@@ -264,7 +264,8 @@ export async function checkWorkflow(
   if (cycle) {
     report(
       ["jobs", cycle[0], "requires"],
-      `the requirements form a cycle: ${cycle.join(" → ")}; remove one of these requirements`,
+      `the requirements form a cycle: ${shorten(cycle).join(" → ")}; remove one of these ` +
+        `requirements`,
       true,
     );
   }
@@ -278,6 +279,12 @@ export async function checkWorkflow(
     executor: refused.has("executor") ? undefined : top.executor as ExecutorKind | undefined,
     jobs,
   };
+}
+
+/** A long cycle with its middle left out, so that the message stays readable. */
+function shorten(cycle: string[]): string[] {
+  if (cycle.length <= 12) return cycle;
+  return [...cycle.slice(0, 5), `… ${cycle.length - 10} more …`, ...cycle.slice(-5)];
 }
 
 /**
