@@ -265,3 +265,25 @@ Deno.test("cli files: a cycle through a 20,000-job chain is found, its middle le
   assertEquals(spec?.jobs.length, 20_000);
   assertEquals(spec?.jobs.at(-1)?.requires, ["j19998"]);
 });
+
+Deno.test("cli files: aliases to no anchor (or to their own container) and deep nesting", async () => {
+  const cases: [string, string][] = [
+    [
+      yaml("jobs:", "  a:", "    run: echo", "    env: *nope"),
+      "4:10: the alias *nope refers to no anchor &nope defined before it",
+    ],
+    [
+      yaml("x: &a [*a]", "jobs: { b: { run: echo } }"),
+      "1:8: the alias *a refers to no anchor &a defined before it",
+    ],
+    [
+      yaml("jobs:", "  a:", "    module: m.ts", `    args: ${"[".repeat(70)}${"]".repeat(70)}`),
+      "4:73: nesting deeper than 64 levels",
+    ],
+  ];
+  for (const [text, expected] of cases) {
+    const { lines } = await check(text);
+    assertEquals(lines.length, 1, lines.join("\n"));
+    assertStringIncludes(lines[0], expected);
+  }
+});
