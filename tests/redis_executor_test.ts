@@ -11,6 +11,7 @@ import {
   WallTimeLimitError,
 } from "../mod.ts";
 import { collatzPlusOffset } from "./fixtures/remote_fns.ts";
+import { checkErrorsAndOutput } from "./remote_checks.ts";
 import { askDoubles, sendThree } from "./fixtures/comm_fns.ts";
 import { queueName, redisTest, startWorker, type TestWorker, withRedis } from "./redis_helpers.ts";
 
@@ -182,5 +183,14 @@ redisTest(
       assert.deepStrictEqual(results.slice(0, 2), [22, 1022]);
       assert.match(String(results[2]), /cannot enforce the memory limit/);
     }, ["--executor", "sequential"]);
+  },
+);
+
+redisTest(
+  "redis: errors keep class, fields and cause; policies match by chain; output reaches the main process",
+  async () => {
+    await withWorkers(async (url, queue) => {
+      await checkErrorsAndOutput(Scheduler.withRedis({ connection: url, queue, echo: false }));
+    });
   },
 );

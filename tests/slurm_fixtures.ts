@@ -78,3 +78,9 @@ export function chainLength(n: number): number {
   }
   return steps;
 }
+
+/** The command of a `baton worker` job whose calls run on `executor` (processes, workers, sequential). */
+export function workerCommand(executor: string): string[] {
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  return [Deno.execPath(), "run", "-A", "--no-lock", cli, "worker", "--executor", executor];
+}

@@ -9,7 +9,9 @@ import {
 } from "./cli_helpers.ts";
 import { check, flakyJob, withWorkflow, yaml } from "./workflow_helpers.ts";
 import { prepareWorkflow } from "../src/cli/workflow/prepare.ts";
-import { JOB_RETRY } from "../src/cli/workflow/jobs.ts";
+import { JOB_RETRY, type ModuleJob } from "../src/cli/workflow/jobs.ts";
+import { CallClock } from "../src/cli/progress/calls.ts";
+import type { Future } from "../src/scheduler/future.ts";
 import { renderFrame } from "../src/cli/progress/tty.ts";
 import { MAX_FILE_BYTES } from "../src/cli/workflow/parse.ts";
 
@@ -67,11 +69,20 @@ Deno.test("cli retries: the live view shows retry 1/2 on a job that waits to ret
     async (path) => {
       const built = await prepareWorkflow(path, { executor: "sequential", workers: 1 });
       const context = { flow: built.flow, limits: built.limits, write: () => {} };
+      // Also as a recorded run tells it: the job's latest call (the failed one, in the backoff).
+      const job = built.flow.jobs[0] as ModuleJob;
+      let latest: Future | undefined;
+      job.task.onSubmitted((future) => latest = future);
+      const calls = new CallClock((j) => j === job ? latest : undefined);
       const frames: string[] = [];
-      built.flow.on(JOB_RETRY, () => frames.push(renderFrame(context, 0, 100)[0]));
+      built.flow.on(JOB_RETRY, () =>
+        frames.push(
+          renderFrame(context, 0, 100)[0],
+          renderFrame(context, 0, 100, Infinity, calls)[0],
+        ));
       assert(await built.flow.run());
-      assertEquals(frames.length, 1);
-      assertMatch(frames[0], /^⠋ flaky +retry 1\/2 /);
+      assertEquals(frames.length, 2);
+      for (const frame of frames) assertMatch(frame, /^⠋ flaky +retry 1\/2 /);
       assertMatch(renderFrame(context, 0, 100)[0], /^✔ flaky +done /);
     },
   );

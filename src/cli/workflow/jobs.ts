@@ -7,11 +7,19 @@
  */
 
 import { Event } from "../../events/event.ts";
+import { currentSink } from "../../executors/capture.ts";
 import { LimitError } from "../../executors/errors.ts";
 import { command, type CommandOptions, type CommandResult } from "../../flow/command.ts";
-import { Job, jobInternals, TaskJob } from "../../flow/job.ts";
+import {
+  functionIdentity,
+  Job,
+  type JobDefinition,
+  jobInternals,
+  TaskJob,
+} from "../../flow/job.ts";
 import { backoffDelay } from "../../plugins/backoff.ts";
 import { CancelledError } from "../../scheduler/errors.ts";
+import { CommandError } from "../../flow/errors.ts";
 import type { Task } from "../../scheduler/task.ts";
 import { startTimer, stopTimer } from "../../timers.ts";
 import type { ModuleJobSpec, RetrySpec, RunJobSpec } from "./types.ts";
@@ -82,7 +90,13 @@ class Attempts implements RetryState {
     this.retries = policy.retries;
   }
 
-  async run<R>(job: Job, signal: AbortSignal, attempt: () => Promise<R>): Promise<R> {
+  /** Runs the attempts; `retrying(error)` is told of each failure that gets another attempt. */
+  async run<R>(
+    job: Job,
+    signal: AbortSignal,
+    attempt: () => Promise<R>,
+    retrying?: (error: unknown) => void,
+  ): Promise<R> {
     for (;;) {
       signal.throwIfAborted();
       this.attempts++;
@@ -91,12 +105,25 @@ class Attempts implements RetryState {
       } catch (error) {
         if (this.retried >= this.retries || !retriable(error, signal)) throw error;
         this.retried++;
+        retrying?.(error);
         const delay = backoffDelay(this.policy.backoff, this.retried);
         job.flow?.emit(JOB_RETRY, job, error, this.attempts, delay);
         await pause(delay, signal);
       }
     }
   }
+}
+
+/**
+ * Hands a retried command's output to the run that captures this job's
+ * output, if any: the run store logs a command's output from its outcome,
+ * which is only the last attempt's.
+ */
+function logRetriedOutput(error: unknown): void {
+  if (!(error instanceof CommandError)) return;
+  const sink = currentSink();
+  sink?.(error.stdout, "stdout");
+  sink?.(error.stderr, "stderr");
 }
 
 /** A `run:` job: a fresh `command()` job per attempt, so retries start a new process. */
@@ -121,12 +148,24 @@ export class RunJob extends Job<CommandResult> {
       permissions: spec.permissions,
     };
     this.#attempts = new Attempts(spec.retry);
-    command(this.argv, this.#options);
+    this.#definition = { ...command(this.argv, this.#options).definition(), kind: "run" };
+  }
+
+  readonly #definition: JobDefinition;
+
+  /** Its command's argv, working directory, extra environment and wall time (not retries). */
+  override definition(): JobDefinition {
+    return this.#definition;
   }
 
   /** How far its attempts have gone. */
   get retry(): RetryState {
     return this.#attempts;
+  }
+
+  /** Attempts started so far: what the run store records for the job. */
+  get attempts(): number {
+    return this.#attempts.attempts;
   }
 
   /** Its process must be killed and reaped before the flow ends. */
@@ -140,6 +179,7 @@ export class RunJob extends Job<CommandResult> {
       signal,
       () =>
         jobInternals.execute(command(this.argv, this.#options), signal) as Promise<CommandResult>,
+      logRetriedOutput,
     );
   }
 }
@@ -166,9 +206,33 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
     this.#attempts = new Attempts(spec.retry);
   }
 
+  /**
+   * The module URL, the export and its source (the function's own code, not
+   * the rest of the module), the arguments (`{ from }` as written: their
+   * values are inputs), the `with:` object, limits and permissions.
+   */
+  override definition(): JobDefinition {
+    const spec = this.#spec;
+    return {
+      kind: "module",
+      module: spec.moduleUrl,
+      source: functionIdentity(this.task.fn)?.source,
+      export: spec.exportName,
+      args: spec.args,
+      ...(spec.with ? { with: spec.with } : {}),
+      limits: spec.limits,
+      permissions: spec.permissions,
+    };
+  }
+
   /** How far its attempts have gone. */
   get retry(): RetryState {
     return this.#attempts;
+  }
+
+  /** Attempts started so far: what the run store records for the job. */
+  get attempts(): number {
+    return this.#attempts.attempts;
   }
 
   /** The arguments of the call: requirements are done by now, so their results are there. */

@@ -37,7 +37,15 @@ import {
 const KINDS = ["run", "module", "flow"] as const;
 type Kind = (typeof KINDS)[number];
 /** Keys of the jobs that run something (run and module). */
-const CALL_KEYS = ["timeout", "limits", "permissions", "retries", "backoff", "matrix"];
+const CALL_KEYS = [
+  "timeout",
+  "limits",
+  "permissions",
+  "retries",
+  "backoff",
+  "matrix",
+  "cache",
+];
 /** Keys accepted per kind, besides the kind itself and the common ones. */
 const KIND_KEYS: Record<Kind, readonly string[]> = {
   run: ["shell", "env", "cwd", ...CALL_KEYS],
@@ -231,6 +239,7 @@ export async function checkWorkflow(
           requires: [...needs],
           critical: raw.critical as boolean | undefined,
           forever: raw.forever as boolean | undefined,
+          cache: raw.cache as boolean | undefined,
           issue: at,
         };
       },

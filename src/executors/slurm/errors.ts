@@ -4,7 +4,7 @@
  * @module
  */
 
-import { WorkerCrashedError } from "../errors.ts";
+import { WorkerCrashedError } from "../../wire/errors.ts";
 
 /**
  * The Slurm job running a call went away — cancelled (`scancel`), out of

@@ -10,6 +10,7 @@
 
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import {
+  checkProcessMemory,
   type Permissions,
   type ResolvedLimits,
   resolveLimits,
@@ -17,8 +18,8 @@ import {
 } from "../limits.ts";
 import { Pool } from "../pool.ts";
 import { Queue } from "../queue.ts";
-import { WorkerCrashedError } from "../errors.ts";
-import type { CommFrame } from "../../comm/frames.ts";
+import { WorkerCrashedError } from "../../wire/errors.ts";
+import type { CommFrame } from "../../wire/frames.ts";
 import { type AcceptedWorker, Endpoint } from "./endpoint.ts";
 import { RemoteWorker } from "./remote_worker.ts";
 import { isLive, type QueuedJob, SlurmCommands } from "./commands.ts";
@@ -60,9 +61,8 @@ interface Job {
 }
 
 interface Tracked {
+  /** The call, with the executor's default limits and permissions filled in. */
   readonly call: Call;
-  /** The pool's copy: no limits, since the worker's process executor enforces them. */
-  readonly effective: Call;
   inPool: boolean;
   requeues: number;
 }
@@ -101,7 +101,6 @@ export class SlurmExecutor implements Executor {
   readonly #pool: Pool;
   readonly #queue = new Queue<Tracked>();
   readonly #tracked = new Map<number, Tracked>();
-  readonly #detailed = new Map<number, Error>();
   readonly #jobs = new Set<Job>();
   readonly #workers = new Set<RemoteWorker>();
   readonly #background = new Set<Promise<unknown>>();
@@ -138,8 +137,9 @@ export class SlurmExecutor implements Executor {
       },
       prefetch: 1,
       label: "slurm worker",
-      // The worker's process executor enforces wall time, so the pool never sees it.
+      // The worker's own executor enforces every limit, so the pool enforces none.
       onWallTime: "kill",
+      limitsOf: () => ({}),
       keyOf: () => "remote",
       spawn: (_key, events) => this.#freestWorker().lane(events),
     });
@@ -169,11 +169,7 @@ export class SlurmExecutor implements Executor {
   /** Every limit is passed to the jobs' process executors, which enforce them; checks permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
     resolvePermissions(permissions);
-    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
-      throw new RangeError(
-        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
-      );
-    }
+    checkProcessMemory(limits);
   }
 
   /** The job script a worker job is submitted with (the token shown as `…`). */
@@ -226,7 +222,6 @@ export class SlurmExecutor implements Executor {
     const limits = { ...this.#defaults, ...call.limits };
     const tracked: Tracked = {
       call: { ...call, limits, permissions: call.permissions ?? this.#permissions },
-      effective: { ...call, limits: {} },
       inPool: false,
       requeues: 0,
     };
@@ -239,11 +234,11 @@ export class SlurmExecutor implements Executor {
   /** Delivers a comm frame to the job running `call`. */
   sendComm(call: Call, frame: CommFrame): void {
     const tracked = this.#tracked.get(call.id);
-    if (tracked?.inPool) this.#pool.sendComm(tracked.effective, frame);
+    if (tracked?.inPool) this.#pool.sendComm(call.id, frame);
   }
 
   /** Cancels a queued call, or stops it in its job (its process there is killed). */
-  cancel(call: Call): boolean {
+  cancel(call: Call, reason?: Error): boolean {
     const tracked = this.#tracked.get(call.id);
     if (!tracked) return false;
     if (!tracked.inPool) {
@@ -251,7 +246,7 @@ export class SlurmExecutor implements Executor {
       this.#tracked.delete(call.id);
       return true;
     }
-    if (!this.#pool.cancel(tracked.effective)) return false;
+    if (!this.#pool.cancel(call.id, reason)) return false;
     this.#untrack(tracked);
     queueMicrotask(() => this.#pump());
     return true;
@@ -280,7 +275,6 @@ export class SlurmExecutor implements Executor {
     this.#endpoint = undefined;
     this.#jobs.clear();
     this.#tracked.clear();
-    this.#detailed.clear();
     this.#inPool = 0;
     this.#host = undefined;
   }
@@ -353,7 +347,7 @@ export class SlurmExecutor implements Executor {
       const tracked = this.#queue.shift()!;
       tracked.inPool = true;
       this.#inPool++;
-      this.#pool.execute(tracked.effective);
+      this.#pool.execute(tracked.call);
     }
   }
 
@@ -361,7 +355,6 @@ export class SlurmExecutor implements Executor {
     if (tracked.inPool) this.#inPool--;
     tracked.inPool = false;
     this.#tracked.delete(tracked.call.id);
-    this.#detailed.delete(tracked.call.id);
   }
 
   /** Reports to the scheduler with its own calls, and re-queues calls of lost jobs. */
@@ -376,6 +369,10 @@ export class SlurmExecutor implements Executor {
         const tracked = original(call);
         if (tracked) host.comm(tracked.call, frame);
       },
+      output: (call, text, stream) => {
+        const tracked = original(call);
+        if (tracked) host.output?.(tracked.call, text, stream);
+      },
       fulfilled: (call, value) => {
         const tracked = original(call);
         if (!tracked) return;
@@ -386,7 +383,6 @@ export class SlurmExecutor implements Executor {
       rejected: (call, error) => {
         const tracked = original(call);
         if (!tracked) return;
-        const detailed = this.#detailed.get(call.id) ?? error;
         if (
           error instanceof SlurmJobLostError && !this.#closing &&
           tracked.requeues < this.#options.requeueLost
@@ -402,7 +398,7 @@ export class SlurmExecutor implements Executor {
           return;
         }
         this.#untrack(tracked);
-        host.rejected(tracked.call, detailed);
+        host.rejected(tracked.call, error);
         queueMicrotask(() => this.#pump());
       },
     };
@@ -425,7 +421,6 @@ export class SlurmExecutor implements Executor {
           const tracked = this.#tracked.get(call.id);
           return { limits: tracked?.call.limits ?? {}, permissions: tracked?.call.permissions };
         },
-        detailedError: (id, error) => this.#detailed.set(id, error),
         closed: (w, why) => this.#onWorkerClosed(w, why),
       },
     );
