@@ -1,15 +1,16 @@
 /**
  * The Slurm executor on a real cluster: `.ci/slurm-setup.sh` starts a
- * single-node one on loopback. Skipped, with the reason printed, when no
- * cluster answers.
+ * single-node one on loopback and `.ci/run` sets `BATON_TEST_SLURM=1`.
+ * Skipped, with the reason printed, otherwise.
  */
 
 import assert from "node:assert/strict";
-import { Scheduler, SlurmExecutor, WallTimeLimitError } from "../mod.ts";
-import { runCommand } from "../src/executors/slurm/commands.ts";
+import { Scheduler, SlurmExecutor, SlurmJobLostError, WallTimeLimitError } from "../mod.ts";
+import { runCommand } from "../src/executors/hpc/commands.ts";
 import {
   chainLength,
   collatzWhere,
+  listedJobs,
   liveJobs,
   napWhere,
   slurmWorkers,
@@ -99,6 +100,67 @@ cluster(
       submitted: 1,
     });
     assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
+  },
+);
+
+cluster(
+  "with requeueLost 0, a job cancelled mid-task rejects its call with state CANCELLED",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    let victim = "";
+    let error: unknown;
+    scheduler.onStart(() => {
+      task.submit(60_000);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+        victim = slurmWorkers(scheduler)[0].jobId!;
+        await runCommand(["scancel", victim]);
+      });
+    });
+    task.onException((_f, e) => error = e);
+    const exit = await scheduler.run({ timeout: "120s", onException: "continue" });
+    assert.equal(exit.code, "exhausted");
+    assert.ok(error instanceof SlurmJobLostError, String(error));
+    assert.equal(error.jobId, victim);
+    assert.equal(error.state, "CANCELLED", error.message);
+    assert.deepEqual(await listedJobs(executor.jobName), []);
+  },
+);
+
+cluster(
+  "run() returns only when squeue lists none of the jobs it submitted, the lost one too",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 2, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    const submitted = new Set<string>();
+    const note = () => {
+      for (const w of slurmWorkers(scheduler)) if (w.jobId) submitted.add(w.jobId);
+    };
+    scheduler.onStart(() => {
+      for (let i = 0; i < 4; i++) task.submit(2_000);
+      when(scheduler, () => slurmWorkers(scheduler).filter((w) => w.busy).length === 2, () => {
+        note();
+        runCommand(["scancel", slurmWorkers(scheduler)[0].jobId!]);
+      });
+    });
+    task.onResult(note);
+    const exit = await scheduler.run({ timeout: "120s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(scheduler.eventCounts.get("future-result"), 4);
+    assert.ok(submitted.size >= 3, `a replacement was submitted: ${[...submitted]}`);
+    const listed = await runCommand([
+      "squeue",
+      "--noheader",
+      "--format=%i|%T",
+      "--jobs",
+      [
+        ...submitted,
+      ].join(","),
+    ]);
+    assert.equal(listed.stdout.trim(), "", "squeue still lists some of them");
+    assert.deepEqual(await listedJobs(executor.jobName), []);
   },
 );
 

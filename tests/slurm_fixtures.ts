@@ -4,7 +4,8 @@
  * which job ran them.
  */
 
-import { parseQueue, queueArgs, runCommand } from "../src/executors/slurm/commands.ts";
+import { parseQueue, queueArgs } from "../src/executors/slurm/commands.ts";
+import { runCommand } from "../src/executors/hpc/commands.ts";
 import type { SlurmOptions, SlurmWorkerInfo } from "../mod.ts";
 import type { Scheduler } from "../mod.ts";
 
@@ -30,8 +31,15 @@ export async function liveJobs(queueCommand: string[], jobName: string): Promise
     .map((j) => j.jobId);
 }
 
-/** Why the real-Slurm tests cannot run here, or `undefined` when a cluster answers. */
+/**
+ * Why the real-Slurm tests cannot run here, or `undefined` when they can:
+ * they run only with `BATON_TEST_SLURM=1` (set by `.ci/run` once its own
+ * single-node cluster is up) and a node that `sinfo` shows up.
+ */
 export async function whyNoCluster(): Promise<string | undefined> {
+  if (Deno.env.get("BATON_TEST_SLURM") !== "1") {
+    return "BATON_TEST_SLURM is not 1 (.ci/run sets it once .ci/slurm-setup.sh brought a cluster up)";
+  }
   try {
     const result = await runCommand(["sinfo", "--noheader", "--format=%t"], { timeout: 10_000 });
     if (result.code !== 0) return `sinfo failed: ${result.stderr.trim().split("\n").at(-1)}`;
@@ -42,6 +50,13 @@ export async function whyNoCluster(): Promise<string | undefined> {
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** Job ids that plain `squeue` (pending, running, completing…) lists under `jobName`. */
+export async function listedJobs(jobName: string): Promise<string[]> {
+  const result = await runCommand(["squeue", "--noheader", `--name=${jobName}`, "--format=%i"]);
+  if (result.code !== 0) throw new Error(`squeue failed: ${result.stderr}`);
+  return result.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 
 /** Polls `check` every 50 ms through the scheduler (so the run does not end) until it holds. */
@@ -60,13 +75,16 @@ export function slurmWorkers(scheduler: Scheduler): SlurmWorkerInfo[] {
 
 /** One Collatz step, and the job that took it. */
 export function collatzWhere(n: number): [number, string] {
-  return [n % 2 === 0 ? n / 2 : 3 * n + 1, Deno.env.get("SLURM_JOB_ID") ?? "?"];
+  return [
+    n % 2 === 0 ? n / 2 : 3 * n + 1,
+    Deno.env.get("SLURM_JOB_ID") ?? Deno.env.get("JOB_ID") ?? "?",
+  ];
 }
 
 /** Sleeps `ms`, then says which job it ran in. */
 export async function napWhere(ms: number): Promise<string> {
   await new Promise((resolve) => setTimeout(resolve, ms));
-  return Deno.env.get("SLURM_JOB_ID") ?? "?";
+  return Deno.env.get("SLURM_JOB_ID") ?? Deno.env.get("JOB_ID") ?? "?";
 }
 
 /** The length of the Collatz chain from `n` to 1, counting both ends. */

@@ -22,6 +22,8 @@ import {
   when,
 } from "./slurm_fixtures.ts";
 
+const FAKE = new URL("./fixtures/fake_slurm.sh", import.meta.url).pathname;
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "baton-fake-slurm-" });
   try {
@@ -128,6 +130,61 @@ Deno.test("slurm (fake): with requeueLost 0 a lost job rejects its call with Slu
     assert.equal(error.jobId, victim);
     assert.equal(error.state, "CANCELLED");
     assert.match(error.message, new RegExp(`Slurm job ${victim} was lost \\(CANCELLED\\)`));
+  }));
+
+Deno.test("slurm (fake): a lost job's state says why it ended (NODE_FAIL), not COMPLETING", () =>
+  withDir(async (dir) => {
+    const options = fakeSlurm(dir);
+    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...options });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    let victim = "";
+    let error: unknown;
+    scheduler.onStart(() => {
+      task.submit(20_000);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+        victim = slurmWorkers(scheduler)[0].jobId!;
+        await new Deno.Command("bash", { args: [FAKE, "fail", dir, victim] }).output();
+      });
+    });
+    task.onException((_f, e) => error = e);
+    const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
+    assert.equal(exit.code, "exhausted");
+    assert.ok(error instanceof SlurmJobLostError, String(error));
+    assert.equal(error.jobId, victim);
+    assert.equal(error.state, "NODE_FAIL");
+  }));
+
+Deno.test("slurm (fake): run() returns only when squeue lists none of its jobs, lost ones too", () =>
+  withDir(async (dir) => {
+    const options = fakeSlurm(dir);
+    const executor = new SlurmExecutor({ workers: 2, ...options });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    const seen = new Set<string>();
+    let lost = "";
+    scheduler.onStart(() => {
+      for (let i = 0; i < 4; i++) task.submit(600);
+      when(
+        scheduler,
+        () => slurmWorkers(scheduler).filter((w) => w.busy).length === 2,
+        async () => {
+          for (const w of slurmWorkers(scheduler)) seen.add(w.jobId!);
+          lost = slurmWorkers(scheduler)[0].jobId!;
+          await new Deno.Command("bash", { args: [FAKE, "fail", dir, lost] }).output();
+        },
+      );
+    });
+    task.onResult(() => {
+      for (const w of slurmWorkers(scheduler)) if (w.jobId) seen.add(w.jobId);
+    });
+    const exit = await scheduler.run({ timeout: "60s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(scheduler.eventCounts.get("future-result"), 4);
+    assert.ok(seen.size >= 3, `the lost job was replaced: ${[...seen]}`);
+    // Plain squeue lists PENDING, RUNNING and COMPLETING jobs: none of ours is left.
+    assert.deepEqual(await liveJobs(options.queueCommand!, executor.jobName), []);
+    assert.ok(seen.has(lost));
   }));
 
 Deno.test("slurm (fake): the job's process executor enforces a wall-time limit; the job stays", () =>

@@ -14,7 +14,7 @@ import {
   encodeRemoteError,
   type FromRemote,
 } from "../src/executors/slurm/wire.ts";
-import { Endpoint } from "../src/executors/slurm/endpoint.ts";
+import { Endpoint } from "../src/executors/hpc/endpoint.ts";
 import { writeAll } from "../src/executors/slurm/connection.ts";
 import { parseAddress, parseConnectArgs } from "../src/cli/worker_connect.ts";
 
@@ -88,7 +88,7 @@ Deno.test("slurm: bad options are refused, naming the value and what is accepted
     [{ workers: 1, requeueLost: -1 }, /requeueLost must be a non-negative integer, got -1/],
     [
       { workers: 1, partiton: "cpu" },
-      /Unknown Slurm option "partiton"; accepted: workers, partition/,
+      /Unknown option "partiton" in Scheduler.withSlurm\(\) options \(did you mean "partition"\?\)/,
     ],
   ];
   for (const [options, message] of cases) {

@@ -12,8 +12,8 @@ import type { Transport, TransportEvents } from "../pool.ts";
 import type { ToWorker } from "../protocol.ts";
 import type { Permissions, ResolvedLimits } from "../limits.ts";
 import type { AcceptedWorker } from "./endpoint.ts";
-import { FrameConnection } from "./connection.ts";
-import { decodeRemoteError, type FromRemote, type ToRemote } from "./wire.ts";
+import { FrameConnection } from "../slurm/connection.ts";
+import { decodeRemoteError, type FromRemote, type ToRemote } from "../slurm/wire.ts";
 
 /**
  * What the executor provides to a remote worker.
