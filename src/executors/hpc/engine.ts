@@ -74,6 +74,11 @@ export interface Engine {
   queue(): Promise<Map<string, QueuedJob>>;
   /** Why a job that is no longer listed ended, from accounting; `undefined` when unknown (yet). */
   accounting(jobId: string): Promise<QueuedJob | undefined>;
+  /**
+   * How long after a job stops being listed its accounting may still be
+   * missing, in ms (Grid Engine writes it every 15 s by default).
+   */
+  readonly accountingLag: number;
   /** Whether a job in `state` is still listed as not finished (so it may still run). */
   isLive(state: string): boolean;
   /** Whether a job in `state` waits for someone to act and will never start on its own. */

@@ -30,6 +30,8 @@ export class JobLostError extends WorkerCrashedError {
    * when the engine could not tell.
    */
   readonly state?: string;
+  /** What was seen, e.g. "its worker's connection ended (the peer closed the connection)". */
+  readonly why: string;
 
   /** Creates the error; `engine` names the scheduler, `why` says what was seen. */
   constructor(engine: string, jobId: string | undefined, state: string | undefined, why: string) {
@@ -41,5 +43,6 @@ export class JobLostError extends WorkerCrashedError {
     this.name = "JobLostError";
     this.jobId = jobId;
     this.state = state;
+    this.why = why;
   }
 }

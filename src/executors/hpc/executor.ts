@@ -71,8 +71,6 @@ interface Tracked {
 const MAX_START_FAILURES = 3;
 /** How long a lost job's final state is waited for before the last state seen is reported. */
 const FINAL_STATE_WAIT_MS = 20_000;
-/** How long a job that is neither listed nor in accounting is waited for (accounting lags). */
-const UNACCOUNTED_WAIT_MS = 5_000;
 /** How long shutdown waits for the engine to stop listing the jobs before it gives up, saying so. */
 const GONE_WAIT_MS = 120_000;
 /** While waiting for jobs to go, cancelling is repeated this often. */
@@ -113,6 +111,8 @@ export class HpcExecutor implements Executor {
   /** Every job id submitted since `start()`, lost or not: shutdown waits for all of them. */
   readonly #submitted = new Set<string>();
   readonly #workers = new Set<RemoteWorker>();
+  /** Lost jobs whose final state is being asked for, by job id. */
+  readonly #endings = new Map<string, Promise<QueuedJob | undefined>>();
   readonly #background = new Set<Promise<unknown>>();
   #host?: ExecutorHost;
   #endpoint?: Endpoint;
@@ -393,10 +393,8 @@ export class HpcExecutor implements Executor {
         const tracked = original(call);
         if (!tracked) return;
         const detailed = this.#detailed.get(call.id) ?? error;
-        if (
-          error instanceof JobLostError && !this.#closing &&
-          tracked.requeues < this.#options.requeueLost
-        ) {
+        const lost = error instanceof JobLostError ? error : undefined;
+        if (lost && !this.#closing && tracked.requeues < this.#options.requeueLost) {
           tracked.requeues++;
           this.#inPool--;
           tracked.inPool = false;
@@ -408,8 +406,22 @@ export class HpcExecutor implements Executor {
           return;
         }
         this.#untrack(tracked);
-        host.rejected(tracked.call, detailed);
         queueMicrotask(() => this.#pump());
+        const ending = lost?.jobId ? this.#endings.get(lost.jobId) : undefined;
+        if (!ending) {
+          host.rejected(tracked.call, detailed);
+          return;
+        }
+        // Not re-queued: the future gets the engine's word on why its job ended.
+        this.#track(ending.then((final) => {
+          const reason = final?.reason && final.reason !== "None"
+            ? `; ${this.#engine.title} says: ${final.reason}`
+            : "";
+          host.rejected(
+            tracked.call,
+            this.#engine.lostError(lost!.jobId, final?.state, `${lost!.why}${reason}`),
+          );
+        }));
       },
     };
   }
@@ -458,24 +470,24 @@ export class HpcExecutor implements Executor {
       this.#jobs.delete(job);
     }
     const lost = !worker.released && !this.#closing;
-    const seen = `its worker's connection ended (${why})`;
-    worker.dropIdleLanes(this.#engine.lostError(worker.jobId, undefined, seen));
-    if (!lost || worker.busy === 0 || !job?.jobId) {
-      worker.failLanes(this.#engine.lostError(worker.jobId, undefined, seen));
-      this.#afterLoss(job, lost);
+    const error = this.#engine.lostError(
+      worker.jobId,
+      undefined,
+      `its worker's connection ended (${why})`,
+    );
+    if (lost && worker.busy > 0 && job?.jobId) {
+      // Asked now, so that a call that is not re-queued can say "TIMEOUT" or "CANCELLED".
+      const jobId = job.jobId;
+      const ending = this.#finalState(jobId);
+      this.#endings.set(jobId, ending);
+      this.#track(ending.finally(() => this.#endings.delete(jobId)));
+      worker.failLanes(error);
+      this.#pump();
+      this.#adapt();
       return;
     }
-    // Ask the engine why, so that a rejection says "TIMEOUT" or "CANCELLED".
-    const jobId = job.jobId;
-    this.#track(
-      this.#finalState(jobId).then((final) => {
-        const reason = final?.reason && final.reason !== "None"
-          ? `; the engine says: ${final.reason}`
-          : "";
-        worker.failLanes(this.#engine.lostError(jobId, final?.state, `${seen}${reason}`));
-        this.#afterLoss(undefined, lost);
-      }),
-    );
+    worker.failLanes(error);
+    this.#afterLoss(job, lost);
   }
 
   #afterLoss(job: Job | undefined, lost: boolean): void {
@@ -489,8 +501,9 @@ export class HpcExecutor implements Executor {
    * How a job whose worker is gone ended: waits until the engine lists it in
    * a final state (`CANCELLED`, `TIMEOUT`, `NODE_FAIL`…) or, once it no
    * longer lists it, asks accounting. A job still running without its
-   * worker is cancelled. After {@linkcode FINAL_STATE_WAIT_MS}, the last
-   * state seen.
+   * worker is cancelled. A job neither listed nor accounted for after the
+   * engine's `accountingLag`, or still live after {@linkcode FINAL_STATE_WAIT_MS}
+   * more, gets the last state seen.
    */
   async #finalState(jobId: string): Promise<QueuedJob | undefined> {
     const begun = performance.now();
@@ -507,13 +520,15 @@ export class HpcExecutor implements Executor {
           if (accounted) return accounted;
           // Neither listed nor accounted for (accounting may be off): the engine cannot tell.
           unlistedSince ??= performance.now();
-          if (performance.now() - unlistedSince >= UNACCOUNTED_WAIT_MS) return last;
+          if (performance.now() - unlistedSince >= this.#engine.accountingLag) return last;
         } else if (listed.state === "RUNNING" && !cancelled) {
           cancelled = true;
           await this.#engine.cancel([jobId]).catch(() => {});
         }
       } catch { /* the engine is busy: try again */ }
-      if (performance.now() - begun >= FINAL_STATE_WAIT_MS) return last;
+      if (performance.now() - begun >= FINAL_STATE_WAIT_MS + this.#engine.accountingLag) {
+        return last;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

@@ -9,6 +9,7 @@ import type { Engine, QueuedJob, ScriptContext } from "../hpc/engine.ts";
 import { checkedOutput, runCommand } from "../hpc/commands.ts";
 import type { ResolvedSgeOptions } from "./options.ts";
 import { sgeScript } from "./script.ts";
+import { formatDuration } from "../../units.ts";
 import { SgeJobLostError } from "./errors.ts";
 
 const MISSING = "is Grid Engine installed here, with SGE_ROOT set (source its settings.sh)?";
@@ -143,6 +144,8 @@ export class SgeEngine implements Engine {
   readonly kind = "sge";
   /** Always `"Grid Engine"`. */
   readonly title = "Grid Engine";
+  /** The qmaster writes accounting every `flush_time` of `reporting_params`, 15 s by default. */
+  readonly accountingLag = 20_000;
   readonly #options: ResolvedSgeOptions;
 
   /** An engine for jobs made from `options`. */
@@ -211,7 +214,7 @@ export class SgeEngine implements Engine {
       ...(o.queue ? { queue: o.queue } : {}),
       slots: o.slots,
       ...(o.common.memoryMegabytes ? { memory: `${o.common.memoryMegabytes}M` } : {}),
-      ...(o.common.time !== undefined ? { time: `${Math.ceil(o.common.time / 1000)}s` } : {}),
+      ...(o.common.time !== undefined ? { time: formatDuration(o.common.time) } : {}),
     };
   }
 }

@@ -145,6 +145,8 @@ export class SlurmEngine implements Engine {
   readonly kind = "slurm";
   /** Always `"Slurm"`. */
   readonly title = "Slurm";
+  /** `sacct` knows a job as soon as `squeue` forgets it. */
+  readonly accountingLag = 5_000;
   readonly #options: ResolvedSlurmOptions;
 
   /** An engine for jobs made from `options`. */
