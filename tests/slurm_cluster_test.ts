@@ -197,36 +197,56 @@ cluster(
 );
 
 cluster(
-  "adaptive { min: 0, max: 2 }: jobs follow the queue and idle ones are released",
+  "adaptive { min: 0, max: 3 }: jobs grow with the queue (0 → 1 → 3) and idle ones are released in time",
   async (logs) => {
+    const idleTimeout = 1_000;
+    const pollInterval = 500;
     const executor = new SlurmExecutor({
-      workers: { min: 0, max: 2 },
-      idleTimeout: "500ms",
+      workers: { min: 0, max: 3 },
       logDirectory: logs,
       ...BASE,
+      idleTimeout,
+      pollInterval,
     });
     const scheduler = new Scheduler({ executor });
     const task = scheduler.task(napWhere);
+    const live = () => slurmWorkers(scheduler).length;
+    const sizes: number[] = [];
     const jobs = new Set<string>();
-    let releasedWhileRunning = false;
+    let lastResult = 0;
+    let releasedAfter = Infinity;
     scheduler.onStart(() => {
-      for (let i = 0; i < 4; i++) task.submit(1_000);
+      sizes.push(live());
+      task.submit(1_500);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), () => {
+        sizes.push(live());
+        // Four more calls while one runs: the queue asks for the max of 3 jobs.
+        for (let i = 0; i < 4; i++) task.submit(1_500);
+        sizes.push(live());
+      });
     });
-    task.onResult((_f, job) => jobs.add(job));
+    task.onResult((_f, job) => {
+      jobs.add(job);
+      lastResult = performance.now();
+    });
     scheduler.onEmpty(() =>
-      when(scheduler, () => executor.info().workers.length === 0, async () => {
-        // scancel was sent; Slurm may list the jobs as COMPLETING for a moment.
-        const deadline = performance.now() + 30_000;
-        while (!releasedWhileRunning && performance.now() < deadline) {
-          releasedWhileRunning = (await liveJobs(["squeue"], executor.jobName)).length === 0;
-          await new Promise((resolve) => setTimeout(resolve, 200));
+      when(scheduler, () => live() === 0, async () => {
+        while ((await listedJobs(executor.jobName)).length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
+        releasedAfter = performance.now() - lastResult;
         scheduler.stop();
       })
     );
     const exit = await scheduler.run({ timeout: "120s", endOnEmpty: false });
     assert.equal(exit.code, "stopped");
-    assert.equal(jobs.size, 2, `4 queued calls asked for the max of 2 jobs: ${[...jobs]}`);
-    assert.ok(releasedWhileRunning, "idle jobs left squeue before the run ended");
+    assert.deepEqual(sizes, [0, 1, 3], "no job before a call, one for one call, the max for five");
+    assert.equal(jobs.size, 3, `every job ran calls: ${[...jobs]}`);
+    // Documented: idle for idleTimeout, released at the next poll, then Slurm ends it (KillWait).
+    console.log(`idle jobs gone from squeue ${Math.round(releasedAfter)} ms after the last result`);
+    assert.ok(
+      releasedAfter >= idleTimeout && releasedAfter < idleTimeout + pollInterval + 10_000,
+      `released ${releasedAfter} ms after the last result`,
+    );
   },
 );
