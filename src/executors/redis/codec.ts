@@ -46,6 +46,8 @@ export type ControlMessage =
 /** Worker → main side, on the origin's channel. */
 export interface OriginMessage {
   job: string;
+  /** BullMQ's count of the job's starts when the frame was sent (its `attemptsStarted`). */
+  attempt?: number;
   frame: CommFrame;
 }
 

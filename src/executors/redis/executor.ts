@@ -27,7 +27,13 @@ import {
   type StoredError,
 } from "./codec.ts";
 import { channels, checkQueueName, resolveConnection } from "./connection.ts";
-import { jobOptions, localWorkers, type RedisExecutorOptions } from "./options.ts";
+import {
+  EXECUTOR_OPTION_KEYS,
+  jobOptions,
+  localWorkers,
+  type RedisExecutorOptions,
+} from "./options.ts";
+import { checkOptions, quote } from "../../options.ts";
 import { RedisWorker } from "./worker.ts";
 
 interface Entry {
@@ -36,11 +42,14 @@ interface Entry {
   readonly data: JobPayload;
   /** Settles when BullMQ has the job (or adding it failed). */
   added: Promise<unknown>;
-  started: boolean;
-  /** `active` events seen: one per attempt. */
-  attempts: number;
-  /** The worker closed the call's comm channel (its last frame). */
-  readonly commClosed: PromiseWithResolvers<void>;
+  /** Attempts reported to the scheduler as started: each exactly once. */
+  reported: number;
+  /** `active` events of the BullMQ job now in Redis: its attempts so far. */
+  actives: number;
+  /** Attempts before that job (one that Redis lost and was added again counts from 1 anew). */
+  base: number;
+  /** The worker closed the current attempt's comm channel (its last frame). */
+  commClosed: PromiseWithResolvers<void>;
 }
 
 /** A comm call's result waits this long at most for the channel's last frames. */
@@ -89,10 +98,9 @@ export class RedisExecutor implements Executor {
   /** Checks the options; nothing connects until the scheduler runs. */
   constructor(options: RedisExecutorOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `withRedis() needs { connection, queue }, got ${JSON.stringify(options)}`,
-      );
+      throw new TypeError(`withRedis() needs { connection, queue }, got ${quote(options)}`);
     }
+    checkOptions(options, EXECUTOR_OPTION_KEYS, "Scheduler.withRedis()");
     this.#options = options;
     this.queue = checkQueueName(options.queue);
     resolveConnection(options.connection);
@@ -176,8 +184,9 @@ export class RedisExecutor implements Executor {
       jobId: `${this.origin}-${call.id}`,
       data,
       added: Promise.resolve(),
-      started: false,
-      attempts: 0,
+      reported: 0,
+      actives: 0,
+      base: 0,
       commClosed: Promise.withResolvers(),
     };
     this.#jobs.set(entry.jobId, entry);
@@ -213,7 +222,7 @@ export class RedisExecutor implements Executor {
     const entries = [...this.#jobs.values()];
     await Promise.all(
       entries.map(async (entry) => {
-        if (wait && entry.started) return;
+        if (wait && entry.reported > 0) return;
         const withdrawn = await this.#withdraw(entry, !wait);
         if (withdrawn || !wait) this.#forget(entry);
       }),
@@ -242,7 +251,7 @@ export class RedisExecutor implements Executor {
   /** A snapshot for rendering. */
   info(): ExecutorInfo {
     let queued = 0;
-    for (const entry of this.#jobs.values()) if (!entry.started) queued++;
+    for (const entry of this.#jobs.values()) if (entry.reported === 0) queued++;
     const workers: WorkerInfo[] = this.#local
       ? [{ id: "local", busy: this.#local.active > 0, inFlight: this.#local.active }]
       : [];
@@ -264,7 +273,7 @@ export class RedisExecutor implements Executor {
    */
   attempts(future: { readonly id: number } | number): number | undefined {
     const id = typeof future === "number" ? future : future.id;
-    return this.#byCall.get(id)?.attempts ?? this.#attempts.get(id);
+    return this.#byCall.get(id)?.reported ?? this.#attempts.get(id);
   }
 
   #add(entry: Entry): void {
@@ -299,16 +308,26 @@ export class RedisExecutor implements Executor {
   #onActive(jobId: string): void {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
-    entry.attempts++;
-    // Every attempt is a start, so the future's `attempts` counts retries too.
-    entry.started = true;
-    this.#host?.started(entry.call);
+    entry.actives++;
+    this.#reach(entry, entry.base + entry.actives);
   }
 
-  #markStarted(entry: Entry): void {
-    if (entry.started) return;
-    entry.started = true;
-    this.#host?.started(entry.call);
+  /**
+   * The call is in its `attempt`-th start, as an `active` event or a frame
+   * of that attempt says (they race: frames come by pub/sub, events by the
+   * stream). Reports each attempt's start exactly once, whichever comes
+   * first; returns `false` for an attempt that is over (its late frames are
+   * dropped). Every attempt is a start, so the future's `attempts` counts
+   * retries and recoveries too.
+   */
+  #reach(entry: Entry, attempt: number): boolean {
+    if (attempt < entry.reported) return false;
+    if (attempt > entry.reported) {
+      entry.reported = attempt;
+      entry.commClosed = Promise.withResolvers();
+      this.#host?.started(entry.call);
+    }
+    return true;
   }
 
   async #onCompleted(jobId: string, returnvalue: unknown): Promise<void> {
@@ -364,8 +383,11 @@ export class RedisExecutor implements Executor {
     }
     const entry = this.#jobs.get(decoded.job);
     if (!entry) return;
-    // A frame can overtake the `active` event: the call has started.
-    this.#markStarted(entry);
+    // Frames of workers that do not say their attempt belong to the current one.
+    const attempt = typeof decoded.attempt === "number"
+      ? entry.base + decoded.attempt
+      : Math.max(entry.reported, entry.base + 1);
+    if (!this.#reach(entry, attempt)) return;
     this.#host?.comm(entry.call, decoded.frame);
     if (decoded.frame.k === "close") entry.commClosed.resolve();
   }
@@ -373,7 +395,8 @@ export class RedisExecutor implements Executor {
   #settle(entry: Entry, ok: boolean, outcome: unknown): void {
     if (this.#jobs.get(entry.jobId) !== entry) return;
     const host = this.#host;
-    this.#markStarted(entry);
+    // Its events were missed (a lost connection): it did start.
+    if (entry.reported === 0) this.#reach(entry, entry.base + 1);
     this.#forget(entry);
     if (ok) host?.fulfilled(entry.call, outcome);
     else host?.rejected(entry.call, outcome);
@@ -383,7 +406,7 @@ export class RedisExecutor implements Executor {
     if (this.#jobs.get(entry.jobId) !== entry) return;
     this.#jobs.delete(entry.jobId);
     this.#byCall.delete(entry.call.id);
-    this.#attempts.set(entry.call.id, entry.attempts);
+    this.#attempts.set(entry.call.id, entry.reported);
     if (this.#attempts.size > MAX_ATTEMPT_RECORDS) {
       this.#attempts.delete(this.#attempts.keys().next().value!);
     }
@@ -407,6 +430,9 @@ export class RedisExecutor implements Executor {
         continue;
       }
       if (state === "unknown") {
+        // Redis lost the job: the new one counts its attempts from 1, after those reported.
+        entry.base = entry.reported;
+        entry.actives = 0;
         this.#add(entry);
       } else if (state === "completed" || state === "failed") {
         const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);

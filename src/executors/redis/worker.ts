@@ -24,7 +24,7 @@ import {
   resolveLimits,
   resolvePermissions,
 } from "../limits.ts";
-import { type Duration, parseDuration } from "../../units.ts";
+import type { Duration } from "../../units.ts";
 import type { CommFrame } from "../../comm/frames.ts";
 import {
   type ControlMessage,
@@ -36,6 +36,9 @@ import {
 } from "./codec.ts";
 import { channels, checkQueueName, type RedisConnection, resolveConnection } from "./connection.ts";
 import { standIn } from "./stand_in.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { type LockTimings, resolveLockTimings, WORKER_OPTION_KEYS } from "./options.ts";
+import { checkOptions } from "../../options.ts";
 
 /** Options of a {@linkcode RedisWorker} (and of `baton worker`). */
 export interface RedisWorkerOptions {
@@ -57,11 +60,16 @@ export interface RedisWorkerOptions {
   /** Default limits of every job; a task's own limits replace them one by one. */
   limits?: Limits;
   /**
-   * How long a job's lock lasts without renewal (default 30s). A worker that
-   * dies loses its jobs to others after about this long.
+   * How long a job's lock lasts without renewal (default `"2s"`). A worker
+   * that dies loses its jobs to others within about this long plus
+   * `stalledInterval`. The lock is renewed by a thread of its own (see
+   * `heartbeat`), so a worker whose event loop is blocked for longer keeps
+   * its jobs.
    */
   lockDuration?: Duration;
-  /** How often this worker looks for jobs of dead workers (default: the lock duration). */
+  /** How often the heartbeat thread renews the locks (default `"500ms"`; at most half the lock). */
+  heartbeat?: Duration;
+  /** How often this worker looks for jobs of dead workers (default `"1s"`). */
   stalledInterval?: Duration;
   /** How many times a job may lose its worker before it fails (default 1). */
   maxStalls?: number;
@@ -105,13 +113,16 @@ export class RedisWorker {
   readonly #defaults: ResolvedLimits;
   readonly #running = new Map<number, Running>();
   readonly #byJob = new Map<string, Running>();
+  readonly #timings: LockTimings;
   #worker?: Worker<JobPayload>;
+  #heartbeat?: Heartbeat;
   #bullmq?: BullMQ;
   #pub?: Redis;
   #sub?: Redis;
 
   /** Checks the options; nothing connects until {@linkcode start}. */
   constructor(options: RedisWorkerOptions) {
+    checkOptions(options, WORKER_OPTION_KEYS, "new RedisWorker()");
     this.#options = options;
     this.queue = checkQueueName(options.queue);
     resolveConnection(options.connection);
@@ -143,10 +154,7 @@ export class RedisWorker {
         `executor must be "processes", "workers" or "sequential", got ${JSON.stringify(kind)}`,
       );
     }
-    const maxStalls = options.maxStalls ?? 1;
-    if (!Number.isInteger(maxStalls) || maxStalls < 0) {
-      throw new RangeError(`maxStalls must be a non-negative integer, got ${maxStalls}`);
-    }
+    this.#timings = resolveLockTimings(options);
     this.name = options.name ?? `${hostname()}:${Deno.pid}`;
   }
 
@@ -154,8 +162,7 @@ export class RedisWorker {
   async start(): Promise<void> {
     if (this.#worker) throw new Error(`Worker "${this.name}" is already started`);
     const connection = resolveConnection(this.#options.connection);
-    const lockDuration = parseDuration(this.#options.lockDuration ?? "30s");
-    const stalledInterval = parseDuration(this.#options.stalledInterval ?? lockDuration);
+    const { lockDuration, heartbeat, stalledInterval, maxStalls } = this.#timings;
     const { bullmq, Redis } = await loadDeps();
     this.#bullmq = bullmq;
     const { MetricsTime, Worker } = bullmq;
@@ -166,19 +173,42 @@ export class RedisWorker {
       this.#onControl(decodeValue(message.toString()) as ControlMessage);
     });
     await this.#sub.subscribe(channels.control(this.queue));
-    this.#worker = new Worker<JobPayload>(this.queue, (job) => this.#process(job), {
-      connection,
-      concurrency: this.#concurrency,
-      name: this.name,
-      lockDuration,
-      stalledInterval,
-      maxStalledCount: this.#options.maxStalls ?? 1,
-      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-      autorun: true,
-    });
+    const worker = new Worker<JobPayload>(
+      this.queue,
+      async (job, token) => {
+        // From here until the job is over, the heartbeat thread keeps its lock.
+        if (token) this.#heartbeat?.track(job.id!, token);
+        try {
+          return await this.#process(job);
+        } finally {
+          this.#heartbeat?.untrack(job.id!);
+        }
+      },
+      {
+        connection,
+        concurrency: this.#concurrency,
+        name: this.name,
+        lockDuration,
+        // The heartbeat thread renews locks instead of this thread's timers.
+        skipLockRenewal: true,
+        stalledInterval,
+        maxStalledCount: maxStalls,
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+        autorun: false,
+      },
+    );
+    this.#worker = worker;
     // Connection errors are retried by ioredis; BullMQ reports them here too.
-    this.#worker.on("error", () => {});
-    await this.#worker.waitUntilReady();
+    worker.on("error", () => {});
+    await worker.waitUntilReady();
+    this.#heartbeat = await Heartbeat.start({
+      connection: this.#options.connection,
+      lockPrefix: worker.toKey(""),
+      stalledKey: worker.keys.stalled,
+      lockDuration,
+      interval: heartbeat,
+    });
+    worker.run().catch(() => {});
   }
 
   /** Jobs running now. */
@@ -197,6 +227,8 @@ export class RedisWorker {
     this.#worker = undefined;
     if (force) await this.#executor.shutdown(false);
     await worker.close(force);
+    await this.#heartbeat?.close();
+    this.#heartbeat = undefined;
     await this.#executor.shutdown(!force);
     this.#sub?.disconnect();
     await this.#pub?.quit().catch(() => {});
@@ -280,7 +312,11 @@ export class RedisWorker {
   #publish(call: Call, frame: CommFrame): void {
     const running = this.#running.get(call.id);
     if (!running || !this.#pub) return;
-    const message: OriginMessage = { job: running.job.id!, frame };
+    const message: OriginMessage = {
+      job: running.job.id!,
+      attempt: running.job.attemptsStarted,
+      frame,
+    };
     const channel = channels.origin(this.queue, running.job.data.origin);
     const pub = this.#pub;
     running.published = running.published.then(() =>
