@@ -8,7 +8,7 @@
 import type { Buffer } from "node:buffer";
 import { explainCloneError } from "../clone_error.ts";
 // deno-lint-ignore no-import-prefix
-import type { JobsOptions, Queue, QueueEvents } from "npm:bullmq@5.81.5";
+import type { JobsOptions, Queue } from "npm:bullmq@5.81.5";
 // deno-lint-ignore no-import-prefix
 import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
@@ -31,10 +31,12 @@ import {
   EXECUTOR_OPTION_KEYS,
   jobOptions,
   localWorkers,
+  maxEvents,
   type RedisExecutorOptions,
 } from "./options.ts";
 import { checkOptions, quote } from "../../options.ts";
 import { RedisWorker } from "./worker.ts";
+import { EventReader, type StreamEvent } from "./events.ts";
 
 interface Entry {
   readonly call: Call;
@@ -54,6 +56,8 @@ interface Entry {
 
 /** A comm call's result waits this long at most for the channel's last frames. */
 const COMM_GRACE_MS = 2000;
+/** Jobs whose state is asked at once when events were missed. */
+const RECONCILE_SLICE = 200;
 /** Attempt counts kept for settled calls. */
 const MAX_ATTEMPT_RECORDS = 10_000;
 
@@ -81,6 +85,9 @@ export class RedisExecutor implements Executor {
   readonly #options: RedisExecutorOptions;
   readonly #jobOptions: JobsOptions;
   readonly #localWorkers: number;
+  readonly #maxEvents: number;
+  /** Every job id of this executor starts with it. */
+  readonly #prefix: string = `${this.origin}-`;
   readonly #jobs = new Map<string, Entry>();
   readonly #byCall = new Map<number, Entry>();
   readonly #attempts = new Map<number, number>();
@@ -89,7 +96,10 @@ export class RedisExecutor implements Executor {
   #host?: ExecutorHost;
   #bullmq?: BullMQ;
   #queue?: Queue<JobPayload>;
-  #events?: QueueEvents;
+  #events?: EventReader;
+  #reconciling?: Promise<void>;
+  #reconcileAgain = false;
+  #gaps = 0;
   #pub?: Redis;
   #sub?: Redis;
   #local?: RedisWorker;
@@ -106,6 +116,7 @@ export class RedisExecutor implements Executor {
     resolveConnection(options.connection);
     this.#jobOptions = jobOptions(options);
     this.#localWorkers = localWorkers(options);
+    this.#maxEvents = maxEvents(options);
   }
 
   /** Checks permissions; limits are enforced by the workers' pools. */
@@ -117,10 +128,13 @@ export class RedisExecutor implements Executor {
   async start(host: ExecutorHost): Promise<void> {
     const connection = resolveConnection(this.#options.connection);
     const { bullmq, Redis } = await loadDeps();
-    const { Queue, QueueEvents } = bullmq;
+    const { Queue } = bullmq;
     this.#bullmq = bullmq;
     this.#host = host;
-    const queue = new Queue<JobPayload>(this.queue, { connection });
+    const queue = new Queue<JobPayload>(this.queue, {
+      connection,
+      streams: { events: { maxLen: this.#maxEvents } },
+    });
     queue.on("error", () => {});
     this.#queue = queue;
     await queue.waitUntilReady();
@@ -128,16 +142,12 @@ export class RedisExecutor implements Executor {
     this.#pub.on("error", () => {});
     // Read events from the stream's current end, so none between now and the first read is missed.
     const last = await this.#pub.xrevrange(queue.keys.events, "+", "-", "COUNT", 1);
-    const events = new QueueEvents(this.queue, {
-      connection,
-      lastEventId: last[0]?.[0] ?? "0-0",
+    const reading = new Redis(connection);
+    reading.on("error", () => {});
+    this.#events = new EventReader(reading, queue.keys.events, last[0]?.[0] ?? "0-0", {
+      event: (event) => this.#onEvent(event),
+      gap: () => this.#reconcileSoon(),
     });
-    events.on("error", () => {});
-    events.on("active", ({ jobId }) => this.#onActive(jobId));
-    events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-    events.on("failed", ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-    this.#events = events;
-    await events.waitUntilReady();
     const sub = new Redis(connection);
     sub.on("error", () => {});
     sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.#onFrame(message));
@@ -148,7 +158,7 @@ export class RedisExecutor implements Executor {
     sub.on("ready", () => {
       if (!lost) return;
       lost = false;
-      this.#track(this.#reconcile());
+      this.#reconcileSoon();
     });
     if (this.#localWorkers > 0) {
       this.#local = new RedisWorker({
@@ -236,6 +246,7 @@ export class RedisExecutor implements Executor {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     await this.#local?.close(!wait);
     this.#local = undefined;
+    this.#gaps += this.#events?.gaps ?? 0;
     await this.#events?.close();
     await this.#queue?.close();
     this.#sub?.disconnect();
@@ -265,6 +276,15 @@ export class RedisExecutor implements Executor {
       queued,
       workers,
     };
+  }
+
+  /**
+   * How many times the event stream was found trimmed past what this
+   * executor had read (each time, it asked Redis for the outcomes instead).
+   * Non-zero means `maxEvents` is small for the load.
+   */
+  get eventGaps(): number {
+    return this.#gaps + (this.#events?.gaps ?? 0);
   }
 
   /**
@@ -303,6 +323,45 @@ export class RedisExecutor implements Executor {
     this.#pending.add(promise);
     promise.finally(() => this.#pending.delete(promise)).catch(() => {});
     return promise;
+  }
+
+  #onEvent(event: StreamEvent): void {
+    const jobId = event.jobId;
+    // Other schedulers' jobs share the stream of a shared queue.
+    if (!jobId?.startsWith(this.#prefix)) return;
+    switch (event.event) {
+      case "active":
+        return this.#onActive(jobId);
+      case "completed": {
+        let returnvalue: unknown;
+        try {
+          returnvalue = JSON.parse(event.returnvalue);
+        } catch {
+          returnvalue = undefined;
+        }
+        this.#onCompleted(jobId, returnvalue);
+        return;
+      }
+      case "failed":
+        this.#onFailed(jobId, event.failedReason ?? "");
+        return;
+    }
+  }
+
+  /** Reconciles once the reconciliation under way (if any) is over. */
+  #reconcileSoon(): void {
+    if (this.#reconciling) {
+      this.#reconcileAgain = true;
+      return;
+    }
+    const run = async () => {
+      do {
+        this.#reconcileAgain = false;
+        await this.#reconcile();
+      } while (this.#reconcileAgain && this.#host);
+    };
+    this.#reconciling = run().finally(() => this.#reconciling = undefined);
+    this.#track(this.#reconciling);
   }
 
   #onActive(jobId: string): void {
@@ -420,26 +479,33 @@ export class RedisExecutor implements Executor {
   async #reconcile(): Promise<void> {
     const queue = this.#queue;
     if (!queue) return;
-    for (const entry of [...this.#jobs.values()]) {
-      await entry.added;
-      if (this.#jobs.get(entry.jobId) !== entry) continue;
-      let state: string;
-      try {
-        state = await queue.getJobState(entry.jobId);
-      } catch {
-        continue;
-      }
-      if (state === "unknown") {
-        // Redis lost the job: the new one counts its attempts from 1, after those reported.
-        entry.base = entry.reported;
-        entry.actives = 0;
-        this.#add(entry);
-      } else if (state === "completed" || state === "failed") {
-        const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);
-        if (!job) continue;
-        if (state === "completed") await this.#onCompleted(entry.jobId, job.returnvalue);
-        else await this.#onFailed(entry.jobId, job.failedReason);
-      }
+    const entries = [...this.#jobs.values()];
+    // In slices, so that ten thousand jobs take a few round trips' time, not ten thousand.
+    for (let i = 0; i < entries.length && this.#queue; i += RECONCILE_SLICE) {
+      await Promise.all(entries.slice(i, i + RECONCILE_SLICE).map((entry) => this.#recheck(entry)));
+    }
+  }
+
+  async #recheck(entry: Entry): Promise<void> {
+    const queue = this.#queue;
+    await entry.added;
+    if (!queue || this.#jobs.get(entry.jobId) !== entry) return;
+    let state: string;
+    try {
+      state = await queue.getJobState(entry.jobId);
+    } catch {
+      return;
+    }
+    if (state === "unknown") {
+      // Redis lost the job: the new one counts its attempts from 1, after those reported.
+      entry.base = entry.reported;
+      entry.actives = 0;
+      this.#add(entry);
+    } else if (state === "completed" || state === "failed") {
+      const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);
+      if (!job) return;
+      if (state === "completed") await this.#onCompleted(entry.jobId, job.returnvalue);
+      else await this.#onFailed(entry.jobId, job.failedReason);
     }
   }
 }

@@ -35,6 +35,13 @@ export interface RedisExecutorOptions {
   backoff?: Backoff;
   /** BullMQ priority of every job: 1 is the highest, up to 2097152. Default: none (first in, first out). */
   priority?: number;
+  /**
+   * Events BullMQ keeps in the queue's event stream (default 100 000; BullMQ's
+   * own default is 10 000). A scheduler that falls further behind, e.g. under
+   * a burst of jobs, notices the gap and asks Redis for the outcomes it
+   * missed, which is slower.
+   */
+  maxEvents?: number;
 }
 
 /** The per-job options that come from the executor's options. */
@@ -90,7 +97,17 @@ export const EXECUTOR_OPTION_KEYS: readonly string[] = [
   "maxAttempts",
   "backoff",
   "priority",
+  "maxEvents",
 ];
+
+/** Checks the length of the event stream. */
+export function maxEvents(options: RedisExecutorOptions): number {
+  const n = options.maxEvents ?? 100_000;
+  if (!Number.isInteger(n) || n < 100) {
+    throw new RangeError(`maxEvents must be an integer of at least 100, got ${quote(n)}`);
+  }
+  return n;
+}
 
 /** The keys of a {@linkcode RedisWorker}'s options. */
 export const WORKER_OPTION_KEYS: readonly string[] = [
