@@ -53,6 +53,8 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
 export interface TestRedis {
   readonly url: string;
   readonly port: number;
+  /** The server's process id (while it runs). */
+  readonly pid: number;
   /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
   stop(kill?: boolean): Promise<void>;
   /** Starts it again on the same port and directory. */
@@ -119,6 +121,9 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid ?? 0;
+    },
     command,
     stop: async (kill) => {
       await stop(kill);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { RedisExecutor, RedisWorker, Scheduler } from "../mod.ts";
 import { parseWorkerArgs } from "../src/cli/worker_command.ts";
 import { resolveLockTimings } from "../src/executors/redis/options.ts";
+import { LockTable } from "../src/executors/redis/heartbeat.ts";
 
 const connection = "redis://127.0.0.1:6379";
 
@@ -83,4 +84,25 @@ Deno.test("redis options: baton worker passes the lock flags through", () => {
     () => new RedisWorker({ ...options, heartbeat: "2s" }),
     /heartbeat \("2s"\) must be at most half of lockDuration \(3000ms\)/,
   );
+});
+
+Deno.test("redis heartbeat: the shared lock table hands jobs to the heartbeat thread", () => {
+  const buffer = new SharedArrayBuffer(LockTable.bytes(2));
+  const writer = new LockTable(buffer);
+  const reader = new LockTable(buffer);
+  const a = writer.write("abc12345-1", "worker-id:1");
+  const b = writer.write("abc12345-2", "worker-id:2");
+  assert.equal(writer.write("abc12345-3", "worker-id:3"), undefined, "full: the caller posts it");
+  assert.deepEqual(reader.read(), [["abc12345-1", "worker-id:1"], ["abc12345-2", "worker-id:2"]]);
+  writer.clear(a!);
+  assert.deepEqual(reader.read(), [["abc12345-2", "worker-id:2"]]);
+  const c = writer.write("é-job", "t");
+  assert.equal(c, a, "a freed slot is used again");
+  assert.deepEqual(reader.read(), [["é-job", "t"], ["abc12345-2", "worker-id:2"]]);
+  writer.clear(b!);
+  assert.equal(writer.write("x".repeat(600), "t"), undefined, "too long for a slot");
+  assert.equal(writer.write("short", "t"), b, "the slot is still free");
+  writer.clear(b!);
+  writer.clear(c!);
+  assert.deepEqual(reader.read(), []);
 });

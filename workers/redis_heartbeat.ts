@@ -12,6 +12,7 @@ import { resolveConnection } from "../src/executors/redis/connection.ts";
 import {
   type FromHeartbeat,
   type HeartbeatSettings,
+  LockTable,
   RENEW_LOCKS,
   type ToHeartbeat,
 } from "../src/executors/redis/heartbeat.ts";
@@ -25,13 +26,15 @@ const scope = self as unknown as {
 const jobs = new Map<string, string>();
 let redis: Redis | undefined;
 let settings: HeartbeatSettings | undefined;
+let table: LockTable | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let stopping = false;
 
 async function renew(): Promise<void> {
   if (!redis || !settings || stopping) return;
-  if (jobs.size > 0) {
-    const pairs = [...jobs].flat();
+  const held = [...(table?.read() ?? []), ...jobs];
+  if (held.length > 0) {
+    const pairs = held.flat();
     try {
       const lost = await redis.eval(
         RENEW_LOCKS,
@@ -56,6 +59,7 @@ scope.onmessage = async (event) => {
   else if (message.t === "untrack") jobs.delete(message.job);
   else if (message.t === "start") {
     settings = message.settings;
+    table = new LockTable(message.table);
     try {
       redis = new Redis({
         ...resolveConnection(settings.connection),

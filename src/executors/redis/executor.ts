@@ -56,6 +56,8 @@ interface Entry {
 
 /** A comm call's result waits this long at most for the channel's last frames. */
 const COMM_GRACE_MS = 2000;
+/** Jobs added in one round trip at most. */
+const MAX_BATCH = 500;
 /** Jobs whose state is asked at once when events were missed. */
 const RECONCILE_SLICE = 200;
 /** Attempt counts kept for settled calls. */
@@ -98,6 +100,8 @@ export class RedisExecutor implements Executor {
   #queue?: Queue<JobPayload>;
   #events?: EventReader;
   #reconciling?: Promise<void>;
+  /** Jobs of this turn of the event loop, added together. */
+  #batch?: { entries: Entry[]; added: PromiseWithResolvers<void> };
   #reconcileAgain = false;
   #gaps = 0;
   #pub?: Redis;
@@ -296,10 +300,47 @@ export class RedisExecutor implements Executor {
     return this.#byCall.get(id)?.reported ?? this.#attempts.get(id);
   }
 
+  /**
+   * Adds the entry's job with the others of the same turn of the event
+   * loop: one round trip (BullMQ's `addBulk`) for a burst of submissions.
+   */
   #add(entry: Entry): void {
-    const name = entry.call.fn.name || "anonymous";
-    entry.added = this.#queue!.add(name, entry.data, { ...this.#jobOptions, jobId: entry.jobId })
-      .catch((error) => this.#settle(entry, false, error));
+    let batch = this.#batch;
+    // A full batch goes as it is: a huge transaction would hold Redis up for the workers.
+    if (batch && batch.entries.length >= MAX_BATCH) this.#flush();
+    batch = this.#batch;
+    if (!batch) {
+      const added = Promise.withResolvers<void>();
+      batch = this.#batch = { entries: [], added };
+      queueMicrotask(() => this.#flush());
+    }
+    batch.entries.push(entry);
+    entry.added = batch.added.promise;
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    const queue = this.#queue;
+    if (!batch) return;
+    // Cancelled in the meantime: never added.
+    const entries = batch.entries.filter((entry) => this.#jobs.get(entry.jobId) === entry);
+    if (!queue || entries.length === 0) return batch.added.resolve();
+    const jobs = entries.map((entry) => ({
+      name: entry.call.fn.name || "anonymous",
+      data: entry.data,
+      opts: { ...this.#jobOptions, jobId: entry.jobId },
+    }));
+    const adding = jobs.length === 1
+      ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts)
+      : queue.addBulk(jobs);
+    adding.then(
+      () => batch.added.resolve(),
+      (error) => {
+        for (const entry of entries) this.#settle(entry, false, error);
+        batch.added.resolve();
+      },
+    );
   }
 
   /** Removes a waiting job; if it runs, optionally asks its worker to stop. Resolves `true` if removed. */

@@ -207,7 +207,7 @@ export class RedisWorker {
       stalledKey: worker.keys.stalled,
       lockDuration,
       interval: heartbeat,
-    });
+    }, this.#concurrency * 2);
     worker.run().catch(() => {});
   }
 
