@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import {
   type Future,
-  type RedisExecutor,
+  RedisExecutor,
   Scheduler,
   ThrownValueError,
   WallTimeLimitError,
@@ -184,3 +184,34 @@ redisTest(
     }, ["--executor", "sequential"]);
   },
 );
+
+redisTest("redis: a call executed again (a retry by the scheduler) becomes a new job", async () => {
+  await withWorkers(async (url, queue) => {
+    const executor = new RedisExecutor({ connection: url, queue });
+    const outcomes: unknown[] = [];
+    let settled = Promise.withResolvers<void>();
+    await executor.start({
+      started: () => {},
+      fulfilled: (_call, value) => {
+        outcomes.push(value);
+        settled.resolve();
+      },
+      rejected: (_call, error) => {
+        outcomes.push(error);
+        settled.resolve();
+      },
+      comm: () => {},
+    });
+    try {
+      const call = { id: 1, fn: collatz, args: [7], limits: {} };
+      executor.execute(call);
+      await settled.promise;
+      settled = Promise.withResolvers();
+      executor.execute({ ...call, args: [8] });
+      await settled.promise;
+      assert.deepStrictEqual(outcomes, [22, 4]);
+    } finally {
+      await executor.shutdown(true);
+    }
+  });
+});

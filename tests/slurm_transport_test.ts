@@ -277,6 +277,43 @@ Deno.test("slurm (fake): comm works over the TCP transport", () =>
     assert.equal(exit.code, "exhausted");
     assert.deepEqual(messages, ["hello 41"]);
     assert.equal(result, 83);
+    assert.equal(task.eventCounts.get("comm-open"), 1, "one start, one channel");
+    assert.equal(task.eventCounts.get("comm-close"), 1);
+  }));
+
+Deno.test("slurm (fake): one start and one comm channel per attempt when a job is lost mid-call", () =>
+  withDir(async (dir) => {
+    const options = fakeSlurm(dir);
+    const executor = new SlurmExecutor({ workers: 1, ...options });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(
+      async function talkThenWait(comm: { send(d: unknown): void }, path: string) {
+        const attempt = Number(await Deno.readTextFile(path).catch(() => "0")) + 1;
+        await Deno.writeTextFile(path, String(attempt));
+        comm.send(`attempt ${attempt}`);
+        if (attempt === 1) await new Promise((r) => setTimeout(r, 30_000));
+        return attempt;
+      },
+      { comm: true },
+    );
+    const channel: string[] = [];
+    task.on("comm-open", () => channel.push("open"));
+    task.on("comm-close", () => channel.push("close"));
+    task.on("comm-message", async (msg: { data: unknown }) => {
+      channel.push(String(msg.data));
+      if (msg.data === "attempt 1") {
+        await new Deno.Command("bash", {
+          args: [FAKE, "fail", dir, slurmWorkers(scheduler)[0].jobId!],
+        }).output();
+      }
+    });
+    let attempts = 0;
+    task.onResult((future) => attempts = future.attempts);
+    scheduler.onStart(() => task.submit(`${dir}/attempts`));
+    const exit = await scheduler.run({ timeout: "60s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(attempts, 2);
+    assert.deepEqual(channel, ["open", "attempt 1", "close", "open", "attempt 2", "close"]);
   }));
 
 Deno.test("slurm (fake): adaptive { min: 0, max: 2 } grows with the queue and releases idle jobs", () =>

@@ -61,7 +61,7 @@ const MAX_BATCH = 500;
 /** Jobs whose state is asked at once when events were missed. */
 const RECONCILE_SLICE = 200;
 /** Attempt counts kept for settled calls. */
-const MAX_ATTEMPT_RECORDS = 10_000;
+const MAX_ATTEMPT_RECORDS = 100_000;
 
 /**
  * Runs calls as BullMQ jobs on a Redis queue, taken by `baton worker`
@@ -93,6 +93,8 @@ export class RedisExecutor implements Executor {
   readonly #jobs = new Map<string, Entry>();
   readonly #byCall = new Map<number, Entry>();
   readonly #attempts = new Map<number, number>();
+  /** How many jobs each recent call had, so that a call executed again gets a new job id. */
+  readonly #runs = new Map<number, number>();
   /** Removals and cancellations under way; shutdown waits for them. */
   readonly #pending = new Set<Promise<unknown>>();
   #host?: ExecutorHost;
@@ -174,6 +176,19 @@ export class RedisExecutor implements Executor {
     }
   }
 
+  /**
+   * `<origin>-<call id>`, or `<origin>-<call id>.<n>` when the same call is
+   * executed again (a retry by the scheduler): BullMQ ignores a job whose id
+   * it still has.
+   */
+  #jobIdOf(call: Call): string {
+    const runs = this.#runs.get(call.id) ?? 0;
+    this.#runs.delete(call.id);
+    this.#runs.set(call.id, runs + 1);
+    if (this.#runs.size > MAX_ATTEMPT_RECORDS) this.#runs.delete(this.#runs.keys().next().value!);
+    return runs === 0 ? `${this.#prefix}${call.id}` : `${this.#prefix}${call.id}.${runs}`;
+  }
+
   /** Puts the call on the queue as a job. */
   execute(call: Call): void {
     const host = this.#host;
@@ -195,7 +210,7 @@ export class RedisExecutor implements Executor {
     }
     const entry: Entry = {
       call,
-      jobId: `${this.origin}-${call.id}`,
+      jobId: this.#jobIdOf(call),
       data,
       added: Promise.resolve(),
       reported: 0,
