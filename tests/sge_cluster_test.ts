@@ -5,11 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import { monitor, Scheduler, SgeExecutor, SgeJobLostError } from "../mod.ts";
+import { Scheduler, SgeExecutor, SgeJobLostError } from "../mod.ts";
 import { runCommand } from "../src/executors/hpc/commands.ts";
 import {
-  chainLength,
-  collatzWhere,
+  clusterTest,
+  collatzOnTwoJobs,
   napWhere,
   slurmWorkers as workersOf,
   when,
@@ -28,23 +28,7 @@ async function whyNoSge(): Promise<string | undefined> {
   }
 }
 
-const why = await whyNoSge();
-if (why) console.log(`Skipping the real-SGE tests: ${why} (run .ci/sge-setup.sh as root)`);
-
-function cell(name: string, fn: (logs: string) => Promise<void>): void {
-  Deno.test({
-    name: `sge (cell): ${name}`,
-    ignore: why !== undefined,
-    fn: async () => {
-      const logs = await Deno.makeTempDir({ prefix: "baton-sge-logs-" });
-      try {
-        await fn(logs);
-      } finally {
-        await Deno.remove(logs, { recursive: true });
-      }
-    },
-  });
-}
+const cell = clusterTest("SGE (cell)", await whyNoSge());
 
 /** Our job ids that `qstat` lists. */
 async function listed(jobName: string): Promise<string[]> {
@@ -64,41 +48,7 @@ cell(
   "collatz through 2 jobs; job ids in the tree and the monitor; qstat empty after run()",
   async (logs) => {
     const executor = new SgeExecutor({ workers: 2, logDirectory: logs, ...BASE });
-    const scheduler = new Scheduler({ executor });
-    const task = scheduler.task(collatzWhere);
-    let steps = 0;
-    let ones = 0;
-    const jobs = new Set<string>();
-    let tree = "";
-    let status = "";
-    scheduler.onStart(() =>
-      when(
-        scheduler,
-        () => workersOf(scheduler).filter((w) => w.state === "CONNECTED").length === 2,
-        async () => {
-          tree = String(scheduler);
-          status = await (await monitor(scheduler).request("/api/status")).text();
-          for (const n of [27, 97, 871]) task.submit(n);
-        },
-      )
-    );
-    task.onResult((_future, [next, job]) => {
-      jobs.add(job);
-      steps++;
-      if (next !== 1) task.submit(next);
-      else ones++;
-    });
-    const exit = await scheduler.run({ timeout: "120s" });
-    assert.equal(exit.code, "exhausted");
-    assert.equal(ones, 3);
-    assert.equal(steps, chainLength(27) + chainLength(97) + chainLength(871) - 3);
-    assert.equal(jobs.size, 2, `both jobs ran calls: ${[...jobs]}`);
-    for (const job of jobs) {
-      assert.match(job, /^\d+$/);
-      assert.match(tree, new RegExp(`sge-${job} \\(CONNECTED on \\S+\\)`));
-      assert.match(status, new RegExp(`sge-${job} \\(CONNECTED`));
-    }
-    assert.match(tree, /sge/);
+    await collatzOnTwoJobs(executor);
     assert.deepEqual(await listed(executor.jobName), []);
   },
 );

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { Scheduler, SlurmExecutor, SlurmJobLostError, WallTimeLimitError } from "../mod.ts";
 import { runCommand } from "../src/executors/hpc/commands.ts";
 import {
-  chainLength,
-  collatzWhere,
+  clusterTest,
+  collatzOnTwoJobs,
   listedJobs,
   liveJobs,
   napWhere,
@@ -18,56 +18,13 @@ import {
   whyNoCluster,
 } from "./slurm_fixtures.ts";
 
-const why = await whyNoCluster();
-if (why) console.log(`Skipping the real-Slurm tests: ${why} (run .ci/slurm-setup.sh as root)`);
-
-function cluster(name: string, fn: (logs: string) => Promise<void>): void {
-  Deno.test({
-    name: `slurm (cluster): ${name}`,
-    ignore: why !== undefined,
-    fn: async () => {
-      const logs = await Deno.makeTempDir({ prefix: "baton-slurm-logs-" });
-      try {
-        await fn(logs);
-      } finally {
-        await Deno.remove(logs, { recursive: true });
-      }
-    },
-  });
-}
+const cluster = clusterTest("Slurm (cluster)", await whyNoCluster());
 
 const BASE = { hostname: "127.0.0.1", time: "10m", pollInterval: "500ms" } as const;
 
 cluster("the collatz demo through 2 Slurm workers; squeue empty after run()", async (logs) => {
   const executor = new SlurmExecutor({ workers: 2, logDirectory: logs, ...BASE });
-  const scheduler = new Scheduler({ executor });
-  const task = scheduler.task(collatzWhere);
-  let steps = 0;
-  let ones = 0;
-  const jobs = new Set<string>();
-  let tree = "";
-  scheduler.onStart(() =>
-    when(
-      scheduler,
-      () => slurmWorkers(scheduler).filter((w) => w.state === "CONNECTED").length === 2,
-      () => {
-        tree = String(scheduler);
-        for (const n of [27, 97, 871]) task.submit(n);
-      },
-    )
-  );
-  task.onResult((_future, [next, job]) => {
-    jobs.add(job);
-    steps++;
-    if (next !== 1) task.submit(next);
-    else ones++;
-  });
-  const exit = await scheduler.run({ timeout: "120s" });
-  assert.equal(exit.code, "exhausted");
-  assert.equal(ones, 3, "each chain reached 1");
-  assert.equal(steps, chainLength(27) + chainLength(97) + chainLength(871) - 3);
-  assert.equal(jobs.size, 2, `both jobs ran calls: ${[...jobs]}`);
-  for (const job of jobs) assert.match(tree, new RegExp(`slurm-${job} \\(CONNECTED on \\S+\\)`));
+  await collatzOnTwoJobs(executor);
   assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
 });
 

@@ -6,8 +6,10 @@
 
 import { parseQueue, queueArgs } from "../src/executors/slurm/commands.ts";
 import { runCommand } from "../src/executors/hpc/commands.ts";
+import assert from "node:assert/strict";
 import type { SlurmOptions, SlurmWorkerInfo } from "../mod.ts";
-import type { Scheduler } from "../mod.ts";
+import { monitor, Scheduler } from "../mod.ts";
+import type { Executor } from "../mod.ts";
 
 const FAKE = new URL("./fixtures/fake_slurm.sh", import.meta.url).pathname;
 
@@ -59,6 +61,30 @@ export async function listedJobs(jobName: string): Promise<string[]> {
   return result.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
 
+/**
+ * Declares a test on a real cluster, named `label (…): name`, that gets a
+ * temporary log directory; skipped when `why` says the cluster is missing.
+ */
+export function clusterTest(
+  label: string,
+  why: string | undefined,
+): (name: string, fn: (logs: string) => Promise<void>) => void {
+  if (why) console.log(`Skipping the real-${label} tests: ${why}`);
+  return (name, fn) =>
+    Deno.test({
+      name: `${label.toLowerCase()}: ${name}`,
+      ignore: why !== undefined,
+      fn: async () => {
+        const logs = await Deno.makeTempDir({ prefix: "baton-logs-" });
+        try {
+          await fn(logs);
+        } finally {
+          await Deno.remove(logs, { recursive: true });
+        }
+      },
+    });
+}
+
 /** Polls `check` every 50 ms through the scheduler (so the run does not end) until it holds. */
 export function when(scheduler: Scheduler, check: () => boolean, then: () => unknown): void {
   const poll = () => {
@@ -95,4 +121,47 @@ export function chainLength(n: number): number {
     steps++;
   }
   return steps;
+}
+
+/**
+ * The collatz demo through a batch executor with 2 jobs: three chains once
+ * both jobs are connected. Checks that every chain reached 1, both jobs
+ * ran calls, and the tree and the monitor named each job
+ * (`<kind>-<job id> (CONNECTED on <node>)`).
+ */
+export async function collatzOnTwoJobs(executor: Executor): Promise<void> {
+  const scheduler = new Scheduler({ executor });
+  const task = scheduler.task(collatzWhere);
+  let steps = 0;
+  let ones = 0;
+  const jobs = new Set<string>();
+  let tree = "";
+  let status = "";
+  scheduler.onStart(() =>
+    when(
+      scheduler,
+      () => slurmWorkers(scheduler).filter((w) => w.state === "CONNECTED").length === 2,
+      async () => {
+        tree = String(scheduler);
+        status = await (await monitor(scheduler).request("/api/status")).text();
+        for (const n of [27, 97, 871]) task.submit(n);
+      },
+    )
+  );
+  task.onResult((_future, [next, job]) => {
+    jobs.add(job);
+    steps++;
+    if (next !== 1) task.submit(next);
+    else ones++;
+  });
+  const exit = await scheduler.run({ timeout: "120s" });
+  assert.equal(exit.code, "exhausted");
+  assert.equal(ones, 3, "each chain reached 1");
+  assert.equal(steps, chainLength(27) + chainLength(97) + chainLength(871) - 3);
+  assert.equal(jobs.size, 2, `both jobs ran calls: ${[...jobs]}`);
+  for (const job of jobs) {
+    assert.match(job, /^\d+$/);
+    assert.match(tree, new RegExp(`${executor.kind}-${job} \\(CONNECTED on \\S+\\)`));
+    assert.match(status, new RegExp(`${executor.kind}-${job} \\(CONNECTED`));
+  }
 }

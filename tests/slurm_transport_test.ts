@@ -106,54 +106,31 @@ Deno.test("slurm (fake): a job killed mid-call re-queues the call, and a replace
     assert.deepEqual(await liveJobs(options.queueCommand!, executor.jobName), []);
   }));
 
-Deno.test("slurm (fake): with requeueLost 0 a lost job rejects its call with SlurmJobLostError", () =>
-  withDir(async (dir) => {
-    const options = fakeSlurm(dir);
-    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...options });
-    const scheduler = new Scheduler({ executor });
-    const task = scheduler.task(napWhere);
-    let victim = "";
-    let error: unknown;
-    scheduler.onStart(() => {
-      task.submit(20_000);
-      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
-        victim = slurmWorkers(scheduler)[0].jobId!;
-        await new Deno.Command("bash", { args: [...options.cancelCommand!.slice(1), victim] })
-          .output();
+for (const [how, state] of [["scancel", "CANCELLED"], ["fail", "NODE_FAIL"]]) {
+  Deno.test(`slurm (fake): with requeueLost 0, a job lost by ${how} rejects its call: ${state}, not COMPLETING`, () =>
+    withDir(async (dir) => {
+      const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...fakeSlurm(dir) });
+      const scheduler = new Scheduler({ executor });
+      const task = scheduler.task(napWhere);
+      let victim = "";
+      let error: unknown;
+      scheduler.onStart(() => {
+        task.submit(20_000);
+        when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+          victim = slurmWorkers(scheduler)[0].jobId!;
+          await new Deno.Command("bash", { args: [FAKE, how, dir, victim] }).output();
+        });
       });
-    });
-    task.onException((_f, e) => error = e);
-    const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
-    assert.equal(exit.code, "exhausted");
-    assert.ok(error instanceof SlurmJobLostError, String(error));
-    assert.ok(error instanceof WorkerCrashedError);
-    assert.equal(error.jobId, victim);
-    assert.equal(error.state, "CANCELLED");
-    assert.match(error.message, new RegExp(`Slurm job ${victim} was lost \\(CANCELLED\\)`));
-  }));
-
-Deno.test("slurm (fake): a lost job's state says why it ended (NODE_FAIL), not COMPLETING", () =>
-  withDir(async (dir) => {
-    const options = fakeSlurm(dir);
-    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...options });
-    const scheduler = new Scheduler({ executor });
-    const task = scheduler.task(napWhere);
-    let victim = "";
-    let error: unknown;
-    scheduler.onStart(() => {
-      task.submit(20_000);
-      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
-        victim = slurmWorkers(scheduler)[0].jobId!;
-        await new Deno.Command("bash", { args: [FAKE, "fail", dir, victim] }).output();
-      });
-    });
-    task.onException((_f, e) => error = e);
-    const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
-    assert.equal(exit.code, "exhausted");
-    assert.ok(error instanceof SlurmJobLostError, String(error));
-    assert.equal(error.jobId, victim);
-    assert.equal(error.state, "NODE_FAIL");
-  }));
+      task.onException((_f, e) => error = e);
+      const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
+      assert.equal(exit.code, "exhausted");
+      assert.ok(error instanceof SlurmJobLostError, String(error));
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.equal(error.jobId, victim);
+      assert.equal(error.state, state);
+      assert.match(error.message, new RegExp(`Slurm job ${victim} was lost \\(${state}\\)`));
+    }));
+}
 
 Deno.test("slurm (fake): run() returns only when squeue lists none of its jobs, lost ones too", () =>
   withDir(async (dir) => {

@@ -107,3 +107,37 @@ export function shellQuote(word: string): string {
   if (/^[\w.,:@%+=\/-]+$/.test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * The last lines of every job script: the token in the environment (never
+ * on a command line, where `ps` shows it to every user of the node), then
+ * the worker that dials back; `tail` is shell text appended as it is (e.g.
+ * `--job-id "$JOB_ID"`).
+ *
+ * @example
+ * ```ts ignore
+ * workerLaunch({ jobName: "b", connect: "login1:4000", token, workerCommand: ["baton", "worker"] }, 4);
+ * // ["export BATON_TOKEN=…", "exec baton worker --connect login1:4000 --concurrency 4"]
+ * ```
+ */
+export function workerLaunch(
+  context: {
+    readonly connect: string;
+    readonly token: string;
+    readonly workerCommand: readonly string[];
+  },
+  concurrency: number,
+  tail = "",
+): string[] {
+  const command = [
+    ...context.workerCommand,
+    "--connect",
+    context.connect,
+    "--concurrency",
+    String(concurrency),
+  ];
+  return [
+    `export BATON_TOKEN=${shellQuote(context.token)}`,
+    `exec ${command.map(shellQuote).join(" ")}${tail ? ` ${tail}` : ""}`,
+  ];
+}

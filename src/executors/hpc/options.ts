@@ -107,24 +107,41 @@ export const HPC_OPTION_KEYS: readonly string[] = [
  * ```
  */
 export interface ResolvedHpcOptions {
+  /** Jobs kept at least (the fixed number, or `workers.min`). */
   readonly min: number;
+  /** Jobs kept at most. */
   readonly max: number;
+  /** Whether `workers` was a `{ min, max }` range. */
   readonly adaptive: boolean;
+  /** `memory` in whole megabytes, rounded up. */
   readonly memoryMegabytes?: number;
-  /** In milliseconds. */
+  /** `time` in milliseconds. */
   readonly time?: number;
+  /** More submit options, checked as single lines. */
   readonly extraArgs: readonly string[];
+  /** Shell lines before the worker. */
   readonly prologue: readonly string[];
+  /** The worker command before `--connect`, if given. */
   readonly workerCommand?: readonly string[];
+  /** Calls per job. */
   readonly concurrency: number;
+  /** Where the endpoint listens, if given. */
   readonly hostname?: string;
+  /** The endpoint's port (0: any). */
   readonly port: number;
+  /** Where the jobs' output goes, if given. */
   readonly logDirectory?: string;
+  /** The job name (given, or `baton-<random>`). */
   readonly jobName: string;
+  /** Times a call of a lost job is re-queued. */
   readonly requeueLost: number;
+  /** Adaptive mode's idle time before a job is released, in ms. */
   readonly idleTimeout: number;
+  /** Between two listings, in ms. */
   readonly pollInterval: number;
+  /** Default permissions of calls. */
   readonly permissions?: Permissions;
+  /** Default limits of calls. */
   readonly limits?: Limits;
 }
 

@@ -7,7 +7,7 @@
  */
 
 import type { ScriptContext } from "../hpc/engine.ts";
-import { shellQuote } from "../hpc/commands.ts";
+import { workerLaunch } from "../hpc/commands.ts";
 import type { ResolvedSgeOptions } from "./options.ts";
 
 /**
@@ -36,20 +36,12 @@ export function sgeScript(options: ResolvedSgeOptions, context: ScriptContext): 
     options.project !== undefined && `-P ${options.project}`,
     ...options.extraArgs,
   ].filter((d): d is string => typeof d === "string");
-  const command = [
-    ...context.workerCommand,
-    "--connect",
-    context.connect,
-    "--concurrency",
-    String(common.concurrency),
-  ].map(shellQuote);
   return [
     "#!/bin/bash",
     ...directives.map((d) => `#$ ${d}`),
     "# A baton worker: it dials back to the scheduler and runs its calls.",
     ...common.prologue,
-    `export BATON_TOKEN=${shellQuote(context.token)}`,
-    `exec ${command.join(" ")} --job-id "$JOB_ID"`,
+    ...workerLaunch(context, common.concurrency, `--job-id "$JOB_ID"`),
     "",
   ].join("\n");
 }

@@ -1,14 +1,12 @@
 /**
  * The batch script of one Slurm worker job: `#SBATCH` directives from the
- * options, the token in the environment (never on a command line, where
- * `ps` shows it to every user of the node), and the worker command that
- * dials back.
+ * options, then the worker that dials back.
  *
  * @module
  */
 
 import type { ScriptContext } from "../hpc/engine.ts";
-import { shellQuote } from "../hpc/commands.ts";
+import { workerLaunch } from "../hpc/commands.ts";
 import type { ResolvedSlurmOptions } from "./options.ts";
 
 /**
@@ -33,20 +31,12 @@ export function jobScript(options: ResolvedSlurmOptions, context: ScriptContext)
     `--output=${common.logDirectory.replace(/\/+$/, "")}/baton-%j.log`,
     ...options.extraArgs,
   ].filter((d): d is string => typeof d === "string");
-  const command = [
-    ...context.workerCommand,
-    "--connect",
-    context.connect,
-    "--concurrency",
-    String(common.concurrency),
-  ];
   return [
     "#!/usr/bin/env bash",
     ...directives.map((d) => `#SBATCH ${d}`),
     "# A baton worker: it dials back to the scheduler and runs its calls.",
     ...common.prologue,
-    `export BATON_TOKEN=${shellQuote(context.token)}`,
-    `exec ${command.map(shellQuote).join(" ")}`,
+    ...workerLaunch(context, common.concurrency),
     "",
   ].join("\n");
 }

@@ -1,0 +1,14 @@
+# Sourced by the teardown scripts: stops a daemon they started.
+# stop_daemon NAME PIDFILE: SIGTERM to the pid in PIDFILE (or the process named NAME),
+# SIGKILL if it is still there after 5 s.
+stop_daemon() {
+  local pid
+  pid=$(cat "$2" 2>/dev/null || pgrep -x "$1" | head -n 1)
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}
