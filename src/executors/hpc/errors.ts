@@ -15,10 +15,12 @@ import { WorkerCrashedError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobLostError, WorkerCrashedError } from "@baton/baton";
  * const error = new JobLostError("Slurm", "42", "TIMEOUT", "the job reached its time limit");
- * error instanceof WorkerCrashedError; // true
- * error.state; // "TIMEOUT"
+ * assert.ok(error instanceof WorkerCrashedError);
+ * assert.equal(error.state, "TIMEOUT");
+ * assert.equal(error.message, "Slurm job 42 was lost (TIMEOUT): the job reached its time limit");
  * ```
  */
 export class JobLostError extends WorkerCrashedError {

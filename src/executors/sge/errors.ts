@@ -16,9 +16,11 @@ import { JobLostError } from "../hpc/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobLostError, SgeJobLostError } from "@baton/baton";
  * const error = new SgeJobLostError("7", "TIMEOUT", "the job reached h_rt");
- * error instanceof JobLostError; // true
+ * assert.ok(error instanceof JobLostError);
+ * assert.equal(error.name, "SgeJobLostError");
  * ```
  */
 export class SgeJobLostError extends JobLostError {

@@ -14,10 +14,11 @@ import { JobLostError } from "../hpc/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobLostError, SlurmJobLostError, WorkerCrashedError } from "@baton/baton";
  * const error = new SlurmJobLostError("42", "TIMEOUT", "the job reached its time limit");
- * error instanceof JobLostError && error instanceof WorkerCrashedError; // true
- * error.jobId; // "42"
+ * assert.ok(error instanceof JobLostError && error instanceof WorkerCrashedError);
+ * assert.equal(error.jobId, "42");
  * ```
  */
 export class SlurmJobLostError extends JobLostError {
