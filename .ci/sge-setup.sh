@@ -68,13 +68,17 @@ echo "$master" >"$common/act_qmaster"
 
 # Tells the teardown script that this run started the daemons (and may stop them).
 touch /run/baton-sge-started
-if ! pgrep -x sge_qmaster >/dev/null; then
-  log "starting sge_qmaster"
-  /usr/lib/gridengine/sge_qmaster
-fi
-for _ in $(seq 1 100); do
-  qstat >/dev/null 2>&1 && break
-  sleep 0.2
+# A qmaster stopped a moment ago may still hold its port: a start that does not answer within
+# 10 s is tried again.
+for _ in 1 2 3; do
+  if ! pgrep -x sge_qmaster >/dev/null; then
+    log "starting sge_qmaster"
+    /usr/lib/gridengine/sge_qmaster || true
+  fi
+  for _ in $(seq 1 50); do
+    qstat >/dev/null 2>&1 && break 2
+    sleep 0.2
+  done
 done
 if ! qstat >/dev/null 2>&1; then
   log "sge_qmaster does not answer: $(qstat 2>&1 | head -n 3)"
