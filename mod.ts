@@ -23,8 +23,10 @@
 export * from "./src/events/mod.ts";
 export * from "./src/scheduler/mod.ts";
 export * from "./src/executors/mod.ts";
+export * from "./src/wire/mod.ts";
 export * from "./src/plugins/mod.ts";
 export { type Duration, parseDuration, parseSize, type Size } from "./src/units.ts";
 export * from "./src/comm/mod.ts";
 export * from "./src/flow/mod.ts";
+export * from "./src/store/mod.ts";
 export * from "./src/monitor/mod.ts";

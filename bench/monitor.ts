@@ -1,12 +1,15 @@
 /**
  * Cost of the monitor: a scheduler runs trivial tasks at full speed for a
  * fixed time, without a monitor and with `serveMonitor`, 10 SSE clients
- * connected and `/metrics` scraped every 100 ms. Rounds alternate (plain,
- * monitored, plain, …) in the same run; the medians are compared. The
- * clients and the scraper run in a Web Worker, as a browser or Prometheus
- * would run elsewhere: only the server's work lands on the scheduler's thread.
+ * connected, `/metrics` scraped every second, and one open dashboard
+ * polling the explorer as the page does (a page of futures every 1.5 s,
+ * status, timeline and queue history every 2 s, failures every 2.5 s,
+ * durations every 5 s). Rounds alternate (plain, monitored, plain, …) in the
+ * same run; the medians are compared. The clients run in a Web Worker, as a
+ * browser or Prometheus would run elsewhere: only the server's work (the
+ * recording of every call included) lands on the scheduler's thread.
  *
- * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds]`
+ * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds] [SSE clients] [workers|sequential]`
  *
  * @module
  */
@@ -16,10 +19,11 @@ import { type MonitorServer, Scheduler, serveMonitor } from "../mod.ts";
 const seconds = Number(Deno.args[0] ?? 2);
 const rounds = Number(Deno.args[1] ?? 3);
 const nClients = Number(Deno.args[2] ?? 10);
+const only = Deno.args[3];
 
-// The clients: 10 SSE readers and a scraper, counting what they receive.
+// The clients: SSE readers, a Prometheus scraper and one dashboard's polling, counting what they get.
 const CLIENTS = `
-let streams = [], scrapes = 0, bytes = 0, events = 0, drops = 0, timer, stopping = false;
+let streams = [], scrapes = 0, polls = 0, bytes = 0, events = 0, drops = 0, timers = [], stopping = false;
 async function read(url) {
   while (!stopping) {
     try {
@@ -37,20 +41,29 @@ async function read(url) {
     if (!stopping) drops++;
   }
 }
+function every(ms, fn) { timers.push(setInterval(fn, ms)); }
+async function get(url) {
+  const res = await fetch(url);
+  bytes += (await res.arrayBuffer()).byteLength;
+}
 self.onmessage = async ({ data }) => {
   if (data.url) {
-    for (let i = 0; i < data.clients; i++) read(data.url);
-    timer = setInterval(async () => {
-      const res = await fetch(data.url + "metrics");
-      await res.text();
-      scrapes++;
-    }, 100);
+    const u = data.url;
+    for (let i = 0; i < data.clients; i++) read(u);
+    every(1000, async () => { await get(u + "metrics"); scrapes++; });
+    every(1500, async () => { await get(u + "api/futures?offset=0&limit=40"); polls++; });
+    every(2000, async () => {
+      await Promise.all([get(u + "api/status"), get(u + "api/timeline?limit=800"), get(u + "api/history")]);
+      polls += 3;
+    });
+    every(2500, async () => { await get(u + "api/failures?limit=50"); polls++; });
+    every(5000, async () => { await get(u + "api/durations"); polls++; });
     self.postMessage({ ready: true });
   } else {
     stopping = true;
-    clearInterval(timer);
+    for (const t of timers) clearInterval(t);
     for (const r of streams) r.cancel().catch(() => {});
-    self.postMessage({ scrapes, bytes, events, drops });
+    self.postMessage({ scrapes, polls, bytes, events, drops });
   }
 };
 `;
@@ -108,7 +121,7 @@ function median(xs: number[]): number {
 
 console.log(
   `monitor overhead: trivial tasks for ${seconds} s per round, ${rounds} rounds each, ` +
-    `10 SSE clients + /metrics every 100 ms`,
+    `${nClients} SSE clients + /metrics every second + one dashboard's polling`,
 );
 for (
   const [name, make] of [
@@ -116,6 +129,7 @@ for (
     ["workers(2)", () => Scheduler.withWorkers(2)],
   ] as const
 ) {
+  if (only && !name.startsWith(only)) continue;
   const plain: number[] = [];
   const monitored: number[] = [];
   let last: Record<string, number> | undefined;
@@ -126,14 +140,15 @@ for (
     last = r.clients;
   }
   const a = median(plain), b = median(monitored);
-  const slowdown = (1 - b / a) * 100;
+  const ratio = b / a;
   console.log(
     `  ${name.padEnd(11)} without ${a.toFixed(0).padStart(7)} tasks/s   with ${
       b.toFixed(0).padStart(7)
-    } tasks/s   slowdown ${slowdown.toFixed(1)}%` +
+    } tasks/s   ratio ${ratio.toFixed(2)}x (slowdown ${((1 - ratio) * 100).toFixed(1)}%)` +
       (last
-        ? `   (last round: ${last.scrapes} scrapes, ${last.events} events to clients, ` +
-          `${(last.bytes / 1e6).toFixed(1)} MB, ${last.drops} client drops)`
+        ? `   (last round: ${last.scrapes} scrapes, ${last.polls} dashboard requests, ` +
+          `${last.events} events to clients, ${(last.bytes / 1e6).toFixed(1)} MB, ` +
+          `${last.drops} client drops)`
         : ""),
   );
 }

@@ -1,26 +1,39 @@
 /**
  * `deno task example:monitor`: a random search whose trials run on a pool of
- * Web Workers, watched live in the browser. Open the printed URL; the run
- * ends by itself after 10 s (pass another duration: `-- 60s`).
+ * Web Workers, watched live in the browser. Open the printed URL (it carries
+ * the token, so Stop, Cancel and Retry work). The run ends by itself after
+ * 10 s; pass another duration as `deno task example:monitor 60s`. Afterwards
+ * the dashboard stays up for a look at the finished run until Ctrl-C
+ * (`--exit` ends with the run).
  *
  * @module
  */
 
 import { Scheduler, serveMonitor } from "../mod.ts";
 
-/** One trial: a noisy score for a configuration, taking 50–250 ms. */
-async function trial(config: { lr: number; depth: number }): Promise<number> {
+/** One trial: a noisy score for a configuration, taking 50–250 ms; high rates diverge. */
+async function trial(config: { lr: number; depth: number; optimizer: string }): Promise<number> {
+  console.log(`trial lr=${config.lr.toExponential(2)} depth=${config.depth} ${config.optimizer}`);
   await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
-  if (Math.random() < 0.1) throw new Error(`diverged at lr=${config.lr.toFixed(4)}`);
+  if (config.lr > 0.05) {
+    throw new RangeError(`loss diverged to NaN at lr=${config.lr.toFixed(4)}`, {
+      cause: new Error(`gradient norm above the clip of 10 (${config.optimizer})`),
+    });
+  }
   return -((Math.log10(config.lr) + 2.5) ** 2) - (config.depth - 6) ** 2 / 10 + Math.random();
 }
 
-const duration = Deno.args[0] ?? "10s";
+// `deno task example:monitor -- 60s` passes the `--` along: skip it.
+const args = Deno.args.filter((a) => a !== "--");
+const exitAtEnd = args.includes("--exit");
+const duration = args.find((a) => !a.startsWith("--")) ?? "10s";
+
 const scheduler = Scheduler.withWorkers(2, { name: "random-search" });
-const task = scheduler.task(trial);
+const task = scheduler.task(trial, { limits: { wallTime: "30s" } });
 const sample = () => ({
   lr: 10 ** (-5 + 4 * Math.random()),
   depth: 1 + Math.floor(Math.random() * 12),
+  optimizer: Math.random() < 0.5 ? "adam" : "sgd",
 });
 let best = -Infinity;
 
@@ -37,11 +50,18 @@ task.onDone(() => {
   if (scheduler.running()) task.submit(sample());
 });
 
-const server = serveMonitor(scheduler, { token: crypto.randomUUID() });
-console.log(`dashboard: ${server.url}  (running for ${duration})`);
+// The token guards the actions (Stop, Cancel, Retry); the URL below carries it to the page.
+const token = crypto.randomUUID();
+const server = serveMonitor(scheduler, { token });
+console.log(`dashboard: ${server.url}?token=${token}  (running for ${duration})`);
+console.log(`token for actions: ${token}`);
 const exit = await scheduler.run({ timeout: duration, onException: "continue" });
 console.log(
   `${exit.code}: ${scheduler.eventCounts.get("future-result") ?? 0} results, ` +
     `${scheduler.eventCounts.get("future-exception") ?? 0} exceptions, best ${best.toFixed(3)}`,
 );
+if (!exitAtEnd) {
+  console.log(`the run is over; the dashboard stays up for a look at it — Ctrl-C to exit`);
+  await new Promise<void>((resolve) => Deno.addSignalListener("SIGINT", resolve));
+}
 await server.shutdown();

@@ -1,67 +1,76 @@
 /**
- * Writing a plugin: `Retry` resubmits a failed call up to N times, and emits
- * `retry-exhausted` when a call failed every time.
+ * Plugins: the shipped `Retry` runs flaky calls again with backoff, and
+ * `FailureBudget`, written here against the `Plugin` interface, stops a
+ * task from taking new calls once too many have failed for good.
  *
  * Run: `deno task example:retry`
  *
  * @module
  */
 
-import { Event, type Future, type Plugin, Scheduler } from "../mod.ts";
-import type { AnyTask } from "../mod.ts";
+import { type AnyTask, Event, type Plugin, Retry, Scheduler } from "../mod.ts";
 
-/** Resubmits failed calls of its task up to `times` times. */
-export class Retry implements Plugin {
-  /** Every attempt of a call failed: (future, error). */
-  static readonly EXHAUSTED: Event<[future: Future, error: Error]> = new Event("retry-exhausted");
-  readonly name = "retry";
-  readonly events = [Retry.EXHAUSTED] as Event<unknown[]>[];
-  readonly #times: number;
-  /** Attempts so far, by the arguments' JSON. */
-  readonly #attempts = new Map<string, number>();
-  #retried = 0;
+/** Refuses new calls of its task after `max` calls failed (after their retries). */
+export class FailureBudget implements Plugin {
+  /** A call was refused because the budget is spent: (task, ...args). */
+  static readonly EXHAUSTED: Event<[task: AnyTask, ...args: unknown[]]> = new Event(
+    "failure-budget-exhausted",
+  );
+  readonly name = "failure-budget";
+  readonly events = [FailureBudget.EXHAUSTED] as Event<unknown[]>[];
+  failures = 0;
+  #task?: AnyTask;
 
-  constructor(times: number) {
-    if (!Number.isInteger(times) || times < 1) {
-      throw new RangeError(`Retry times must be a positive integer, got ${times}`);
-    }
-    this.#times = times;
-  }
+  constructor(readonly max: number) {}
 
   attach(task: AnyTask): void {
-    task.onException((future: Future, error: Error) => {
-      const key = JSON.stringify(future.args);
-      const attempts = (this.#attempts.get(key) ?? 0) + 1;
-      this.#attempts.set(key, attempts);
-      if (attempts <= this.#times && task.scheduler.running()) {
-        this.#retried++;
-        task.submit(...future.args);
-      } else {
-        task.emit(Retry.EXHAUSTED, future, error);
-      }
-    }, { name: "retry" });
+    this.#task = task;
+    // `exception` fires once per call, after Retry's last attempt.
+    task.onException(() => this.failures++, { hidden: true, name: "failure-budget" });
+  }
+
+  preSubmit(
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+  ): [(...args: never[]) => unknown, unknown[]] | undefined {
+    if (this.failures < this.max) return [fn, args];
+    this.#task!.emit(FailureBudget.EXHAUSTED, this.#task!, ...args);
+    return undefined;
   }
 
   describe(): string {
-    return `Retried ${this.#retried} times (up to ${this.#times} per call)`;
+    return `Failures ${this.failures}/${this.max}`;
   }
 }
 
-/** Fails on its first two attempts for each input, a flaky remote service in miniature. */
+/** Fails twice for each input before it works, and always for 13: a flaky service. */
 function flaky(x: number): number {
   const g = globalThis as unknown as { attempts?: Map<number, number> };
   const attempts = (g.attempts ??= new Map());
   attempts.set(x, (attempts.get(x) ?? 0) + 1);
-  if (attempts.get(x)! < 3) throw new Error(`flaky failure for ${x}`);
+  if (x === 13 || attempts.get(x)! < 3) throw new Error(`flaky failure for ${x}`);
   return x * 10;
 }
 
 if (import.meta.main) {
+  // One worker, so that every attempt of an input sees the same counts.
   const scheduler = Scheduler.withWorkers(1);
-  const task = scheduler.task(flaky, { plugins: [new Retry(3)] });
-  scheduler.onStart(() => [1, 2].forEach((x) => task.submit(x)));
-  task.onResult((_f, r) => console.log("result", r));
-  task.on(Retry.EXHAUSTED, (future) => console.log("gave up on", future.args));
+  const task = scheduler.task(flaky, {
+    plugins: [new FailureBudget(1), new Retry({ attempts: 3, delay: "20ms" })],
+  });
+  task.on(Retry.RETRY, (future, _error, attempt, delayMs) => {
+    console.log(`${future.args[0]}: attempt ${attempt} failed, again in ${Math.round(delayMs)} ms`);
+  });
+  task.onResult((future, result) => {
+    console.log(`${future.args[0]}: ${result} after ${future.attempts} attempts`);
+    task.submit(future.args[0] + 1);
+  });
+  task.onException((future, error) => {
+    console.log(`${future.args[0]}: gave up (${error.message})`);
+    task.submit(future.args[0] + 1);
+  });
+  task.on(FailureBudget.EXHAUSTED, (_task, x) => console.log(`${x}: refused, budget spent`));
+  scheduler.onStart(() => task.submit(11));
   await scheduler.run({ onException: "continue" });
-  console.log(String(scheduler).split("\n").filter((l) => l.includes("plugin")).join("\n"));
+  console.log(String(scheduler).split("\n").filter((l) => /plugin|@retry/.test(l)).join("\n"));
 }

@@ -119,7 +119,8 @@ Deno.test("cli: worker without --redis or --connect is a clear exit-2 error", as
 });
 
 Deno.test("cli: --monitor serves the run's status while it runs", async () => {
-  const child = cliCommand(["run", `${FIXTURES}/brief.yaml`, "--monitor", "0"]).spawn();
+  const child = cliCommand(["run", `${FIXTURES}/brief.yaml`, "--monitor", "0", "--monitor-exit"])
+    .spawn();
   const stdout = child.stdout.text();
   // The URL is printed on stderr before the first job starts.
   let seen = "";

@@ -42,13 +42,15 @@ Deno.test("cli run --json: one parsable event per line, ending with the summary"
     ["job-started", "ok"],
     ["job-done", "ok"],
     ["job-started", "broken"],
+    ["log", "broken"], // what it wrote, line by line
     ["job-failed", "broken"],
     ["flow-done", "fails"],
     ["end", undefined],
   ]);
   for (const e of events) assert(!Number.isNaN(Date.parse(e.time)));
-  assertEquals(events[4].error.name, "CommandError");
-  assertStringIncludes(events[4].error.message, "exited with code 4: broken");
+  assertEquals([events[4].stream, events[4].text], ["stderr", "broken"]);
+  assertEquals(events[5].error.name, "CommandError");
+  assertStringIncludes(events[5].error.message, "exited with code 4: broken");
   const end = events.at(-1);
   assertEquals([end.ok, end.code], [false, 1]);
   assertEquals(
@@ -68,7 +70,7 @@ Deno.test("cli run: the non-TTY output is stable (timestamps aside)", async () =
   ]);
   assertEquals(code, 0);
   const lines = stdout.split("\n");
-  for (const line of lines.slice(0, 6)) assertMatch(line, /^\d\d:\d\d:\d\d\.\d{3} /);
+  for (const line of lines.slice(0, 7)) assertMatch(line, /^\d\d:\d\d:\d\d\.\d{3} /);
   const withoutTimes = lines.map((l) =>
     l.replace(/^\d\d:\d\d:\d\d\.\d{3} /, "").replace(/ in \d+(\.\d+)?m?s$/, " in T")
   );
@@ -79,6 +81,7 @@ Deno.test("cli run: the non-TTY output is stable (timestamps aside)", async () =
       "started   one",
       "done      one in T",
       "started   two",
+      "two | inner-two",
       "done      two in T",
       "finished  flow inner: FINE",
       "",

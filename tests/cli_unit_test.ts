@@ -9,7 +9,7 @@ import {
 import { splitCommand } from "../src/cli/workflow/split.ts";
 import { entryImports } from "../src/cli/subprocess_entry.ts";
 import { denoArgs } from "../src/executors/process_flags.ts";
-import { encodeFrame, FrameReader } from "../src/executors/framing.ts";
+import { encodeFrame, FrameReader } from "../src/wire/framing.ts";
 
 Deno.test("cli schema: uses only keywords the interpreter implements", () => {
   const unknown: string[] = [];

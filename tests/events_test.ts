@@ -58,21 +58,45 @@ Deno.test("every: n calls on the n-th, 2n-th... emission", () => {
   assert.equal(h.callCount, 2);
 });
 
-Deno.test("repeat, maxCalls and when", () => {
+Deno.test("repeat, maxCalls and when; a repeat: n emission counts as one call, as in amltk", () => {
   const em = new Emitter();
-  const repeated = em.on(TICK, () => {}, { repeat: 3 });
+  let repeats = 0;
+  const repeated = em.on(TICK, () => repeats++, { repeat: 3 });
   const capped = em.on(TICK, () => {}, { maxCalls: 2 });
   let allow = false;
   const gated = em.on(TICK, () => {}, { when: () => allow });
-  const both = em.on(TICK, () => {}, { repeat: 3, maxCalls: 4 });
+  let both = 0;
+  const bothHandler = em.on(TICK, () => both++, { repeat: 3, maxCalls: 2 });
   em.emit(TICK, 1);
   allow = true;
   em.emit(TICK, 2);
   em.emit(TICK, 3);
-  assert.equal(repeated.callCount, 9);
+  assert.equal(repeats, 9);
+  assert.equal(repeated.callCount, 3);
   assert.equal(capped.callCount, 2);
   assert.equal(gated.callCount, 2);
-  assert.equal(both.callCount, 4);
+  // maxCalls counts emissions: two emissions of three calls each, then ignored.
+  assert.equal(both, 6);
+  assert.equal(bothHandler.callCount, 2);
+});
+
+Deno.test("an unknown event name suggests the close one, and maps amltk's names", () => {
+  const em = new Emitter("chat");
+  em.addEvent(new Event("future-result"), new Event("result"), new Event("start"));
+  const message = (name: string) => {
+    try {
+      em.on(name, () => {});
+    } catch (error) {
+      assert.ok(error instanceof UnknownEventError);
+      return error.message;
+    }
+    assert.fail(`"${name}" was accepted`);
+  };
+  assert.match(message("on_future_result"), /did you mean "future-result"\?/);
+  assert.match(message("task-returned"), /did you mean "result"\?/);
+  assert.match(message("on_start"), /did you mean "start"\?/);
+  assert.match(message("futur-result"), /did you mean "future-result"\?/);
+  assert.doesNotMatch(message("zzz"), /did you mean/);
 });
 
 Deno.test("bad option values throw RangeError", () => {

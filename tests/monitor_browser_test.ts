@@ -3,26 +3,12 @@
  * dashboard in headless Chromium (Debian's `chromium`, driven by
  * playwright-core). Skips, saying why, when Chromium is not installed;
  * `.ci/browser-setup.sh` installs it in CI.
- *
- * `BATON_UPDATE_SCREENSHOT=1` also writes the screenshot to docs/dashboard.png.
+ * (The README's screenshot comes from the realistic run of
+ * monitor_screenshot_test.ts, not from this fixture.)
  */
 import assert from "node:assert/strict";
 import { Flow, job, type JobContext, Scheduler, serveMonitor } from "../mod.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = (() => {
-  try {
-    return Deno.statSync(CHROMIUM).isFile;
-  } catch {
-    return false;
-  }
-})();
-if (!hasChromium) {
-  console.log(
-    `monitor_browser_test: skipped, ${CHROMIUM} not found ` +
-      `(install Debian's chromium, e.g. .ci/browser-setup.sh)`,
-  );
-}
+import { BROWSER_TEST, openBrowser } from "./monitor_browser.ts";
 
 const EVIL = `<script>window.__pwned = 1</script>`;
 
@@ -32,14 +18,8 @@ async function sleep(this: JobContext | void, ms: number): Promise<void> {
 
 Deno.test({
   name: "the dashboard in headless Chromium shows counters that change while a task runs",
-  ignore: !hasChromium,
-  // playwright-core keeps internal timers and pipes to the browser process
-  // whose teardown outlives the test's last await; everything this test
-  // starts (browser, server, scheduler, temp dir) is closed in `finally`.
-  sanitizeOps: false,
-  sanitizeResources: false,
+  ...BROWSER_TEST,
   async fn() {
-    const { chromium } = await import("playwright-core");
     const scheduler = Scheduler.sequential({ name: "search" });
     // A task named like markup, failing now and then with markup in its error.
     const trial = scheduler.task(async function trial(i: number): Promise<number> {
@@ -60,31 +40,9 @@ Deno.test({
     const server = serveMonitor([scheduler, flow], { token: "t0ken", title: "baton monitor" });
     const run = scheduler.run({ onException: "continue", timeout: "120s" });
     const flowRun = flow.run().catch(() => false);
-    const userDataDir = await Deno.makeTempDir({ prefix: "baton-chromium-" });
-    let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
+    const browser = await openBrowser();
     try {
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        timeout: 60_000,
-        viewport: { width: 1280, height: 900 },
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
-      const page = context.pages()[0] ?? await context.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(m.text());
-      });
+      const { page, errors } = browser;
       await page.goto(server.url, { timeout: 60_000 });
       const results = page.locator('[data-counter="s0/future-done"]');
       await results.waitFor({ timeout: 30_000 });
@@ -123,16 +81,12 @@ Deno.test({
       await page.waitForTimeout(300); // let a render settle for the picture
       const png = await page.screenshot({ fullPage: false });
       assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
-      if (Deno.env.get("BATON_UPDATE_SCREENSHOT") === "1") {
-        await Deno.writeFile(new URL("../docs/dashboard.png", import.meta.url), png);
-      }
     } finally {
-      await context?.close();
+      await browser.close();
       flow.stop("test over");
       scheduler.stop({ reason: "test over" });
       await Promise.all([run, flowRun]);
       await server.shutdown();
-      await Deno.remove(userDataDir, { recursive: true });
     }
   },
 });

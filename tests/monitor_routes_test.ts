@@ -146,7 +146,19 @@ Deno.test("monitor() refuses bad targets and options, naming the value and what 
   assert.throws(() => monitor([]), /non-empty array/);
   assert.throws(
     () => monitor(s, { tokn: "x" } as never),
-    /Unknown monitor option "tokn"; accepted: token/,
+    /Unknown option "tokn" in monitor\(\) options \(did you mean "token"\?\); accepted: token/,
+  );
+  assert.throws(() => monitor(s, { port: 8080 } as never), /to listen on a port use serveMonitor/);
+  assert.throws(
+    () => monitor(s, { maxFutures: 0 }),
+    /maxFutures must be a positive integer, got 0/,
+  );
+  assert.throws(() => monitor(s, { logBytes: "lots" }), /Invalid size: "lots"/);
+  assert.throws(() => monitor(s, { runs: {} as never }), /runs must be a RunSource/);
+  assert.throws(() => monitor(s, { history: { interval: 0 } }), /interval must be more than 0/);
+  assert.throws(
+    () => serveMonitor(s, { prot: 1 } as never),
+    /Unknown option "prot" in serveMonitor\(\) options \(did you mean "port"\?\)/,
   );
   assert.throws(() => monitor(s, { token: "" }), /token must be a non-empty string, got ""/);
   assert.throws(

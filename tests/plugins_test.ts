@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { Limiter, type Plugin, Requeue, Scheduler } from "../mod.ts";
+import { Limiter, type Plugin, Requeue, Retry, Scheduler } from "../mod.ts";
 import { double, sleepThen } from "./fixtures/functions.ts";
-import { eachExecutor } from "./helpers.ts";
-import { Retry } from "../examples/retry_plugin.ts";
+import { counts, eachExecutor } from "./helpers.ts";
+import { FailureBudget } from "../examples/retry_plugin.ts";
 
 eachExecutor("concurrency limit 2 with 10 quick submits", async (make) => {
   const scheduler = make();
@@ -122,18 +122,21 @@ Deno.test("plugins run in order, may change the call, and a veto makes the task 
   assert.equal(task.eventCounts.get("submitted"), 1);
 });
 
-Deno.test("a Retry plugin written against the Plugin interface retries failed calls", async () => {
+Deno.test("a plugin written against the Plugin interface: the example's FailureBudget", async () => {
   const scheduler = Scheduler.sequential();
-  let attempts = 0;
   const task = scheduler.task((x: number) => {
-    if (++attempts < 3) throw new Error("flaky");
+    if (x < 0) throw new Error("negative");
     return x;
-  }, { plugins: [new Retry(2)] });
-  scheduler.onStart(() => task.submit(7));
-  const results: number[] = [];
-  task.onResult((_f, r) => results.push(r));
+  }, { plugins: [new FailureBudget(2), new Retry({ attempts: 2, delay: 1 })] });
+  const refused: unknown[] = [];
+  task.on(FailureBudget.EXHAUSTED, (_task, x) => refused.push(x));
+  const submitted: boolean[] = [];
+  task.onException((future) => submitted.push(task.submit(future.args[0] - 1) !== undefined));
+  scheduler.onStart(() => task.submit(-1));
   await scheduler.run({ onException: "continue" });
-  assert.deepEqual(results, [7]);
-  assert.equal(task.eventCounts.get("exception"), 2);
-  assert.equal(task.eventCounts.get("retry-exhausted") ?? 0, 0);
+  // Two calls failed after their retries; the third submission was refused.
+  assert.deepEqual(counts(task, ["exception", "retry"]), { exception: 2, retry: 2 });
+  assert.deepEqual(submitted, [true, false]);
+  assert.deepEqual(refused, [-3]);
+  assert.match(String(scheduler), /plugin failure-budget: Failures 2\/2/);
 });

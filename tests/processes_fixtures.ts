@@ -95,3 +95,10 @@ export const ownCpuLimit = remote(import.meta.url, function ownCpuLimit(): strin
     .find((l) => l.startsWith("Max cpu time"))!;
   return line.slice(26).trim().split(/\s+/)[0];
 });
+
+/** Allocates `mb` MiB outside the V8 heap (a typed array), touches every page, returns its size. */
+export const fillBuffer = remote(import.meta.url, function fillBuffer(mb: number): number {
+  const bytes = new Uint8Array(mb * 1024 * 1024);
+  bytes.fill(1);
+  return bytes.length;
+});

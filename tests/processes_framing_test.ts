@@ -3,7 +3,7 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeFrame, FrameError, FrameReader } from "../src/executors/framing.ts";
+import { encodeFrame, FrameError, FrameReader } from "../src/wire/framing.ts";
 
 Deno.test("framing: messages survive any split into chunks, with structured-clone types", () => {
   const messages = [

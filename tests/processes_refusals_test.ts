@@ -39,7 +39,7 @@ Deno.test("refusals: processes accept every limit and refuse malformed ones by n
   scheduler.task(noop, { limits: { wallTime: "1s", cpuTime: "1s", memory: "64MB" } });
   assert.throws(
     () => scheduler.task(noop, { limits: { memory: "1MB" } }),
-    /memory limit must be at least 16MB.*got 1048576 bytes/,
+    /memory limit must be at least 64MB.*got 1048576 bytes/,
   );
   assert.throws(
     () => scheduler.task(noop, { limits: { cpu: "1s" } as never }),

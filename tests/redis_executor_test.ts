@@ -11,6 +11,7 @@ import {
   WallTimeLimitError,
 } from "../mod.ts";
 import { collatzPlusOffset } from "./fixtures/remote_fns.ts";
+import { checkErrorsAndOutput } from "./remote_checks.ts";
 import { askDoubles, sendThree } from "./fixtures/comm_fns.ts";
 import { queueName, redisTest, startWorker, type TestWorker, withRedis } from "./redis_helpers.ts";
 
@@ -215,3 +216,12 @@ redisTest("redis: a call executed again (a retry by the scheduler) becomes a new
     }
   });
 });
+
+redisTest(
+  "redis: errors keep class, fields and cause; policies match by chain; output reaches the main process",
+  async () => {
+    await withWorkers(async (url, queue) => {
+      await checkErrorsAndOutput(Scheduler.withRedis({ connection: url, queue, echo: false }));
+    });
+  },
+);

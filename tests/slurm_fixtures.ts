@@ -165,3 +165,9 @@ export async function collatzOnTwoJobs(executor: Executor): Promise<void> {
     assert.match(status, new RegExp(`${executor.kind}-${job} \\(CONNECTED`));
   }
 }
+
+/** The command of a `baton worker` job whose calls run on `executor` (processes, workers, sequential). */
+export function workerCommand(executor: string): string[] {
+  const cli = new URL("../cli.ts", import.meta.url).pathname;
+  return [Deno.execPath(), "run", "-A", "--no-lock", cli, "worker", "--executor", executor];
+}

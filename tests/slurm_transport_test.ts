@@ -20,7 +20,9 @@ import {
   napWhere,
   slurmWorkers,
   when,
+  workerCommand,
 } from "./slurm_fixtures.ts";
+import { checkErrorsAndOutput } from "./remote_checks.ts";
 
 const FAKE = new URL("./fixtures/fake_slurm.sh", import.meta.url).pathname;
 
@@ -351,3 +353,16 @@ Deno.test("slurm (fake): a submit command that fails makes run() reject, naming 
     });
     await assert.rejects(scheduler.run(), /false --parsable failed with code 1/);
   }));
+
+for (const executor of ["processes", "sequential"]) {
+  Deno.test(`slurm (fake): errors keep class and fields, output reaches the main process [job executor: ${executor}]`, () =>
+    withDir(async (dir) => {
+      const slurm = new SlurmExecutor({
+        workers: 1,
+        ...fakeSlurm(dir),
+        workerCommand: workerCommand(executor),
+      });
+      await checkErrorsAndOutput(new Scheduler({ executor: slurm, echo: false }));
+      assert.deepEqual(await liveJobs(fakeSlurm(dir).queueCommand!, slurm.jobName), []);
+    }));
+}

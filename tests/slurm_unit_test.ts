@@ -9,11 +9,7 @@ import { SlurmExecutor, WallTimeLimitError, WorkerCrashedError } from "../mod.ts
 import { resolveSlurmOptions } from "../src/executors/slurm/options.ts";
 import { jobScript, slurmTime } from "../src/executors/slurm/script.ts";
 import { isLive, parseQueue, parseSubmitted } from "../src/executors/slurm/commands.ts";
-import {
-  decodeRemoteError,
-  encodeRemoteError,
-  type FromRemote,
-} from "../src/executors/slurm/wire.ts";
+import { decodeError, encodeError } from "../src/wire/codec.ts";
 import { Endpoint } from "../src/executors/hpc/endpoint.ts";
 import { writeAll } from "../src/executors/slurm/connection.ts";
 import { parseAddress, parseConnectArgs } from "../src/cli/worker_connect.ts";
@@ -141,17 +137,13 @@ Deno.test("slurm: worker arguments, with the token from BATON_TOKEN when not giv
   );
   assert.throws(
     () => parseConnectArgs(["--connect", "n:1", "--executor", "threads"], env),
-    /--executor must be "processes" or "workers", got "threads"/,
+    /--executor must be "processes", "workers", "sequential", got "threads"/,
   );
   assert.throws(() => parseConnectArgs(["--connect", "n:1", "--bogus"], env), /bogus/);
 });
 
-Deno.test("slurm: limit errors and crashes keep their class across the wire", () => {
-  const roundTrip = (error: Error) => {
-    const wire = encodeRemoteError(3, error) as Extract<FromRemote, { t: "err" }>;
-    assert.equal(wire.t, "err");
-    return decodeRemoteError(structuredClone(wire.error), structuredClone(wire.detail));
-  };
+Deno.test("slurm: limit errors and crashes keep their class across the wire (the one codec)", () => {
+  const roundTrip = (error: Error) => decodeError(structuredClone(encodeError(error)));
   const rebuilt = roundTrip(new WallTimeLimitError(1000, 1012, "; process 9 was killed"));
   assert.ok(rebuilt instanceof WallTimeLimitError);
   assert.equal(rebuilt.limit, 1000);

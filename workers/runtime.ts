@@ -1,14 +1,17 @@
 /**
  * The worker side of the protocol, shared by Web Workers and subprocesses:
- * resolves functions, runs calls one at a time in arrival order, answers.
+ * resolves functions, runs calls one at a time in arrival order, answers,
+ * and captures a call's output when asked to.
  *
  * @module
  */
 
-import type { FromWorker, FunctionRef, ToWorker } from "../src/executors/protocol.ts";
-import { encodeError } from "../src/executors/wire_error.ts";
+import type { FromWorker, FunctionRef, OutputMode, ToWorker } from "../src/wire/messages.ts";
+import { decodeError, encodeError } from "../src/wire/codec.ts";
+import { CancelledError } from "../src/wire/errors.ts";
 import { loadFunction } from "../src/executors/rebuild.ts";
-import { Comm } from "../src/comm/comm.ts";
+import { type OutputSink, prepareCapture, runCapturing } from "../src/executors/capture.ts";
+import { CommChannel } from "../src/comm/channel.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -18,6 +21,7 @@ interface Pending {
   fn: FunctionRef | number;
   args: readonly unknown[];
   comm?: true;
+  output?: OutputMode;
 }
 
 /** What a task function sees as `this`; the controller is only made when asked for. */
@@ -31,12 +35,32 @@ class Context {
 /** Answers are sent through `post`, which may throw for values that cannot be cloned. */
 export type Post = (message: FromWorker) => void;
 
+/** How the runtime behaves where it runs. */
+export interface RuntimeOptions {
+  /**
+   * Tell the main side before `Deno.exit()` or `self.close()` end this
+   * worker (a Web Worker's end is otherwise invisible to its parent).
+   */
+  announceExit?: boolean;
+  /** Capture writes to `Deno.stdout`/`Deno.stderr` too, not only the console. */
+  captureStdio?: boolean;
+}
+
+const discard: OutputSink = () => {};
+
 /** Creates the runtime; feed it every message from the main side. */
-export function createRuntime(post: Post): (message: ToWorker) => void {
+export function createRuntime(
+  post: Post,
+  options: RuntimeOptions = {},
+): (message: ToWorker) => void {
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
-  const comms = new Map<number, Comm>();
+  const comms = new Map<number, CommChannel>();
   let running: { id: number; context: Context } | undefined;
+  /** Set while something the next call needs is loading. */
+  let waiting = false;
+
+  if (options.announceExit) announceExit(post);
 
   function answer(id: number, ok: boolean, outcome: unknown, ref: FunctionRef | undefined): void {
     running = undefined;
@@ -56,57 +80,88 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
         );
       }
     } else if (ref?.kind === "source") outcome = explainScopeError(outcome, ref.name);
-    post({ t: "err", id, error: encodeError(outcome) });
+    try {
+      post({ t: "err", id, error: encodeError(outcome) });
+    } catch (error) {
+      // Every field was checked, but a getter may answer differently twice.
+      post({ t: "err", id, error: encodeError(new Error(`${describe(outcome)} (${error})`)) });
+    }
+  }
+
+  /** Waits for `promise`, then goes on with the queue. */
+  function after(promise: Promise<unknown>): void {
+    waiting = true;
+    promise.finally(() => {
+      waiting = false;
+      runQueued();
+    });
   }
 
   /** Runs queued calls; synchronous results are answered without leaving the loop. */
   function runQueued(): void {
-    while (queue.length > 0 && !running) {
-      const { id, fn: wanted, args, comm } = queue.shift()!;
+    while (queue.length > 0 && !running && !waiting) {
+      const call = queue[0];
+      const { id, fn: wanted } = call;
       const known = typeof wanted === "number" ? functions.get(wanted) : functions.get(wanted.key);
-      const context = new Context();
-      running = { id, context };
+      if (!known && typeof wanted === "number") {
+        queue.shift();
+        answer(id, false, new Error(`The worker does not know function #${wanted}`), undefined);
+        continue;
+      }
       if (!known) {
-        if (typeof wanted === "number") {
-          answer(id, false, new Error(`The worker does not know function #${wanted}`), undefined);
-          continue;
-        }
-        loadFunction(wanted).then(
-          (fn) => {
-            functions.set(wanted.key, { fn, ref: wanted });
-            queue.unshift({ id, fn: wanted.key, args, comm });
-            running = undefined;
-            runQueued();
-          },
-          (error) => {
-            answer(id, false, error, wanted);
-            runQueued();
-          },
+        const ref = wanted as FunctionRef;
+        after(
+          loadFunction(ref).then(
+            (fn) => void functions.set(ref.key, { fn, ref }),
+            (error) => {
+              queue.shift();
+              answer(id, false, error, ref);
+            },
+          ),
         );
         return;
       }
-      let callArgs = args as unknown[];
-      if (comm) {
-        const channel = new Comm((frame) => post({ t: "comm", id, frame }));
-        comms.set(id, channel);
-        callArgs = [channel, ...callArgs];
+      if (call.output) {
+        const loading = prepareCapture({ stdio: options.captureStdio ?? false });
+        if (loading) return after(loading);
       }
-      let result: unknown;
-      try {
-        result = known.fn.apply(context, callArgs);
-      } catch (error) {
-        answer(id, false, error, known.ref);
-        continue;
-      }
-      if (result instanceof Promise) {
-        result.then(
-          (value) => answer(id, true, value, known.ref),
-          (error) => answer(id, false, error, known.ref),
-        ).then(runQueued);
-        return;
-      }
-      answer(id, true, result, known.ref);
+      queue.shift();
+      start(call, known);
     }
+  }
+
+  function start(call: Pending, known: { fn: AnyFunction; ref: FunctionRef }): void {
+    const { id } = call;
+    const context = new Context();
+    running = { id, context };
+    let args = call.args as unknown[];
+    if (call.comm) {
+      const channel = new CommChannel((frame) => post({ t: "comm", id, frame }));
+      comms.set(id, channel);
+      args = [channel, ...args];
+    }
+    let result: unknown;
+    try {
+      result = call.output
+        ? runCapturing(
+          call.output === "capture"
+            ? (text, stream) => post({ t: "out", id, text, stream })
+            : discard,
+          () => known.fn.apply(context, args),
+        )
+        : known.fn.apply(context, args);
+    } catch (error) {
+      answer(id, false, error, known.ref);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => answer(id, true, value, known.ref),
+        (error) => answer(id, false, error, known.ref),
+      ).then(runQueued);
+      return;
+    }
+    answer(id, true, result, known.ref);
   }
 
   return (message) => {
@@ -118,22 +173,58 @@ export function createRuntime(post: Post): (message: ToWorker) => void {
       case "comm":
         comms.get(message.id)?.receive(message.frame);
         break;
+      case "ping":
+        post({ t: "pong" });
+        break;
       case "cancel":
       case "steal": {
         const index = queue.findIndex((p) => p.id === message.id);
-        if (index >= 0) {
+        // The head of the queue may be the call whose function is loading.
+        if (index > 0 || (index === 0 && !waiting)) {
           queue.splice(index, 1);
           post({ t: "dropped", id: message.id });
         } else if (message.t === "cancel" && running?.id === message.id) {
-          const context = running.context;
-          (context.controller ??= new AbortController()).abort(
-            new DOMException("The call was cancelled", "AbortError"),
-          );
+          const reason = message.reason
+            ? decodeError(message.reason)
+            : new CancelledError(message.id);
+          (running.context.controller ??= new AbortController()).abort(reason);
         }
         break;
       }
     }
   };
+}
+
+/** `Deno.exit()` and `self.close()` first tell the main side, which otherwise never learns of it. */
+function announceExit(post: Post): void {
+  const exit = Deno.exit;
+  Object.defineProperty(Deno, "exit", {
+    value: function (code?: number): never {
+      try {
+        post({ t: "exit", code: code ?? 0, how: `Deno.exit(${code ?? ""})` });
+      } catch { /* the main side is gone */ }
+      return exit(code);
+    },
+    configurable: true,
+    writable: true,
+  });
+  const scope = globalThis as unknown as { close?: () => void };
+  const close = scope.close;
+  if (typeof close !== "function") return;
+  scope.close = function () {
+    try {
+      post({ t: "exit", how: "self.close()" });
+    } catch { /* the main side is gone */ }
+    close.call(globalThis);
+  };
+}
+
+function describe(value: unknown): string {
+  try {
+    return value instanceof Error ? `${value.name}: ${value.message}` : typeof value;
+  } catch {
+    return "an error";
+  }
 }
 
 function explainScopeError(error: unknown, fnName: string): unknown {

@@ -1,7 +1,7 @@
 /**
  * Entry module of a subprocess in the process pool. Frames arrive on stdin
- * and leave on stdout (see `src/executors/framing.ts`); stderr is left for
- * diagnostics. The process exits when stdin closes, i.e. when the parent
+ * and leave on stdout (see `src/wire/framing.ts`); stderr is left for
+ * diagnostics, and carries what task code prints unless its call captures it. The process exits when stdin closes, i.e. when the parent
  * goes away.
  *
  * The parent starts the child with a `data:` main module that imports this
@@ -12,8 +12,8 @@
  */
 
 import { createRuntime } from "./runtime.ts";
-import { encodeFrame, FrameReader } from "../src/executors/framing.ts";
-import type { ToWorker } from "../src/executors/protocol.ts";
+import { encodeFrame, FrameReader } from "../src/wire/framing.ts";
+import type { ToWorker } from "../src/wire/messages.ts";
 
 // Task code must not write into the protocol stream: keep stdout for frames
 // and point everything that prints at stderr before any task module runs.
@@ -31,7 +31,8 @@ function send(message: unknown): void {
   }
 }
 
-const receive = createRuntime(send);
+// A process's end is its exit status, which the parent sees: no need to announce it.
+const receive = createRuntime(send, { captureStdio: true });
 
 /** Tells the parent that every module loaded and calls may come. */
 export function ready(): void {

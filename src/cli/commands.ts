@@ -9,6 +9,9 @@ import { COMMANDS, HELP, MAIN_HELP, parseFileArgs } from "./args.ts";
 import { EXIT, UsageError, WorkflowError } from "./errors.ts";
 import { err, out } from "./io.ts";
 import { runCommand } from "./run_command.ts";
+import { storeCommand } from "./store_commands.ts";
+import { serveCommand } from "./serve_command.ts";
+import { StoreError, UnknownRunError } from "../store/errors.ts";
 import { didYouMean } from "../similar.ts";
 import { buildWorkflow } from "./workflow/build.ts";
 import { loadWorkflow } from "./workflow/load.ts";
@@ -76,6 +79,12 @@ export async function dispatch(args: string[]): Promise<number> {
       case "list":
       case "dot":
         return await fileCommand(command, rest);
+      case "runs":
+      case "show":
+      case "logs":
+        return await storeCommand(command, rest);
+      case "serve":
+        return await serveCommand(rest);
       case "worker":
         return await workerCommand(rest);
     }
@@ -89,6 +98,11 @@ export async function dispatch(args: string[]): Promise<number> {
         `${error instanceof WorkflowError ? "invalid workflow:\n" : "baton: "}${error.message}\n`,
       );
       if (error instanceof WorkflowError) err("nothing was run\n");
+      return EXIT.usage;
+    }
+    // A store that cannot be used, or a run it does not know: before anything ran.
+    if (error instanceof StoreError || error instanceof UnknownRunError) {
+      err(`baton: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;

@@ -1,21 +1,23 @@
 /**
  * The worker side of the Slurm (TCP) transport: dial the scheduler, present
- * the token, then run the calls it sends on a local process executor, which
- * enforces each call's limits as it does locally. Used by
- * `baton worker --connect`.
+ * the token, then run the calls it sends through a {@linkcode Relay} on a
+ * local executor, which enforces each call's limits as it does locally.
+ * Used by `baton worker --connect`.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
-import { ProcessExecutor } from "../executors/processes.ts";
-import { WorkerExecutor } from "../executors/workers.ts";
-import { loadFunction } from "../executors/rebuild.ts";
-import type { FunctionRef } from "../executors/protocol.ts";
+import {
+  Relay,
+  RELAY_EXECUTORS,
+  type RelayExecutor,
+  unsendableResult,
+} from "../executors/relay.ts";
+import type { FunctionRef } from "../wire/messages.ts";
+import { encodeError } from "../wire/codec.ts";
 import { FrameConnection, writeAll } from "../executors/slurm/connection.ts";
 import {
-  encodeRemoteError,
   type FromRemote,
   type Hello,
   PROTOCOL_VERSION,
@@ -38,8 +40,11 @@ export interface ConnectOptions {
   token: string;
   /** Calls run at once, each in its own process (default 1). */
   concurrency?: number;
-  /** Run calls in subprocesses (default, hard limits) or Web Workers. */
-  executor?: "processes" | "workers";
+  /**
+   * Run calls in subprocesses (default, hard limits), Web Workers, or this
+   * process's own thread (`"sequential"`: no isolation, the fastest).
+   */
+  executor?: RelayExecutor;
   /** The Slurm job id to report (default: `SLURM_JOB_ID` from the environment). */
   jobId?: string;
   /** How long to keep trying to reach the scheduler (default `"60s"`). */
@@ -49,7 +54,7 @@ export interface ConnectOptions {
 }
 
 const USAGE = "usage: baton worker --connect HOST:PORT [--token T (or BATON_TOKEN)] " +
-  "[--concurrency N] [--executor processes|workers] [--job-id ID] [--connect-timeout 60s]";
+  "[--concurrency N] [--executor processes|workers|sequential] [--job-id ID] [--connect-timeout 60s]";
 
 /**
  * Reads worker options from command-line arguments; the token may come from
@@ -100,12 +105,14 @@ export function parseConnectArgs(
     options.concurrency = n;
   }
   if (values.executor !== undefined) {
-    if (values.executor !== "processes" && values.executor !== "workers") {
+    if (!(RELAY_EXECUTORS as readonly string[]).includes(values.executor)) {
       throw new TypeError(
-        `--executor must be "processes" or "workers", got ${JSON.stringify(values.executor)}`,
+        `--executor must be ${RELAY_EXECUTORS.map((k) => `"${k}"`).join(", ")}, got ${
+          JSON.stringify(values.executor)
+        }`,
       );
     }
-    options.executor = values.executor;
+    options.executor = values.executor as RelayExecutor;
   }
   if (values["job-id"] !== undefined) options.jobId = values["job-id"];
   if (values["connect-timeout"] !== undefined) {
@@ -149,30 +156,39 @@ export async function connectWorker(options: ConnectOptions): Promise<number> {
     log(`could not greet ${options.connect}: ${(error as Error).message}`);
     return 1;
   }
-  const executor: Executor = options.executor === "workers"
-    ? new WorkerExecutor(concurrency, { prefetch: 1 })
-    : new ProcessExecutor(concurrency);
-  const session = new Session(conn, executor, log);
+  const session = new Session(conn, options.executor ?? "processes", concurrency, log);
   const code = await session.done;
-  await executor.shutdown(false);
+  await session.relay.shutdown(false);
   return code;
 }
 
 /** One connection's life: welcome, calls, goodbye. */
 class Session {
   readonly done: Promise<number>;
-  readonly #executor: Executor;
+  readonly relay: Relay;
   readonly #connection: FrameConnection<ToRemote, FromRemote>;
   readonly #log: (line: string) => void;
-  readonly #calls = new Map<number, { call: Call; started: boolean }>();
-  readonly #functions = new Map<number, (...args: never[]) => unknown>();
+  /** Functions by the key the scheduler gave them: it sends each in full once. */
+  readonly #functions = new Map<number, FunctionRef>();
+  /** The function name of each call, for the error of a result that cannot be sent. */
+  readonly #names = new Map<number, string>();
   #chain: Promise<void> = Promise.resolve();
   #welcomed = false;
   #bye = false;
 
-  constructor(conn: Deno.Conn, executor: Executor, log: (line: string) => void) {
-    this.#executor = executor;
+  constructor(
+    conn: Deno.Conn,
+    executor: RelayExecutor,
+    concurrency: number,
+    log: (line: string) => void,
+  ) {
     this.#log = log;
+    this.relay = new Relay({ executor, concurrency }, (message) => {
+      if (message.t === "started") return;
+      const name = this.#names.get(message.id);
+      if (message.t === "ok" || message.t === "err") this.#names.delete(message.id);
+      this.#send(message, name);
+    });
     const ended = Promise.withResolvers<number>();
     this.done = ended.promise;
     this.#connection = new FrameConnection<ToRemote, FromRemote>(
@@ -195,7 +211,7 @@ class Session {
   async #onMessage(message: ToRemote): Promise<void> {
     if (message.t === "welcome") {
       this.#welcomed = true;
-      await this.#executor.start(this.#host());
+      await this.relay.start();
       this.#log(`connected as ${message.id}`);
       return;
     }
@@ -207,95 +223,53 @@ class Session {
         return;
       case "call":
         return await this.#run(message);
-      case "comm": {
-        const entry = this.#calls.get(message.id);
-        if (entry) this.#executor.sendComm(entry.call, message.frame);
-        return;
-      }
+      case "comm":
+        return this.relay.comm(message.id, message.frame);
       case "cancel":
-      case "steal": {
-        const entry = this.#calls.get(message.id);
-        if (!entry || (message.t === "steal" && entry.started)) return;
-        if (this.#executor.cancel(entry.call)) {
-          this.#calls.delete(message.id);
-          if (message.t === "steal") this.#send({ t: "dropped", id: message.id });
-        }
+        this.relay.cancel(message.id, message.reason);
         return;
-      }
+      case "steal":
+        if (this.relay.steal(message.id)) this.#send({ t: "dropped", id: message.id });
+        return;
     }
   }
 
   async #run(message: Extract<ToRemote, { t: "call" }>): Promise<void> {
-    const { id } = message;
-    let fn: (...args: never[]) => unknown;
     try {
-      fn = await this.#resolve(message.fn);
-      const call: Call = {
-        id,
+      const fn = this.#function(message.fn);
+      this.#names.set(message.id, fn.name);
+      await this.relay.run({
+        id: message.id,
         fn,
         args: message.args,
-        limits: message.limits ?? {},
+        limits: message.limits,
         permissions: message.permissions,
         comm: message.comm,
-      };
-      this.#executor.validate({ limits: call.limits, permissions: call.permissions });
-      this.#calls.set(id, { call, started: false });
-      this.#executor.execute(call);
+        output: message.output,
+      });
     } catch (error) {
-      this.#calls.delete(id);
-      this.#send(encodeRemoteError(id, error));
+      this.#names.delete(message.id);
+      this.#send({ t: "err", id: message.id, error: encodeError(error) });
     }
   }
 
-  async #resolve(wanted: FunctionRef | number): Promise<(...args: never[]) => unknown> {
-    if (typeof wanted === "number") {
-      const known = this.#functions.get(wanted);
-      if (!known) throw new Error(`The worker does not know function #${wanted}`);
-      return known;
+  #function(wanted: FunctionRef | number): FunctionRef {
+    if (typeof wanted !== "number") {
+      this.#functions.set(wanted.key, wanted);
+      return wanted;
     }
-    const known = this.#functions.get(wanted.key);
-    if (known) return known;
-    const fn = await loadFunction(wanted);
-    this.#functions.set(wanted.key, fn);
-    return fn;
+    const known = this.#functions.get(wanted);
+    if (!known) throw new Error(`The worker does not know function #${wanted}`);
+    return known;
   }
 
-  #host(): ExecutorHost {
-    return {
-      started: (call) => {
-        const entry = this.#calls.get(call.id);
-        if (entry) entry.started = true;
-      },
-      fulfilled: (call, value) => {
-        if (!this.#calls.delete(call.id)) return;
-        try {
-          this.#connection.send({ t: "ok", id: call.id, value });
-        } catch (error) {
-          this.#send(encodeRemoteError(
-            call.id,
-            new DOMException(
-              `The result of ${call.fn.name || "the task"} could not be sent back: ${
-                (error as Error).message
-              }`,
-              "DataCloneError",
-            ),
-          ));
-        }
-      },
-      rejected: (call, error) => {
-        if (this.#calls.delete(call.id)) this.#send(encodeRemoteError(call.id, error));
-      },
-      comm: (call, frame) => {
-        if (this.#calls.has(call.id)) this.#send({ t: "comm", id: call.id, frame });
-      },
-    };
-  }
-
-  #send(message: FromRemote): void {
+  #send(message: FromRemote, name = ""): void {
     try {
       this.#connection.send(message);
     } catch (error) {
-      this.#log(`could not send a ${message.t}: ${(error as Error).message}`);
+      if (message.t === "ok") {
+        this.#send({ t: "err", id: message.id, error: unsendableResult(name, error) });
+      } else this.#log(`could not send a ${message.t}: ${(error as Error).message}`);
     }
   }
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
-export { Comm, type CommHooks, Msg, type RequestOptions } from "./comm.ts";
-export { CommClosedError, CommTimeoutError } from "./errors.ts";
-export type { CommFrame } from "./frames.ts";
+export { CommChannel, type CommHooks, type RequestOptions } from "./channel.ts";
+export { Comm, Msg } from "./comm.ts";
+export { CommClosedError, CommTimeoutError } from "../wire/errors.ts";
+export type { CommFrame } from "../wire/frames.ts";

@@ -22,9 +22,9 @@ export interface CallbackOptions {
   when?: () => boolean;
   /** Call on the n-th, 2n-th, … emission seen by this handler. */
   every?: number;
-  /** Call this many times per emission (default 1). */
+  /** Call this many times per emission (default 1); it still counts as one call. */
   repeat?: number;
-  /** Stop calling after this many calls. */
+  /** Stop calling after this many calls (emissions it ran for, as amltk counts them). */
   maxCalls?: number;
   /** Leave this handler out of the rendered tree. */
   hidden?: boolean;
@@ -55,8 +55,12 @@ function positiveInteger(option: string, value: number | undefined): number | un
   return value;
 }
 
+let nextHandlerId = 1;
+
 /**
  * A registered callback. Returned by `emitter.on(...)`; `remove()` unsubscribes it.
+ * Its `callCount` counts the emissions it ran for: with `repeat: 3` one
+ * emission runs the callback three times and counts once, as amltk counts.
  *
  * @example
  * ```ts
@@ -70,6 +74,8 @@ function positiveInteger(option: string, value: number | undefined): number | un
  * ```
  */
 export class Handler<A extends unknown[] = unknown[]> {
+  /** Unique, increasing id, shown in renderings (`#3`). */
+  readonly id: number = nextHandlerId++;
   /** The event this handler listens to. */
   readonly event: Event<A>;
   /** The callback itself. */
@@ -78,7 +84,7 @@ export class Handler<A extends unknown[] = unknown[]> {
   readonly name: string;
   /** Whether rendering leaves it out. */
   readonly hidden: boolean;
-  /** How many times the callback has been called. */
+  /** How many emissions the callback ran for (a `repeat: n` emission counts once). */
   callCount = 0;
   /** How many emissions this handler has seen (for `every`). */
   #seen = 0;
@@ -111,21 +117,18 @@ export class Handler<A extends unknown[] = unknown[]> {
   }
 
   /**
-   * Runs the callback for one emission as its options allow, passing each
-   * result to `onResult` (so the emitter can watch for async rejections).
-   * Returns how many times it was called.
+   * Runs the callback for one emission as its options allow (`repeat` times),
+   * passing each result to `onResult` (so the emitter can watch for async
+   * rejections). Returns whether it ran.
    */
-  run(args: A, onResult: (result: unknown) => void): number {
+  run(args: A, onResult: (result: unknown) => void): boolean {
     this.#seen++;
-    if (this.#seen % this.#every !== 0) return 0;
-    if (this.#when && !this.#when()) return 0;
-    let calls = 0;
-    for (let i = 0; i < this.#repeat && this.callCount < this.#maxCalls; i++) {
-      this.callCount++;
-      calls++;
-      onResult(this.callback(...args));
-    }
-    return calls;
+    if (this.#seen % this.#every !== 0) return false;
+    if (this.#when && !this.#when()) return false;
+    if (this.callCount >= this.#maxCalls) return false;
+    this.callCount++;
+    for (let i = 0; i < this.#repeat; i++) onResult(this.callback(...args));
+    return true;
   }
 
   /** Unsubscribes this handler; calling it again does nothing. */

@@ -6,11 +6,14 @@
  */
 
 import type { Permissions, ResolvedLimits } from "./limits.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import type { CommFrame } from "../wire/frames.ts";
+import type { OutputMode, OutputStream } from "../wire/messages.ts";
 
 /**
  * What a task function sees as `this`: a signal that aborts when the call's
- * wall-time limit is reached or the call is cancelled.
+ * wall-time limit is reached (reason: the `WallTimeLimitError` its future
+ * rejects with) or the call is cancelled (reason: its `CancelledError`), on
+ * every executor.
  *
  * @example
  * ```ts
@@ -47,6 +50,14 @@ export interface Call {
   readonly permissions?: Permissions;
   /** Whether the function gets a comm channel as its first argument. */
   readonly comm?: boolean;
+  /**
+   * What happens to the call's console output: `"capture"` reports it
+   * through {@linkcode ExecutorHost.output}, `"discard"` drops it; absent,
+   * it is written where the call runs, as usual.
+   */
+  readonly output?: OutputMode;
+  /** The name of the call's task, for messages. */
+  readonly task?: string;
 }
 
 /**
@@ -63,14 +74,20 @@ export interface Call {
  * ```
  */
 export interface ExecutorHost {
-  /** The call began to run (again, for each retry: the future counts `attempts`). */
-  started(call: Call): void;
+  /**
+   * The call began to run (again, for each retry: the future counts
+   * `attempts`), on `worker` (its `WorkerInfo.id`) at `at` (its
+   * `performance.now()`), when the executor knows them.
+   */
+  started(call: Call, worker?: string, at?: number): void;
   /** The call returned `value`. */
   fulfilled(call: Call, value: unknown): void;
   /** The call failed with `error`. */
   rejected(call: Call, error: unknown): void;
   /** The call's compute side sent a comm frame. */
   comm(call: Call, frame: CommFrame): void;
+  /** The call wrote `text` to `stream` (calls with `output: "capture"` only). */
+  output?(call: Call, text: string, stream: OutputStream): void;
 }
 
 /**
@@ -137,8 +154,12 @@ export interface Executor {
   execute(call: Call): void;
   /** Delivers a comm frame to a running call's compute side (dropped if it is not running). */
   sendComm(call: Call, frame: CommFrame): void;
-  /** Cancels a queued or running call; returns `true` if it will never be reported. */
-  cancel(call: Call): boolean;
+  /**
+   * Cancels a queued or running call; returns `true` if it will never be
+   * reported. `reason` (the future's `CancelledError`) is what the call's
+   * signal aborts with where the call can still see it.
+   */
+  cancel(call: Call, reason?: Error): boolean;
   /**
    * Stops taking calls. With `wait`, resolves once every running call has
    * been reported (queued ones are dropped); without, kills what runs at once.

@@ -5,6 +5,7 @@
  */
 
 import { type Duration, parseDuration, parseSize, type Size } from "../units.ts";
+import { checkPermissionEntry } from "./permission_entries.ts";
 
 /**
  * Resource limits for one call of a task.
@@ -101,6 +102,22 @@ export function refuseKernelLimits(limits: ResolvedLimits, who: string, why = ""
   }
 }
 
+/**
+ * The smallest memory limit a process can work under: the limit covers its
+ * whole resident set, and an idle Deno process already holds about 50MB.
+ */
+export const MIN_PROCESS_MEMORY = 64 * 1024 ** 2;
+
+/** Throws a `RangeError` for a memory limit no process could keep. */
+export function checkProcessMemory(limits: ResolvedLimits): void {
+  if (limits.memory !== undefined && limits.memory < MIN_PROCESS_MEMORY) {
+    throw new RangeError(
+      `A memory limit must be at least 64MB (it covers the whole process, and an idle Deno ` +
+        `process already holds about 50MB), got ${limits.memory} bytes`,
+    );
+  }
+}
+
 /** Checks and converts limits to milliseconds and bytes. */
 export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
   if (limits === undefined) return {};
@@ -123,6 +140,7 @@ export function resolveLimits(limits: Limits | undefined): ResolvedLimits {
 /**
  * Checks a permission descriptor and fills every kind, so that nothing is
  * left to Deno's "prompt" default. Returns `undefined` for `"inherit"`.
+ * Each list entry is checked as Deno would (a comma is refused anywhere).
  */
 export function resolvePermissions(
   permissions: Permissions | undefined,
@@ -154,6 +172,7 @@ export function resolvePermissions(
         }`,
       );
     }
+    if (Array.isArray(value)) { for (const entry of value) checkPermissionEntry(key, entry); }
     full[key as (typeof PERMISSION_KINDS)[number]] = value as PermissionValue;
   }
   return full;

@@ -24,16 +24,10 @@ export {
   RedisWorker,
   type RedisWorkerOptions,
 } from "./redis/mod.ts";
-export type { WireError } from "./protocol.ts";
+export type { WireError, WireValue } from "../wire/codec.ts";
+export type { OutputMode, OutputStream } from "../wire/messages.ts";
 export type { Limits, Permissions, PermissionValue, ResolvedLimits } from "./limits.ts";
-export {
-  CpuTimeLimitError,
-  LimitError,
-  type LimitKind,
-  MemoryLimitError,
-  WallTimeLimitError,
-  WorkerCrashedError,
-} from "./errors.ts";
+export * from "./errors.ts";
 export {
   SlurmExecutor,
   SlurmJobLostError,

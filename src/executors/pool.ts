@@ -1,26 +1,45 @@
 /**
- * A pool of workers (threads or processes) behind one dispatch loop:
- * queue → free worker → answer → next. Transports differ; this does not.
+ * A pool of workers (threads, processes, or places on remote workers)
+ * behind one dispatch loop: queue → free worker → answer → next. Transports
+ * differ; this does not.
+ *
+ * The pool keeps one record per call, found by the call's id: executors
+ * hand it the scheduler's own calls and name them by id afterwards.
  *
  * @module
  */
 
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call, ExecutorHost, ExecutorInfo, WorkerInfo } from "./executor.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import type { ResolvedLimits } from "./limits.ts";
+import type { FromWorker, ToWorker } from "../wire/messages.ts";
+import type { CommFrame } from "../wire/frames.ts";
 import { Queue } from "./queue.ts";
-import { functionKey, functionRef } from "./remote.ts";
-import { decodeError } from "./wire_error.ts";
-import { explainCloneError } from "./clone_error.ts";
-import { WallTimeLimitError, WorkerCrashedError } from "./errors.ts";
+import { functionKey, functionRef, remoteModule } from "./remote.ts";
+import { decodeError, encodeError } from "../wire/codec.ts";
+import { explainCloneError } from "../wire/clone_error.ts";
+import { WallTimeLimitError, WorkerCrashedError } from "../wire/errors.ts";
+
+/** A call as the pool hands it to a transport, with the limits the pool enforces for it. */
+export interface Dispatch {
+  /** The call. */
+  readonly call: Call;
+  /** Its limits, the executor's defaults filled in. */
+  readonly limits: ResolvedLimits;
+}
 
 /** One worker's channel, made by a transport. */
 export interface Transport {
-  /** Sends a message (`call` is the call a `"call"` message carries); throws when a value cannot be cloned. */
-  post(message: ToWorker, call?: Call): void;
-  /** Ends the worker. */
-  kill(): void;
+  /** Sends a message (`dispatch` comes with a `"call"` message); throws when a value cannot be cloned. */
+  post(message: ToWorker, dispatch?: Dispatch): void;
+  /**
+   * Ends the worker. `unanswered` is the call it was running and that never
+   * answered (cancelled, or past its wall time): a transport that cannot
+   * stop a busy worker may report it. The pool waits for the promise, if one
+   * is returned, before its shutdown resolves. `reason` is why that call
+   * was stopped, for a transport whose worker can still tell the call.
+   */
+  kill(unanswered?: Call, reason?: Error): void | Promise<void>;
   /** Operating-system process id, for processes. */
   readonly pid?: number;
 }
@@ -34,7 +53,7 @@ export interface TransportEvents {
    * running: a `WorkerCrashedError`, or the `LimitError` the call hit.
    */
   exit(error: Error): void;
-  /** The worker is up and can take calls (optional for a transport to report). */
+  /** The worker is up and can take calls: until then its death is a start-up failure. */
   ready(): void;
 }
 
@@ -47,9 +66,11 @@ export interface PoolOptions {
   /** "worker" or "process", for labels and messages. */
   readonly label: string;
   /** Workers that differ in permissions or flags get different keys. */
-  keyOf(call: Call): string;
-  /** Starts a worker for `key`. */
+  keyOf(call: Call, limits: ResolvedLimits): string;
+  /** Starts a worker for `key` (may throw: that key's calls then fail). */
   spawn(key: string, events: TransportEvents): Transport;
+  /** The limits the pool enforces for a call (default: the call's own). */
+  limitsOf?(call: Call): ResolvedLimits;
   /**
    * What a wall-time deadline does: `"kill"` ends the worker (hard), or
    * `"signal"` aborts the call's signal and leaves the worker busy until the
@@ -58,12 +79,21 @@ export interface PoolOptions {
   readonly onWallTime: "kill" | "signal";
 }
 
+const QUEUED = 0;
+const SENT = 1;
+const RUNNING = 2;
+const DONE = 3;
+
+/** The pool's one record of a call. */
 interface Entry {
   readonly call: Call;
-  started: boolean;
+  readonly limits: ResolvedLimits;
+  readonly key: string;
+  state: typeof QUEUED | typeof SENT | typeof RUNNING | typeof DONE;
+  slot?: Slot;
   startedAt: number;
   timer?: Timer;
-  /** Already reported (deadline or cancel); its late answer is ignored. */
+  /** Already reported (deadline); its late answer is ignored. */
   abandoned: boolean;
   /** Asked back from its worker to run elsewhere. */
   stealing: boolean;
@@ -73,67 +103,96 @@ interface Slot {
   readonly id: string;
   readonly key: string;
   readonly transport: Transport;
-  /** Calls handed to this worker, in the order it runs them; the first is running. */
+  /** Calls handed to this worker, in the order it runs them; the first runs. */
   readonly entries: Entry[];
   /** Function keys whose source this worker has. */
   readonly known: Set<number>;
-  answered: boolean;
+  ready: boolean;
   alive: boolean;
 }
 
-/** Workers that die this many times in a row before answering anything break the pool. */
+/** Workers of one key that die this many times in a row before they are ready break that key. */
 const MAX_STARTUP_FAILURES = 3;
 
-/** The dispatch loop shared by the worker and process executors. */
+/** The dispatch loop shared by the worker, process and Slurm executors. */
 export class Pool {
   readonly #options: PoolOptions;
-  readonly #queue = new Queue<Call>();
+  readonly #limitsOf: (call: Call) => ResolvedLimits;
+  /** Every call queued or held by a worker, by id (not those already reported). */
+  readonly #entries = new Map<number, Entry>();
+  readonly #queue = new Queue<Entry>();
+  #queued = 0;
   readonly #slots: Slot[] = [];
+  readonly #startupFailures = new Map<string, number>();
+  readonly #broken = new Map<string, WorkerCrashedError>();
+  readonly #kills = new Set<Promise<void>>();
   #host?: ExecutorHost;
   #nextSlot = 1;
-  #startupFailures = 0;
-  #broken?: WorkerCrashedError;
   #drained?: PromiseWithResolvers<void>;
 
   /** Creates an idle pool; workers start on demand. */
   constructor(options: PoolOptions) {
     this.#options = options;
+    this.#limitsOf = options.limitsOf ?? ((call) => call.limits);
   }
 
   /** Starts accepting calls. */
   start(host: ExecutorHost): void {
     this.#host = host;
-    this.#broken = undefined;
-    this.#startupFailures = 0;
+    this.#broken.clear();
+    this.#startupFailures.clear();
   }
 
   /** Queues a call and dispatches. */
   execute(call: Call): void {
-    if (this.#broken) {
-      this.#host?.rejected(call, this.#broken);
+    const limits = this.#limitsOf(call);
+    const key = this.#options.keyOf(call, limits);
+    const broken = this.#broken.get(key);
+    if (broken) {
+      this.#host?.rejected(call, broken);
       return;
     }
-    this.#queue.push(call);
+    const entry: Entry = {
+      call,
+      limits,
+      key,
+      state: QUEUED,
+      startedAt: 0,
+      abandoned: false,
+      stealing: false,
+    };
+    this.#entries.set(call.id, entry);
+    this.#queue.push(entry);
+    this.#queued++;
     this.#dispatch();
   }
 
   /** Cancels a queued call, a waiting one, or a running one (by ending its worker). */
-  cancel(call: Call): boolean {
-    if (this.#queue.remove(call)) return true;
-    for (const slot of this.#slots) {
-      const index = slot.entries.findIndex((e) => e.call === call && !e.abandoned);
-      if (index < 0) continue;
-      const entry = slot.entries[index];
-      if (index === 0 && entry.started) {
-        this.#retire(slot, "its call was cancelled");
-      } else {
-        slot.entries.splice(index, 1);
-        stopTimer(entry.timer);
-        this.#post(slot, { t: "cancel", id: call.id });
-      }
+  cancel(id: number, reason?: Error): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    this.#entries.delete(id);
+    if (entry.state === QUEUED) {
+      entry.state = DONE;
+      this.#queued--;
       return true;
     }
-    return false;
+    const slot = entry.slot!;
+    if (entry.state === RUNNING) {
+      entry.abandoned = true;
+      this.#retire(slot, "its call was cancelled", entry, reason);
+    } else {
+      entry.state = DONE;
+      slot.entries.splice(slot.entries.indexOf(entry), 1);
+      this.#post(slot, { t: "cancel", id, reason: reason && encodeError(reason) });
+    }
+    return true;
+  }
+
+  /** Delivers a comm frame to the worker running call `id`. */
+  sendComm(id: number, frame: CommFrame): void {
+    const slot = this.#entries.get(id)?.slot;
+    if (slot) this.#post(slot, { t: "comm", id, frame });
   }
 
   /**
@@ -141,14 +200,16 @@ export class Pool {
    * call handed to a worker has answered; then ends every worker.
    */
   async shutdown(wait: boolean): Promise<void> {
-    this.#queue.drain();
-    if (wait && this.#busy()) {
+    this.#dropQueue();
+    if (wait && this.#entries.size > 0) {
       this.#drained = Promise.withResolvers();
       await this.#drained.promise;
       this.#drained = undefined;
     }
     for (const slot of [...this.#slots]) this.#retire(slot);
+    this.#entries.clear();
     this.#host = undefined;
+    while (this.#kills.size > 0) await Promise.all([...this.#kills]);
   }
 
   /** A snapshot for rendering. */
@@ -159,25 +220,30 @@ export class Pool {
       inFlight: slot.entries.length,
       pid: slot.transport.pid,
     }));
-    return { kind, options, queued: this.#queue.size, workers };
-  }
-
-  #busy(): boolean {
-    return this.#slots.some((slot) => slot.entries.some((e) => !e.abandoned));
+    return { kind, options, queued: this.#queued, workers };
   }
 
   #dispatch(): void {
-    while (this.#queue.size > 0 && this.#host) {
-      const slot = this.#slotFor(this.#queue.peek()!);
-      if (!slot) break;
-      this.#assign(slot, this.#queue.shift()!);
+    while (this.#queued > 0 && this.#host) {
+      const next = this.#queue.peek()!;
+      if (next.state !== QUEUED) {
+        this.#queue.shift();
+        continue;
+      }
+      const slot = this.#slotFor(next.key);
+      if (!slot) {
+        if (this.#broken.has(next.key)) continue; // its calls were just failed
+        break;
+      }
+      this.#queue.shift();
+      this.#queued--;
+      this.#assign(slot, next);
     }
-    if (this.#queue.size === 0) this.#stealForIdle();
+    if (this.#queued === 0) this.#stealForIdle();
   }
 
   /** An idle worker of the right kind, a new one, or one with room to hold another call. */
-  #slotFor(call: Call): Slot | undefined {
-    const key = this.#options.keyOf(call);
+  #slotFor(key: string): Slot | undefined {
     let roomiest: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.key !== key) continue;
@@ -194,24 +260,34 @@ export class Pool {
     return undefined;
   }
 
-  #spawn(key: string): Slot {
+  #spawn(key: string): Slot | undefined {
     const id = `${this.#options.label}-${this.#nextSlot++}`;
     const holder: { slot?: Slot } = {};
-    const transport = this.#options.spawn(key, {
-      message: (message) => holder.slot && this.#onMessage(holder.slot, message),
-      exit: (error) => holder.slot && this.#onExit(holder.slot, error),
-      ready: () => {
-        if (holder.slot) holder.slot.answered = true;
-        this.#startupFailures = 0;
-      },
-    });
+    let transport: Transport;
+    try {
+      transport = this.#options.spawn(key, {
+        message: (message) => holder.slot && this.#onMessage(holder.slot, message),
+        exit: (error) => holder.slot && this.#onExit(holder.slot, error),
+        ready: () => holder.slot && this.#ready(holder.slot),
+      });
+    } catch (error) {
+      // The same options would fail the same way: fail this key's calls now.
+      this.#break(
+        key,
+        new WorkerCrashedError(
+          `could not start a ${this.#options.label}: ${(error as Error)?.message ?? error}`,
+          { cause: error },
+        ),
+      );
+      return undefined;
+    }
     const slot: Slot = {
       id,
       key,
       transport,
       entries: [],
       known: new Set(),
-      answered: false,
+      ready: false,
       alive: true,
     };
     holder.slot = slot;
@@ -219,86 +295,137 @@ export class Pool {
     return slot;
   }
 
-  #assign(slot: Slot, call: Call): void {
+  #assign(slot: Slot, entry: Entry): void {
+    const { call } = entry;
     const key = functionKey(call.fn);
     const fn = slot.known.has(key) ? key : functionRef(call.fn);
+    const message: ToWorker = { t: "call", id: call.id, fn, args: call.args };
+    if (call.comm) message.comm = true;
+    if (call.output) message.output = call.output;
     try {
-      slot.transport.post(
-        call.comm
-          ? { t: "call", id: call.id, fn, args: call.args, comm: true }
-          : { t: "call", id: call.id, fn, args: call.args },
-        call,
-      );
+      slot.transport.post(message, entry);
     } catch (error) {
-      this.#host?.rejected(call, explainCloneError(error, call, "to a worker"));
+      this.#entries.delete(call.id);
+      entry.state = DONE;
+      this.#host?.rejected(call, explainCloneError(error, call.fn.name, call.args, "to a worker"));
       return;
     }
     slot.known.add(key);
-    const entry: Entry = { call, started: false, startedAt: 0, abandoned: false, stealing: false };
+    entry.state = SENT;
+    entry.slot = slot;
     slot.entries.push(entry);
-    if (slot.entries.length === 1) this.#begin(slot, entry);
+    if (slot.entries.length === 1 && slot.ready) this.#begin(slot, entry);
   }
 
-  /** The worker runs calls in order, so the first waiting call starts when the one before answers. */
+  /** A worker is up: its start-up no longer counts against the wall time of its first call. */
+  #ready(slot: Slot): void {
+    if (slot.ready) return;
+    slot.ready = true;
+    this.#startupFailures.delete(slot.key);
+    const head = slot.entries[0];
+    if (head?.state === SENT) this.#begin(slot, head);
+  }
+
+  /**
+   * The worker runs calls in order, so the first waiting call starts when
+   * the one before answers (or, for a new worker, once it is ready).
+   */
   #begin(slot: Slot, entry: Entry): void {
-    entry.started = true;
-    entry.startedAt = performance.now();
-    const wallTime = entry.call.limits.wallTime;
+    entry.state = RUNNING;
+    const wallTime = entry.limits.wallTime;
     if (wallTime !== undefined) {
+      // The clock is read only for calls with a deadline: it is not free.
+      entry.startedAt = performance.now();
       entry.timer = startTimer(() => this.#deadline(slot, entry, wallTime), wallTime);
     }
-    this.#host?.started(entry.call);
+    // Without a deadline the clock was not read: the host reads its own.
+    this.#host?.started(entry.call, slot.id, wallTime === undefined ? undefined : entry.startedAt);
   }
 
   #deadline(slot: Slot, entry: Entry, wallTime: number): void {
-    if (entry.abandoned || !slot.alive) return;
+    if (entry.abandoned || entry.state !== RUNNING || !slot.alive) return;
+    const kill = this.#options.onWallTime === "kill";
     const error = new WallTimeLimitError(
       wallTime,
       performance.now() - entry.startedAt,
-      this.#options.onWallTime === "kill"
+      kill
         ? `; the ${this.#options.label} running it was killed`
         : "; its signal was aborted (the worker stays busy until the call returns)",
     );
     entry.abandoned = true;
-    if (this.#options.onWallTime === "kill") {
-      this.#retire(slot, "its call reached the wall-time limit");
-    } else {
-      this.#post(slot, { t: "cancel", id: entry.call.id });
-    }
+    this.#entries.delete(entry.call.id);
+    if (kill) this.#retire(slot, "its call reached the wall-time limit", entry);
+    else this.#post(slot, { t: "cancel", id: entry.call.id, reason: encodeError(error) });
     this.#host?.rejected(entry.call, error);
-    this.#dispatch();
-  }
-
-  /** Delivers a comm frame to the worker running `call`. */
-  sendComm(call: Call, frame: CommFrame): void {
-    const slot = this.#slots.find((s) => s.entries.some((e) => e.call === call && !e.abandoned));
-    if (slot) this.#post(slot, { t: "comm", id: call.id, frame });
+    this.#afterAnswer();
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
-    slot.answered = true;
-    this.#startupFailures = 0;
-    const index = slot.entries.findIndex((e) => e.call.id === message.id);
-    if (index < 0) return;
-    if (message.t === "comm") {
-      if (!slot.entries[index].abandoned) this.#host?.comm(slot.entries[index].call, message.frame);
-      return;
+    if (!slot.alive) return;
+    this.#ready(slot);
+    switch (message.t) {
+      case "ready":
+      case "pong":
+        return;
+      case "exit":
+        // The worker ends itself; what it held is lost.
+        this.#onExit(
+          slot,
+          new WorkerCrashedError(
+            `${slot.id} ended itself with ${message.how}${
+              this.#whileRunning(slot)
+            }; it was replaced`,
+            { code: message.code },
+          ),
+        );
+        slot.transport.kill();
+        return;
+      case "comm": {
+        const entry = find(slot, message.id);
+        if (entry && !entry.abandoned) this.#host?.comm(entry.call, message.frame);
+        return;
+      }
+      case "out": {
+        const entry = find(slot, message.id);
+        if (entry && !entry.abandoned) {
+          this.#host?.output?.(entry.call, message.text, message.stream);
+        }
+        return;
+      }
     }
-    const [entry] = slot.entries.splice(index, 1);
+    const entry = find(slot, message.id);
+    if (!entry) return;
+    if (slot.entries[0] === entry) slot.entries.shift();
+    else slot.entries.splice(slot.entries.indexOf(entry), 1);
     stopTimer(entry.timer);
     const next = slot.entries[0];
-    if (next && !next.started) this.#begin(slot, next);
+    if (next && next.state === SENT) this.#begin(slot, next);
+    if (entry.abandoned) {
+      this.#afterAnswer();
+      return;
+    }
     if (message.t === "dropped") {
-      if (entry.stealing) this.#queue.unshift(entry.call);
-    } else if (!entry.abandoned) {
+      if (entry.stealing && this.#host) this.#requeue(entry);
+      else this.#entries.delete(entry.call.id);
+    } else {
+      entry.state = DONE;
+      this.#entries.delete(entry.call.id);
       if (message.t === "ok") this.#host?.fulfilled(entry.call, message.value);
-      else this.#host?.rejected(entry.call, decodeError(message.error));
+      else {
+        this.#host?.rejected(entry.call, decodeError(message.error, remoteModule(entry.call.fn)));
+      }
     }
     this.#afterAnswer();
   }
 
+  #whileRunning(slot: Slot): string {
+    const head = slot.entries[0];
+    if (!head || head.state !== RUNNING) return "";
+    return ` while running ${head.call.task ?? (head.call.fn.name || "a call")}`;
+  }
+
   #afterAnswer(): void {
-    if (this.#drained && !this.#busy()) this.#drained.resolve();
+    if (this.#drained && this.#entries.size === 0) this.#drained.resolve();
     else this.#dispatch();
   }
 
@@ -306,48 +433,90 @@ export class Pool {
     if (!slot.alive) return;
     this.#remove(slot);
     const [head, ...waiting] = slot.entries;
-    for (const entry of [...waiting].reverse()) {
-      stopTimer(entry.timer);
-      if (!entry.abandoned) this.#queue.unshift(entry.call);
-    }
+    for (const entry of waiting.reverse()) this.#requeue(entry);
     if (head) stopTimer(head.timer);
-    if (!slot.answered && ++this.#startupFailures >= MAX_STARTUP_FAILURES) {
-      this.#break(error, head && !head.abandoned ? [head.call] : []);
-      return;
+    if (!slot.ready) {
+      const failures = (this.#startupFailures.get(slot.key) ?? 0) + 1;
+      this.#startupFailures.set(slot.key, failures);
+      if (failures >= MAX_STARTUP_FAILURES) {
+        if (head && !head.abandoned) this.#requeue(head);
+        this.#break(
+          slot.key,
+          new WorkerCrashedError(
+            `${plural(this.#options.label)} keep dying at start-up (${MAX_STARTUP_FAILURES} in a ` +
+              `row) with these options: calls that need them fail, the others go on; last: ` +
+              error.message,
+            { ...crashDetails(error), cause: error },
+          ),
+        );
+        this.#afterAnswer();
+        return;
+      }
     }
-    if (head && !head.abandoned) this.#host?.rejected(head.call, error);
+    if (head && !head.abandoned) {
+      head.state = DONE;
+      this.#entries.delete(head.call.id);
+      this.#host?.rejected(head.call, error);
+    }
     this.#afterAnswer();
   }
 
-  /** Workers keep dying before answering: fail everything instead of looping. */
-  #break(cause: Error, orphans: Call[]): void {
-    const details: { code?: number; signal?: string; stderr?: string } =
-      cause instanceof WorkerCrashedError ? cause : {};
-    this.#broken = new WorkerCrashedError(
-      `${plural(this.#options.label)} keep dying at start-up (${MAX_STARTUP_FAILURES} in a row); ` +
-        `last: ${cause.message}`,
-      { code: details.code, signal: details.signal, stderr: details.stderr },
-    );
-    const calls = [
-      ...orphans,
-      ...this.#slots.flatMap((s) => s.entries.filter((e) => !e.abandoned).map((e) => e.call)),
-      ...this.#queue.drain(),
-    ];
-    for (const slot of [...this.#slots]) this.#retire(slot);
-    for (const call of calls) this.#host?.rejected(call, this.#broken);
-    if (this.#drained) this.#drained.resolve();
+  /** Workers of `key` cannot start: fail that key's calls, now and later; other keys go on. */
+  #break(key: string, error: WorkerCrashedError): void {
+    this.#broken.set(key, error);
+    const failed: Entry[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.key === key && entry.state !== DONE) failed.push(entry);
+    }
+    for (const slot of this.#slots.filter((s) => s.key === key)) this.#retire(slot);
+    for (const entry of failed) {
+      if (entry.state === QUEUED) this.#queued--;
+      entry.state = DONE;
+      this.#entries.delete(entry.call.id);
+      this.#host?.rejected(entry.call, error);
+    }
   }
 
-  /** Ends a worker; calls waiting in it go back to the front of the queue. */
-  #retire(slot: Slot, why?: string): void {
+  /** Puts a call handed to a worker back at the front of the queue. */
+  #requeue(entry: Entry): void {
+    stopTimer(entry.timer);
+    entry.timer = undefined;
+    if (entry.abandoned || entry.state === DONE) return;
+    entry.state = QUEUED;
+    entry.slot = undefined;
+    entry.stealing = false;
+    this.#queue.unshift(entry);
+    this.#queued++;
+  }
+
+  #dropQueue(): void {
+    for (const entry of this.#queue.drain()) {
+      if (entry.state !== QUEUED) continue;
+      entry.state = DONE;
+      this.#entries.delete(entry.call.id);
+    }
+    this.#queued = 0;
+  }
+
+  /**
+   * Ends a worker. With `why` (the pool goes on), calls waiting in it go
+   * back to the front of the queue; `unanswered` is the call it ran that
+   * will never answer.
+   */
+  #retire(slot: Slot, why?: string, unanswered?: Entry, reason?: Error): void {
     if (!slot.alive) return;
     this.#remove(slot);
-    slot.transport.kill();
     const [head, ...waiting] = slot.entries;
     if (head) stopTimer(head.timer);
-    for (const entry of [...waiting].reverse()) {
-      stopTimer(entry.timer);
-      if (!entry.abandoned && this.#host && why) this.#queue.unshift(entry.call);
+    for (const entry of waiting.reverse()) {
+      if (why && this.#host) this.#requeue(entry);
+      else stopTimer(entry.timer);
+    }
+    const running = unanswered ?? (head?.state === RUNNING ? head : undefined);
+    const killed = slot.transport.kill(running?.call, reason);
+    if (killed) {
+      const tracked = killed.catch(() => {}).finally(() => this.#kills.delete(tracked));
+      this.#kills.add(tracked);
     }
     if (why) queueMicrotask(() => this.#afterAnswer());
   }
@@ -364,10 +533,10 @@ export class Pool {
       if (idle.entries.length > 0) continue;
       const victim = this.#slots.find((s) =>
         s.key === idle.key && s.entries.length > 1 &&
-        s.entries.some((e) => !e.started && !e.stealing && !e.abandoned)
+        s.entries.some((e) => e.state === SENT && !e.stealing)
       );
       if (!victim) return;
-      const entry = victim.entries.findLast((e) => !e.started && !e.stealing && !e.abandoned)!;
+      const entry = victim.entries.findLast((e) => e.state === SENT && !e.stealing)!;
       entry.stealing = true;
       this.#post(victim, { t: "steal", id: entry.call.id });
     }
@@ -378,6 +547,18 @@ export class Pool {
       slot.transport.post(message);
     } catch { /* the worker is gone; its exit is reported separately */ }
   }
+}
+
+/** The call `id` among those a worker holds; it is nearly always the first. */
+function find(slot: Slot, id: number): Entry | undefined {
+  const head = slot.entries[0];
+  return head?.call.id === id ? head : slot.entries.find((e) => e.call.id === id);
+}
+
+function crashDetails(error: Error): { code?: number; signal?: string; stderr?: string } {
+  return error instanceof WorkerCrashedError
+    ? { code: error.code, signal: error.signal, stderr: error.stderr }
+    : {};
 }
 
 function plural(label: string): string {

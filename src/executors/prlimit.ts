@@ -1,6 +1,6 @@
 /**
  * Kernel resource limits of child processes, through util-linux `prlimit`,
- * and their CPU time, through `/proc`. Linux only.
+ * and their CPU time and resident memory, through `/proc`. Linux only.
  *
  * @module
  */
@@ -78,5 +78,35 @@ export async function setCpuLimit(pid: number, seconds: number | "unlimited"): P
         new TextDecoder().decode(stderr).trim()
       }`,
     );
+  }
+}
+
+/**
+ * The resident set of a process and its peak (`VmRSS`, `VmHWM`), in bytes;
+ * `undefined` once it is gone.
+ */
+export function residentSet(pid: number): { rss: number; peak: number } | undefined {
+  let status: string;
+  try {
+    status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return undefined;
+  }
+  const kilobytes = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  };
+  const rss = kilobytes("VmRSS");
+  if (Number.isNaN(rss)) return undefined;
+  return { rss, peak: kilobytes("VmHWM") };
+}
+
+/** Resets a process's peak resident set (`VmHWM`) to its current one; `false` where the kernel refuses. */
+export function resetPeakResidentSet(pid: number): boolean {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -31,6 +31,10 @@ export function permissionFlags(permissions: Permissions | undefined): string[] 
     const value = resolved ? resolved[kind] : inherited(kind);
     if (value === true) flags.push(`--allow-${kind}`);
     else if (Array.isArray(value) && value.length > 0) {
+      // resolvePermissions refused commas; never let one through to widen the list.
+      if (value.some((entry) => entry.includes(","))) {
+        throw new TypeError(`A ${kind} permission entry holds a comma: ${JSON.stringify(value)}`);
+      }
       flags.push(`--allow-${kind}=${value.join(",")}`);
     }
   }

@@ -1,19 +1,26 @@
 /**
  * One `deno run` subprocess as a pool {@linkcode Transport}: frames on its
  * stdin/stdout, stderr kept (a tail) for diagnostics, CPU limits applied to
- * the running process before each call, and its death classified as the
- * limit the running call hit or as a crash.
+ * the running process before each call, its resident set watched while a
+ * call with a memory limit runs, and its death classified as the limit the
+ * running call hit or as a crash.
  *
  * @module
  */
 
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
-import type { Call } from "./executor.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
-import type { Transport, TransportEvents } from "./pool.ts";
-import { encodeFrame, FrameReader } from "./framing.ts";
-import { cpuTimeUsed, findTool, setCpuLimit } from "./prlimit.ts";
-import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "./errors.ts";
+import type { FromWorker, ToWorker, WireError } from "../wire/messages.ts";
+import { decodeError, encodeError } from "../wire/codec.ts";
+import type { Dispatch, Transport, TransportEvents } from "./pool.ts";
+import { encodeFrame, FrameReader } from "../wire/framing.ts";
+import {
+  cpuTimeUsed,
+  findTool,
+  resetPeakResidentSet,
+  residentSet,
+  setCpuLimit,
+} from "./prlimit.ts";
+import { CpuTimeLimitError, MemoryLimitError, WorkerCrashedError } from "../wire/errors.ts";
 
 /** How to start one process. */
 export interface ProcessSpec {
@@ -32,14 +39,26 @@ export interface ProcessTransport extends Transport {
 }
 
 const STDERR_TAIL = 4096;
+/** How often the resident set of a process whose call has a memory limit is read, in ms. */
+const MEMORY_SAMPLE_MS = 20;
+/** What V8 says when the data-segment cap (or the system) refuses an allocation. */
+const ALLOCATION_REFUSED =
+  /Array buffer allocation failed|allocation failed|could not allocate memory|out of memory/i;
 
 interface Running {
-  readonly call: Call;
+  readonly dispatch: Dispatch;
   /** CPU time the process had used when the call started, in ms. */
   cpuBase?: number;
   watch?: Timer;
   /** CPU time the call had used when the parent killed it for that, in ms. */
   cpuKilledAt?: number;
+  /** The highest resident set seen while it ran, in bytes. */
+  peak?: number;
+  /** Whether the kernel's peak (`VmHWM`) was reset as it started, so it counts this call only. */
+  peakReset?: boolean;
+  memoryWatch?: ReturnType<typeof setTimeout>;
+  /** Set when the parent killed the process for going over the memory limit. */
+  memoryKilled?: boolean;
 }
 
 /** Starts a subprocess; messages and its death are reported through `events`. */
@@ -59,6 +78,8 @@ class ProcessChannel implements ProcessTransport {
   #cpuLimited = false;
   #isReady = false;
   #killed = false;
+  /** Killed by this channel after its call answered (over its memory limit): no crash to report. */
+  #retiring = false;
   #exited = false;
   #protocolError?: string;
   #stderr = "";
@@ -83,10 +104,10 @@ class ProcessChannel implements ProcessTransport {
     ]).then(([, , status]) => this.#onExit(status));
   }
 
-  post(message: ToWorker, call?: Call): void {
+  post(message: ToWorker, dispatch?: Dispatch): void {
     // Serialize now, so that a value that cannot be cloned throws to the caller.
     const frame = encodeFrame(message);
-    const running = message.t === "call" && call ? { call } : undefined;
+    const running = message.t === "call" && dispatch ? { dispatch } : undefined;
     if (running) this.#running = running;
     this.#enqueue(async () => {
       await this.#ready.promise;
@@ -102,6 +123,9 @@ class ProcessChannel implements ProcessTransport {
         }
       }
       await this.#writer.write(frame);
+      if (running?.dispatch.limits.memory !== undefined) {
+        this.#watchMemory(running, running.dispatch.limits.memory);
+      }
     });
   }
 
@@ -120,7 +144,7 @@ class ProcessChannel implements ProcessTransport {
 
   /** Sets the kernel CPU limit for this call, or lifts one left by an earlier call. */
   async #limitCpu(running: Running): Promise<void> {
-    const limit = running.call.limits.cpuTime;
+    const limit = running.dispatch.limits.cpuTime;
     if (limit === undefined) {
       if (this.#cpuLimited) await setCpuLimit(this.pid, "unlimited");
       this.#cpuLimited = false;
@@ -155,8 +179,33 @@ class ProcessChannel implements ProcessTransport {
     running.watch = startTimer(check, limit);
   }
 
+  /**
+   * Samples the resident set while the call runs, and kills the process the
+   * first time it is over the limit: memory V8 does not manage (typed
+   * arrays, Wasm, native code) counts too.
+   */
+  #watchMemory(running: Running, limit: number): void {
+    if (this.#running !== running) return;
+    running.peakReset = resetPeakResidentSet(this.pid);
+    const check = () => {
+      if (this.#running !== running) return;
+      const memory = residentSet(this.pid);
+      if (memory) {
+        running.peak = Math.max(running.peak ?? 0, memory.rss);
+        if (memory.rss > limit) {
+          running.memoryKilled = true;
+          this.#signal("SIGKILL");
+          return;
+        }
+      }
+      running.memoryWatch = setTimeout(check, MEMORY_SAMPLE_MS);
+    };
+    check();
+  }
+
   #stopWatch(): void {
     stopTimer(this.#running?.watch);
+    clearTimeout(this.#running?.memoryWatch);
   }
 
   #signal(signal: Deno.Signal): void {
@@ -182,7 +231,7 @@ class ProcessChannel implements ProcessTransport {
     } catch { /* the pipe broke as the child died */ }
   }
 
-  #onMessage(message: FromWorker | { t: "ready" }): void {
+  #onMessage(message: FromWorker): void {
     if (this.#killed) return;
     if (message.t === "ready") {
       this.#isReady = true;
@@ -190,11 +239,62 @@ class ProcessChannel implements ProcessTransport {
       this.#events.ready();
       return;
     }
-    if (this.#running?.call.id === message.id) {
+    const running = this.#running;
+    if (
+      (message.t === "ok" || message.t === "err" || message.t === "dropped") &&
+      running?.dispatch.call.id === message.id
+    ) {
       this.#stopWatch();
       this.#running = undefined;
+      const limit = running.dispatch.limits.memory;
+      if (limit !== undefined && message.t !== "dropped") {
+        message = this.#checkMemory(running, limit, message);
+      }
     }
     this.#events.message(message);
+  }
+
+  /**
+   * A call with a memory limit that answered: over the limit at its peak, it
+   * is rejected and its process replaced; an allocation refused under the
+   * limit is a `MemoryLimitError` too, never a bare `RangeError`.
+   */
+  #checkMemory(
+    running: Running,
+    limit: number,
+    message: Extract<FromWorker, { t: "ok" | "err" }>,
+  ): FromWorker {
+    const memory = residentSet(this.pid);
+    const peak = Math.max(
+      running.peak ?? 0,
+      memory?.rss ?? 0,
+      running.peakReset && memory && !Number.isNaN(memory.peak) ? memory.peak : 0,
+    );
+    const reject = (detail: string, cause?: WireError): FromWorker => ({
+      t: "err",
+      id: message.id,
+      error: encodeError(
+        new MemoryLimitError(
+          limit,
+          peak || undefined,
+          detail,
+          cause ? { cause: decodeError(cause) } : undefined,
+        ),
+      ),
+    });
+    if (peak > limit) {
+      // Its memory may still be held: the next call gets a fresh process.
+      this.#retiring = true;
+      this.#signal("SIGKILL");
+      return reject(`; process ${this.pid} went over it (resident set) and was replaced`);
+    }
+    if (
+      message.t === "err" && message.error.chain?.includes("RangeError") &&
+      ALLOCATION_REFUSED.test(message.error.message)
+    ) {
+      return reject(`; an allocation was refused (${message.error.message})`, message.error);
+    }
+    return message;
   }
 
   async #readStderr(forward: boolean): Promise<void> {
@@ -213,13 +313,19 @@ class ProcessChannel implements ProcessTransport {
     this.#ready.reject(new Error("exited"));
     this.#writer.close().catch(() => {});
     if (this.#killed) return; // the pool ended it and has already moved on
-    this.#events.exit(this.#classify(status));
+    this.#events.exit(
+      this.#retiring && !this.#running
+        ? new WorkerCrashedError(
+          `process ${this.pid} was replaced after a call went over its memory limit`,
+        )
+        : this.#classify(status),
+    );
   }
 
   /** Which limit the running call hit, or a crash report. */
   #classify(status: Deno.CommandStatus): Error {
     const running = this.#running;
-    const limits = running?.call.limits ?? {};
+    const limits = running?.dispatch.limits ?? {};
     const signal = status.signal ?? undefined;
     const stderr = stripAnsi(this.#stderr);
     if (running && limits.cpuTime !== undefined) {
@@ -232,6 +338,13 @@ class ProcessChannel implements ProcessTransport {
         return new CpuTimeLimitError(limits.cpuTime, observed, `; process ${this.pid} was killed`);
       }
     }
+    if (running && limits.memory !== undefined && running.memoryKilled) {
+      return new MemoryLimitError(
+        limits.memory,
+        running.peak,
+        `; process ${this.pid} went over it (resident set) and was killed`,
+      );
+    }
     if (
       running && limits.memory !== undefined &&
       (signal === "SIGTRAP" || status.code === 133 ||
@@ -239,11 +352,11 @@ class ProcessChannel implements ProcessTransport {
     ) {
       return new MemoryLimitError(
         limits.memory,
-        lastHeapSize(stderr),
+        running.peak ?? lastHeapSize(stderr),
         `; process ${this.pid} ran out of memory and was replaced`,
       );
     }
-    const name = running?.call.fn.name || "a call";
+    const name = running?.dispatch.call.task ?? (running?.dispatch.call.fn.name || "a call");
     const what = !this.#isReady
       ? ` at start-up${running ? ` (${name} was waiting for it)` : ""}`
       : running

@@ -1,8 +1,9 @@
 /**
  * A pool of long-lived `deno run` subprocesses with hard limits: wall time
  * (the process is killed), CPU time (the kernel's RLIMIT_CPU plus a check by
- * the parent) and memory (the V8 heap limit plus RLIMIT_DATA), and a
- * permission sandbox of `--allow-*` flags.
+ * the parent) and memory (the resident set, watched, with the V8 heap limit
+ * and RLIMIT_DATA as backstops), and a permission sandbox of `--allow-*`
+ * flags.
  *
  * @module
  */
@@ -10,6 +11,7 @@
 import { checkOptions } from "../options.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import {
+  checkProcessMemory,
   type Limits,
   type Permissions,
   type ResolvedLimits,
@@ -17,7 +19,7 @@ import {
   resolvePermissions,
 } from "./limits.ts";
 import { Pool } from "./pool.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import type { CommFrame } from "../wire/frames.ts";
 import { type ProcessTransport, spawnProcess } from "./process_transport.ts";
 import { denoArgs } from "./process_flags.ts";
 import { whyNoKernelLimits } from "./prlimit.ts";
@@ -77,8 +79,6 @@ export class ProcessExecutor implements Executor {
   readonly #defaults: ResolvedLimits;
   readonly #forwardStderr: boolean;
   readonly #pool: Pool;
-  /** The call the pool got (defaults applied) for each call of the scheduler. */
-  readonly #effective = new WeakMap<Call, Call>();
   readonly #processes = new Set<ProcessTransport>();
   readonly #permissionKeys = new WeakMap<object, string>();
 
@@ -115,7 +115,8 @@ export class ProcessExecutor implements Executor {
       prefetch: 1,
       label: "process",
       onWallTime: "kill",
-      keyOf: (call) => this.#keyOf(call),
+      limitsOf: (call) => ({ ...this.#defaults, ...call.limits }),
+      keyOf: (call, limits) => this.#keyOf(call, limits),
       spawn: (key, events) => {
         const process = spawnProcess(this.#specOf(key), events);
         this.#processes.add(process);
@@ -131,11 +132,7 @@ export class ProcessExecutor implements Executor {
     if (limits.cpuTime === undefined && limits.memory === undefined) return;
     const why = whyNoKernelLimits();
     if (why) throw new Error(`The process executor cannot enforce this limit here: ${why}`);
-    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
-      throw new RangeError(
-        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
-      );
-    }
+    checkProcessMemory(limits);
   }
 
   /** Starts accepting calls; processes start on demand. */
@@ -143,21 +140,19 @@ export class ProcessExecutor implements Executor {
     this.#pool.start(host);
   }
 
-  /** Queues a call, with the pool's default limits filled in. */
+  /** Queues a call; the pool fills in the default limits. */
   execute(call: Call): void {
-    const effective = { ...call, limits: { ...this.#defaults, ...call.limits } };
-    this.#effective.set(call, effective);
-    this.#pool.execute(effective);
+    this.#pool.execute(call);
   }
 
   /** Delivers a comm frame to the process running `call` (multiplexed on its channel). */
   sendComm(call: Call, frame: CommFrame): void {
-    this.#pool.sendComm(this.#effective.get(call) ?? call, frame);
+    this.#pool.sendComm(call.id, frame);
   }
 
   /** Cancels a queued call, or ends the process running it. */
-  cancel(call: Call): boolean {
-    return this.#pool.cancel(this.#effective.get(call) ?? call);
+  cancel(call: Call, reason?: Error): boolean {
+    return this.#pool.cancel(call.id, reason);
   }
 
   /** Drops the queue, optionally waits for running calls, then kills and reaps every process. */
@@ -172,7 +167,7 @@ export class ProcessExecutor implements Executor {
   }
 
   /** Processes differ by permissions and heap limit, which are fixed when they start. */
-  #keyOf(call: Call): string {
+  #keyOf(call: Call, limits: ResolvedLimits): string {
     const permissions = call.permissions ?? this.#permissions;
     let key = "inherit";
     if (typeof permissions === "string") key = permissions;
@@ -181,7 +176,7 @@ export class ProcessExecutor implements Executor {
         JSON.stringify(resolvePermissions(permissions));
       this.#permissionKeys.set(permissions, key);
     }
-    return JSON.stringify([key, call.limits.memory ?? null]);
+    return JSON.stringify([key, limits.memory ?? null]);
   }
 
   #specOf(key: string) {

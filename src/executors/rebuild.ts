@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { FunctionRef } from "./protocol.ts";
+import type { FunctionRef } from "../wire/messages.ts";
 import { lookupRemote } from "./remote.ts";
 
 // deno-lint-ignore no-explicit-any

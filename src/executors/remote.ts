@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { FunctionRef } from "./protocol.ts";
+import type { FunctionRef } from "../wire/messages.ts";
+import { rememberModuleErrors } from "../wire/codec.ts";
 
 const MARK = Symbol.for("baton.remote");
 /** Shared by every copy of this module in a worker: module URL#name → function. */
@@ -50,10 +51,28 @@ export function remote<F extends (...args: any[]) => any>(moduleUrl: string | UR
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     throw new TypeError(`remote() needs a module URL such as import.meta.url, got "${url}"`);
   }
+  markRemote(url, fn);
+  // The module's exported error classes let errors its functions throw come
+  // back as themselves. It is loaded already (it is calling this), so the
+  // import only hands over its namespace once it has finished evaluating.
+  import(url).then((namespace) => rememberModuleErrors(url, namespace), () => {});
+  return fn;
+}
+
+/**
+ * Marks `fn` as the function `name` of the module at `url`, without
+ * touching that module (for stand-ins of functions that run elsewhere).
+ */
+export function markRemote<F extends AnyFunction>(url: string, fn: F): F {
   const mark: RemoteMark = { url, name: fn.name };
   Object.defineProperty(fn, MARK, { value: mark });
   registry().set(`${url}#${fn.name}`, fn);
   return fn;
+}
+
+/** The module URL of a `remote` function, or `undefined` for one shipped by source. */
+export function remoteModule(fn: AnyFunction): string | undefined {
+  return (fn as unknown as Record<symbol, RemoteMark | undefined>)[MARK]?.url;
 }
 
 const keys = new WeakMap<AnyFunction, number>();

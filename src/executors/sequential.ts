@@ -9,14 +9,14 @@ import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo } from "./executor.ts";
 import { type Permissions, refuseKernelLimits, type ResolvedLimits } from "./limits.ts";
 import { Queue } from "./queue.ts";
-import { WallTimeLimitError } from "./errors.ts";
-import { CancelledError } from "../scheduler/errors.ts";
-import { Comm } from "../comm/comm.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import { prepareCapture, runCapturing } from "./capture.ts";
+import { CancelledError, WallTimeLimitError } from "../wire/errors.ts";
+import { CommChannel } from "../comm/channel.ts";
+import type { CommFrame } from "../wire/frames.ts";
 
 interface Running {
   readonly call: Call;
-  readonly comm?: Comm;
+  readonly comm?: CommChannel;
   readonly controller: AbortController;
   timer?: Timer;
   settled: boolean;
@@ -26,7 +26,8 @@ interface Running {
  * The main-thread executor behind `Scheduler.sequential()`. Wall-time limits
  * are cooperative (the call's `this.signal` aborts and its future rejects at
  * the deadline); CPU, memory and permissions cannot be enforced here and are
- * refused.
+ * refused. A call's console output is captured through its async context
+ * (writes to `Deno.stdout` are not: they are this process's own).
  *
  * @example
  * ```ts
@@ -74,13 +75,13 @@ export class SequentialExecutor implements Executor {
     if (comm) queueMicrotask(() => comm.receive(frame));
   }
 
-  /** Drops a queued call, or abandons the running one (its signal aborts). */
-  cancel(call: Call): boolean {
+  /** Drops a queued call, or abandons the running one (its signal aborts with `reason`). */
+  cancel(call: Call, reason?: Error): boolean {
     if (this.#queue.remove(call)) return true;
     const running = this.#running;
     if (running?.call !== call || running.settled) return false;
     this.#finish(running);
-    running.controller.abort(new CancelledError(call.id));
+    running.controller.abort(reason ?? new CancelledError(call.id));
     return true;
   }
 
@@ -88,7 +89,9 @@ export class SequentialExecutor implements Executor {
   async shutdown(wait: boolean): Promise<void> {
     this.#queue.drain();
     const running = this.#running;
-    if (running && !wait) this.cancel(running.call);
+    if (running && !wait) {
+      this.cancel(running.call, new CancelledError(running.call.id, "the scheduler ended"));
+    }
     if (this.#running) {
       this.#idle = Promise.withResolvers();
       await this.#idle.promise;
@@ -116,16 +119,25 @@ export class SequentialExecutor implements Executor {
 
   #runNext(): void {
     this.#kicked = false;
-    const call = this.#queue.shift();
     const host = this.#host;
+    const call = this.#queue.peek();
     if (!call || !host) return;
+    if (call.output) {
+      const loading = prepareCapture({ stdio: false });
+      if (loading) {
+        this.#kicked = true;
+        loading.then(() => this.#runNext());
+        return;
+      }
+    }
+    this.#queue.shift();
     // Frames go through a microtask, in order, so they behave as a worker's would.
     const comm = call.comm
-      ? new Comm((frame) => queueMicrotask(() => host.comm(call, frame)))
+      ? new CommChannel((frame) => queueMicrotask(() => host.comm(call, frame)))
       : undefined;
     const running: Running = { call, comm, controller: new AbortController(), settled: false };
     this.#running = running;
-    host.started(call);
+    host.started(call, "main");
     const wallTime = call.limits.wallTime;
     // The clock is read only for calls with a deadline: it is not free.
     const startedAt = wallTime === undefined ? 0 : performance.now();
@@ -149,9 +161,18 @@ export class SequentialExecutor implements Executor {
       else host.rejected(call, outcome);
     };
     try {
-      const result = (call.fn as (...args: unknown[]) => unknown).apply(
-        { signal: running.controller.signal },
-        comm ? [comm, ...call.args] : call.args as unknown[],
+      const invoke = () =>
+        (call.fn as (...args: unknown[]) => unknown).apply(
+          { signal: running.controller.signal },
+          comm ? [comm, ...call.args] : call.args as unknown[],
+        );
+      const result = call.output === undefined ? invoke() : runCapturing(
+        call.output === "capture"
+          ? (text, stream) => {
+            if (!running.settled) host.output?.(call, text, stream);
+          }
+          : () => {},
+        invoke,
       );
       // A comm call settles after the frames it sent, as through a worker.
       if (comm || typeof (result as PromiseLike<unknown>)?.then === "function") {

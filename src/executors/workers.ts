@@ -13,9 +13,10 @@ import {
   resolvePermissions,
 } from "./limits.ts";
 import { Pool, type Transport, type TransportEvents } from "./pool.ts";
-import { WorkerCrashedError } from "./errors.ts";
+import { WorkerCrashedError } from "../wire/errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
-import type { CommFrame } from "../comm/frames.ts";
+import type { FromWorker } from "../wire/messages.ts";
+import type { CommFrame } from "../wire/frames.ts";
 
 /**
  * Options of `Scheduler.withWorkers(n, options)`.
@@ -42,7 +43,10 @@ const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
 /**
  * Runs calls on `n` Web Workers. Wall-time limits are cooperative (the call's
  * `this.signal` aborts and the future rejects at the deadline, but a busy loop
- * keeps its worker); CPU and memory limits are refused — use processes.
+ * keeps its worker: such a worker is reported once on stderr, and no longer
+ * keeps the program alive after the run); CPU and memory limits are refused —
+ * use processes. A worker that ends itself (`Deno.exit()`, `self.close()`, an
+ * escaped error) rejects its call with `WorkerCrashedError` and is replaced.
  *
  * @example
  * ```ts
@@ -103,12 +107,12 @@ export class WorkerExecutor implements Executor {
 
   /** Delivers a comm frame to a running call. */
   sendComm(call: Call, frame: CommFrame): void {
-    this.#pool.sendComm(call, frame);
+    this.#pool.sendComm(call.id, frame);
   }
 
-  /** Cancels a queued or running call. */
-  cancel(call: Call): boolean {
-    return this.#pool.cancel(call);
+  /** Cancels a queued or running call (a running one ends its worker). */
+  cancel(call: Call, reason?: Error): boolean {
+    return this.#pool.cancel(call.id, reason);
   }
 
   /** Drops the queue, optionally waits for running calls, ends the workers. */
@@ -133,6 +137,30 @@ export class WorkerExecutor implements Executor {
   }
 }
 
+/** How long a worker that was told to stop may take to show it is not stuck in synchronous code. */
+const PROBE_MS = 250;
+/** Tasks already reported as stuck: once each. */
+const reportedStuck = new Set<string>();
+
+/**
+ * Deno's own un-ref of a Worker (the one `node:worker_threads`' `unref()`
+ * uses; it has no public name), found by what it does. After it, a worker
+ * that `terminate()` could not stop no longer keeps the program alive.
+ * `undefined` if a Deno version lacks it.
+ */
+const unrefWorker: ((worker: Worker) => void) | undefined = (() => {
+  try {
+    for (const symbol of Object.getOwnPropertySymbols(Worker.prototype)) {
+      const method = (Worker.prototype as unknown as Record<symbol, unknown>)[symbol];
+      if (
+        typeof method === "function" &&
+        /unrefOpPromise/.test(Function.prototype.toString.call(method))
+      ) return (worker: Worker) => method.call(worker, false);
+    }
+  } catch { /* a Deno without it */ }
+  return undefined;
+})();
+
 function spawnWorker(key: string, events: TransportEvents): Transport {
   const permissions = key === "" || key === "inherit"
     ? undefined
@@ -144,7 +172,13 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
     ...(permissions ? { deno: { permissions } } : {}),
   } as WorkerOptions);
   let dead = false;
-  worker.onmessage = (event) => events.message(event.data);
+  let pong: (() => void) | undefined;
+  worker.onmessage = (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    if (message.t === "ready") events.ready();
+    else if (message.t === "pong") pong?.();
+    else events.message(message);
+  };
   const die = (message: string) => {
     if (dead) return;
     dead = true;
@@ -159,9 +193,41 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
   worker.onmessageerror = () => die("A Web Worker sent a message that could not be read");
   return {
     post: (message) => worker.postMessage(message),
-    kill: () => {
+    kill: (unanswered) => {
+      if (dead) return;
       dead = true;
-      worker.terminate();
+      if (!unanswered) {
+        worker.terminate();
+        return;
+      }
+      // terminate() cannot stop a worker busy in synchronous code: find out
+      // whether this one is (a free event loop answers at once), and say so.
+      const answered = Promise.withResolvers<boolean>();
+      pong = () => answered.resolve(true);
+      const timer = setTimeout(() => answered.resolve(false), PROBE_MS);
+      worker.postMessage({ t: "ping" });
+      return answered.promise.then((responsive) => {
+        clearTimeout(timer);
+        worker.terminate();
+        if (responsive) return;
+        unrefWorker?.(worker);
+        reportStuck(unanswered);
+      });
     },
   };
+}
+
+function reportStuck(call: Call): void {
+  const task = call.task ?? (call.fn.name || "anonymous");
+  if (reportedStuck.has(task)) return;
+  reportedStuck.add(task);
+  console.error(
+    `baton: a Web Worker running task "${task}" is stuck in synchronous code and did not stop ` +
+      `when told to (its wall time passed, or it was cancelled). Deno cannot stop a busy Web ` +
+      `Worker: it keeps one CPU busy ${
+        unrefWorker
+          ? "until this program exits (it no longer keeps the program alive)"
+          : "and this program cannot exit until that call returns"
+      }. Run "${task}" on Scheduler.withProcesses(n), whose limits kill the process.`,
+  );
 }

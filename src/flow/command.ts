@@ -9,7 +9,7 @@ import { WallTimeLimitError } from "../executors/errors.ts";
 import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "../executors/limits.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { CommandError } from "./errors.ts";
-import { describe, Job } from "./job.ts";
+import { describe, Job, type JobDefinition } from "./job.ts";
 
 /**
  * What a command job returns.
@@ -71,6 +71,17 @@ class CommandJob extends Job<CommandResult> {
 
   protected override get awaitsCancellation(): boolean {
     return true;
+  }
+
+  /** Its argv (permission flags included), working directory, extra environment and wall time. */
+  override definition(): JobDefinition {
+    return {
+      kind: "command",
+      argv: this.#argv,
+      cwd: this.#cwd,
+      env: this.#env,
+      wallTime: this.#wallTime,
+    };
   }
 
   protected async execute(signal: AbortSignal): Promise<CommandResult> {

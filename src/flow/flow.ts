@@ -21,7 +21,15 @@ import {
   type JobSequence,
   TaskJob,
 } from "./job.ts";
-import { acquireScheduler, type Release } from "./lease.ts";
+import { acquireScheduler, type Release } from "../scheduler/lease.ts";
+import {
+  activeRun,
+  durableHooks,
+  durableRunFor,
+  type FlowRunOptions,
+  setFlowStore,
+} from "./durable.ts";
+import type { RunStore } from "../store/run_store.ts";
 import { debrief, list, type ListOptions, stats } from "./report.ts";
 
 /**
@@ -41,6 +49,13 @@ export interface FlowOptions {
   timeout?: Duration;
   /** Whether a failed run rejects (default `true`) rather than resolving `false`. */
   critical?: boolean;
+  /**
+   * A run store (its directory, like `".baton"`, or an open `RunStore`):
+   * each run is recorded there, with results and logs, so that
+   * `run({ resume: true })` can skip what succeeded and `cache: true` jobs
+   * can reuse stored results.
+   */
+  store?: string | RunStore;
 }
 
 /** How a run ended. */
@@ -52,7 +67,7 @@ type Ending =
   | { readonly kind: "stopped"; readonly reason: string }
   | { readonly kind: "cancelled"; readonly error: unknown };
 
-const FLOW_OPTION_KEYS = new Set(["label", "window", "timeout", "critical"]);
+const FLOW_OPTION_KEYS = new Set(["label", "window", "timeout", "critical", "store"]);
 
 /**
  * A static graph of jobs that depend on each other, run as soon as their
@@ -137,6 +152,7 @@ export class Flow extends Job<boolean> {
     this.window = options.window ?? 0;
     this.timeout = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     if (options.critical !== undefined) this.critical = options.critical;
+    if (options.store !== undefined) setFlowStore(this, options.store);
     this.callbackHost = {
       error: (error) => {
         // A throwing flow callback ends the run; outside a run it surfaces to the caller.
@@ -242,17 +258,26 @@ export class Flow extends Job<boolean> {
    * time and no critical job failed; otherwise a critical flow rejects
    * with the failure (the critical job's error or a `TimeoutError`) and a
    * non-critical one resolves `false`. After `stop()` it resolves `false`.
+   * With a run store (`new Flow({ store })`) the run is recorded, and
+   * `options.resume` skips what a stored run did already (see docs/durable.md).
    *
    * @throws {CycleError} when requirements form a cycle (nothing runs).
    * @throws {Error} when a requirement is outside the flow, the flow ran
    * already, or it is nested (run the outer flow).
+   * @throws {StoreError} when the flow's run store cannot be used (nothing runs).
+   * @throws {UnknownRunError} when `resume` names a run the store does not know.
    */
-  async run(): Promise<boolean> {
+  async run(options: FlowRunOptions = {}): Promise<boolean> {
     if (this.flow) {
       throw new Error(
         `flow "${this.label}" is nested in flow "${this.flow.label}": run the outer flow`,
       );
     }
+    const durable = durableRunFor(this, options);
+    return await (durable ? durableHooks.around(durable, () => this.#run()) : this.#run());
+  }
+
+  async #run(): Promise<boolean> {
     this.#prepare();
     JI.setState(this, "running");
     try {
@@ -333,6 +358,7 @@ export class Flow extends Job<boolean> {
     let head = 0;
     let active = 0;
     const leases = new FlowLeases(jobs);
+    const durable = activeRun(this);
     const reap: Promise<unknown>[] = [];
     const ended = Promise.withResolvers<void>();
     let timer: Timer | undefined;
@@ -360,11 +386,16 @@ export class Flow extends Job<boolean> {
       JI.setState(job, "running");
       const controller = new AbortController();
       controllers.set(i, controller);
+      // A run store may have a result that stands in: decided before job-started is emitted.
+      const reused = durable && durableHooks.begin(durable, job);
       this.emit(Flow.JOB_STARTED, job);
       if (this.#ending) return;
-      const promise = job instanceof TaskJob
-        ? leases.acquire(job.task.scheduler).then(() => JI.execute(job, controller.signal))
-        : JI.execute(job, controller.signal);
+      const execute = () =>
+        durable
+          ? durableHooks.execute(durable, job, controller.signal)
+          : JI.execute(job, controller.signal);
+      const promise = reused ??
+        (job instanceof TaskJob ? leases.acquire(job.task.scheduler).then(execute) : execute());
       promises[i] = promise;
       promise.then((value) => settle(i, true, value), (error) => settle(i, false, error));
     };
@@ -602,7 +633,7 @@ function checkFlowOptions(options: FlowOptions): void {
   for (const key of Object.keys(options)) {
     if (!FLOW_OPTION_KEYS.has(key)) {
       throw new TypeError(
-        `Unknown flow option "${key}"; accepted: label, window, timeout, critical`,
+        `Unknown flow option "${key}"; accepted: label, window, timeout, critical, store`,
       );
     }
   }

@@ -5,6 +5,7 @@
  */
 
 import { Emitter } from "../events/emitter.ts";
+import { functionRef } from "../executors/remote.ts";
 import { Task } from "../scheduler/task.ts";
 import type { Flow } from "./flow.ts";
 
@@ -46,6 +47,28 @@ export interface JobOptions {
   critical?: boolean;
   /** A job that is not waited for: cancelled once the other jobs are done (default `false`). */
   forever?: boolean;
+  /**
+   * In a flow with a run store: reuse any stored success of a job with the
+   * same definition and inputs instead of running (default `false`).
+   */
+  cache?: boolean;
+}
+
+/**
+ * What a job computes, as plain data: its kind, its code, its static
+ * arguments and the options that change its outcome. Its hash decides
+ * whether a stored result may stand in for running the job (resume, cache).
+ *
+ * @example
+ * ```ts ignore
+ * const definition: JobDefinition = { kind: "command", argv: ["make"], cwd: "/src" };
+ * ```
+ */
+export interface JobDefinition {
+  /** The job kind: `function`, `task`, `command`, or your own. */
+  readonly kind: string;
+  /** Anything else that identifies the computation. */
+  readonly [key: string]: unknown;
 }
 
 /**
@@ -86,7 +109,7 @@ export interface JobSequence {
   append(...items: (Job | JobSequence)[]): JobSequence;
 }
 
-const OPTION_KEYS = new Set(["label", "requires", "critical", "forever"]);
+const OPTION_KEYS = new Set(["label", "requires", "critical", "forever", "cache"]);
 
 /** The engine's hooks into jobs; only flows use them. */
 export interface JobInternals {
@@ -137,6 +160,8 @@ export abstract class Job<R = unknown> extends Emitter {
   critical = true;
   /** Whether the flow does not wait for this job (it is cancelled once the others are done). */
   forever = false;
+  /** Whether a stored success with the same definition and inputs stands in for running it. */
+  cache = false;
   #label?: string;
   #state: JobState = "idle";
   #result?: R;
@@ -298,11 +323,11 @@ export abstract class Job<R = unknown> extends Emitter {
     for (const key of Object.keys(options)) {
       if (!OPTION_KEYS.has(key)) {
         throw new TypeError(
-          `Unknown job option "${key}"; accepted: label, requires, critical, forever`,
+          `Unknown job option "${key}"; accepted: label, requires, critical, forever, cache`,
         );
       }
     }
-    for (const key of ["critical", "forever"] as const) {
+    for (const key of ["critical", "forever", "cache"] as const) {
       const value = options[key];
       if (value !== undefined && typeof value !== "boolean") {
         throw new TypeError(
@@ -313,8 +338,19 @@ export abstract class Job<R = unknown> extends Emitter {
     if (options.label !== undefined) this.label = options.label;
     if (options.critical !== undefined) this.critical = options.critical;
     if (options.forever !== undefined) this.forever = options.forever;
+    if (options.cache !== undefined) this.cache = options.cache;
     if (options.requires !== undefined) this.requires(options.requires);
     return this;
+  }
+
+  /**
+   * What the job computes, for a flow with a run store: a stored success of
+   * a job with the same definition (and inputs) may stand in for running it
+   * on resume or with `cache: true`. `undefined` (the default for your own
+   * job classes) means it always runs; override it to make yours reusable.
+   */
+  definition(): JobDefinition | undefined {
+    return undefined;
   }
 
   /**
@@ -395,6 +431,17 @@ export function describe(value: unknown, max = 40): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** What identifies a function's code: module and name, and source; none for native code. */
+export function functionIdentity(
+  fn: (...args: never[]) => unknown,
+): { name: string; source: string; module?: string } | undefined {
+  const ref = functionRef(fn);
+  const source = Function.prototype.toString.call(fn);
+  if (ref.kind === "module") return { name: ref.name, source, module: ref.url };
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) return undefined;
+  return { name: fn.name, source };
+}
+
 function callLabel(name: string, args: readonly unknown[]): string {
   return `${name || "anonymous"}(${args.map((a) => describe(a, 20)).join(", ")})`;
 }
@@ -408,6 +455,12 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
     super(() => callLabel(fn.name, args));
     this.#fn = fn;
     this.#args = args;
+  }
+
+  /** The function's source and arguments (none for a native or bound function). */
+  override definition(): JobDefinition | undefined {
+    const code = functionIdentity(this.#fn);
+    return code && { kind: "function", ...code, args: this.#args };
   }
 
   protected execute(signal: AbortSignal): Promise<Awaited<R>> {
@@ -442,6 +495,18 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
     super(() => callLabel(task.name, args));
     this.task = task;
     this.#args = args;
+  }
+
+  /** The task's function (source, or module and name), arguments, limits and permissions. */
+  override definition(): JobDefinition | undefined {
+    const code = functionIdentity(this.task.fn);
+    return code && {
+      kind: "task",
+      ...code,
+      args: this.#args,
+      limits: this.task.limits,
+      permissions: this.task.permissions,
+    };
   }
 
   /** Submits the call and awaits its future; cancels the future when `signal` aborts. */

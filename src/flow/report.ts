@@ -7,6 +7,7 @@
 import { topologicalSort } from "./graph.ts";
 import { describe, type Job, type JobState } from "./job.ts";
 import { Flow } from "./flow.ts";
+import { reuseOf } from "./durable.ts";
 
 /**
  * Options of `flow.list()` and `flow.debrief()`.
@@ -88,6 +89,8 @@ function listLines(flow: Flow, indent: string, marks: Marks, lines: string[]): v
     if (job.failed) line += ` !! ${job.critical ? "CRITICAL " : ""}${errorText(job.error)}`;
     else if (job.isDone()) line += ` => ${describe(job.result, 60)}`;
     if (job.cancelled) line += " [cancelled]";
+    const reuse = reuseOf(job);
+    if (reuse) line += ` [${reuse.cached ? "cached" : "skipped"}: from run ${reuse.run}]`;
     if (job.requirements.size > 0) {
       const refs = [...job.requirements].map((r) => numbers.get(r) ?? `?"${r.label}"`);
       line += ` - requires {${refs.join(", ")}}`;

@@ -6,10 +6,21 @@
  */
 
 // deno-lint-ignore no-import-prefix
-import { type Context, Hono, type MiddlewareHandler } from "npm:hono@4.13.19";
-import { dashboardHtml } from "./dashboard.ts";
+import { type Context, Hono } from "npm:hono@4.13.19";
+import { checkOptions, quote } from "../options.ts";
+import { parseSize, type Size } from "../units.ts";
+import { addActionRoutes } from "./actions.ts";
+import { bearer } from "./auth.ts";
+import type { MonitorContext } from "./context.ts";
+import { dashboardHtml } from "./page/shell.ts";
 import { EventHub } from "./events.ts";
 import { DEFAULT_BUCKETS, Histograms, renderMetrics } from "./metrics.ts";
+import { BadRequest } from "./params.ts";
+import { fedQueueMonitor, type QueueMonitor, type QueueMonitorOptions } from "./queue_monitor.ts";
+import { addReadRoutes } from "./read_routes.ts";
+import { Recorder } from "./recorder.ts";
+import { isRunSource, type RunSource } from "./runs.ts";
+import { addRunRoutes } from "./runs_routes.ts";
 import { buildStatus } from "./status.ts";
 import { type MonitorTarget, Targets } from "./target.ts";
 
@@ -54,6 +65,20 @@ export interface MonitorOptions {
   title?: string;
   /** When aborted, the monitor ends its SSE streams and unsubscribes from every emitter. */
   signal?: AbortSignal;
+  /** How each scheduler's queue history (`GET /api/history`) is sampled. */
+  history?: QueueMonitorOptions;
+  /**
+   * Finished futures the explorer keeps per scheduler (default 10 000, as Flower);
+   * beyond, the oldest go (failures stay in the failures panel). Futures in
+   * flight are always kept.
+   */
+  maxFutures?: number;
+  /** Lines of output kept per future or job for the log tail (default 1000). */
+  logLines?: number;
+  /** Output kept for the log tail in all (default `"32MB"`); the oldest goes first. */
+  logBytes?: Size;
+  /** Past runs to browse (`GET /api/runs`…), e.g. the run store of `baton serve`. */
+  runs?: RunSource;
 }
 
 /**
@@ -77,7 +102,8 @@ export interface MonitorApp {
   request(path: string | URL | Request, init?: RequestInit): Response | Promise<Response>;
 }
 
-const OPTION_KEYS = [
+/** The keys of {@linkcode MonitorOptions}. */
+export const MONITOR_OPTION_KEYS: readonly string[] = [
   "token",
   "protectReads",
   "bufferSize",
@@ -87,6 +113,11 @@ const OPTION_KEYS = [
   "buckets",
   "title",
   "signal",
+  "history",
+  "maxFutures",
+  "logLines",
+  "logBytes",
+  "runs",
 ];
 
 /**
@@ -115,25 +146,51 @@ const OPTION_KEYS = [
  * ```
  */
 export function monitor(target: MonitorTarget, options: MonitorOptions = {}): MonitorApp {
-  const opts = checkOptions(options);
-  const targets = new Targets(target);
+  const opts = checkMonitorOptions(options);
+  const targets = new Targets(target, opts.runs !== undefined);
   const histograms = new Histograms(opts.buckets);
-  const hub = new EventHub(targets, histograms, {
+  const recorder = new Recorder(histograms, {
+    maxFutures: opts.maxFutures,
+    logLines: opts.logLines,
+    logBytes: opts.logBytes,
+  }, (job) => targets.jobId(job));
+  const hub = new EventHub(targets, recorder, {
     bufferSize: opts.bufferSize,
     clientBuffer: opts.clientBuffer,
     flushInterval: opts.flushInterval,
     maxEventRate: opts.maxEventRate,
   });
-  targets.onScheduler = (scheduler, index) => hub.watchScheduler(scheduler, index);
+  const queues: QueueMonitor[] = [];
+  targets.onScheduler = (scheduler, index) => {
+    hub.watchScheduler(scheduler, index, (calls) => {
+      const { queue, observe } = fedQueueMonitor(scheduler, opts.history, calls.inFlight);
+      queues[index] = queue;
+      return observe;
+    });
+  };
   targets.onFlow = (flow, index) => hub.watchFlow(flow, index);
   targets.adopt(target);
+  const close = () => {
+    hub.close();
+    for (const queue of queues) queue.close();
+  };
   if (opts.signal) {
-    if (opts.signal.aborted) hub.close();
-    else opts.signal.addEventListener("abort", () => hub.close(), { once: true });
+    if (opts.signal.aborted) close();
+    else opts.signal.addEventListener("abort", close, { once: true });
   }
+  const ctx: MonitorContext = { targets, hub, recorder, histograms, queues, runs: opts.runs };
 
   const app = new Hono();
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return c.json({ error: error.message }, error.status);
+    throw error;
+  });
   const token = opts.token;
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
+  });
   if (token !== undefined && opts.protectReads) app.use("*", bearer(token, true));
 
   app.get("/", (c) => {
@@ -144,15 +201,15 @@ export function monitor(target: MonitorTarget, options: MonitorOptions = {}): Mo
         `connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; ` +
         `frame-ancestors 'none'`,
     );
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Cache-Control", "no-store");
-    return c.html(dashboardHtml({ nonce, title: opts.title, canStop: token !== undefined }));
+    return c.html(dashboardHtml({
+      nonce,
+      title: opts.title,
+      canAct: token !== undefined,
+      hasRuns: opts.runs !== undefined,
+    }));
   });
 
-  app.get("/api/status", (c) => {
-    c.header("Cache-Control", "no-store");
-    return c.json(buildStatus(targets, hub));
-  });
+  app.get("/api/status", (c) => c.json(buildStatus(targets, hub)));
 
   app.get("/api/events", (c) => {
     const after = resumePoint(c);
@@ -169,26 +226,12 @@ export function monitor(target: MonitorTarget, options: MonitorOptions = {}): Mo
   app.get("/metrics", (c) => {
     return c.body(renderMetrics(buildStatus(targets, hub), histograms), 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-      "Cache-Control": "no-store",
     });
   });
 
-  if (token !== undefined) {
-    app.post("/api/stop", bearer(token, false), (c) => {
-      const stopped: string[] = [];
-      for (const scheduler of targets.schedulers) {
-        if (!scheduler.running()) continue;
-        scheduler.stop({ reason: "stopped from the monitor" });
-        stopped.push(`scheduler ${scheduler.name}`);
-      }
-      for (const flow of targets.flows) {
-        if (!flow.running() || flow.flow) continue;
-        flow.stop("stopped from the monitor");
-        stopped.push(`flow ${flow.label}`);
-      }
-      return c.json({ stopped });
-    });
-  }
+  addReadRoutes(app, ctx);
+  if (opts.runs) addRunRoutes(app, opts.runs);
+  if (token !== undefined) addActionRoutes(app, ctx, bearer(token, false));
   return app;
 }
 
@@ -206,93 +249,62 @@ function resumePoint(c: Context): number | undefined | Response {
   return n;
 }
 
-function bearer(token: string, allowQuery: boolean): MiddlewareHandler {
-  return async (c, next) => {
-    const header = c.req.header("Authorization");
-    let given: string | undefined;
-    if (header !== undefined) {
-      const match = /^Bearer\s+(.+)$/i.exec(header.trim());
-      given = match?.[1];
-    } else if (allowQuery && c.req.method === "GET") {
-      given = c.req.query("token");
-    }
-    if (given === undefined || !sameSecret(given, token)) {
-      c.header("WWW-Authenticate", 'Bearer realm="baton monitor"');
-      return c.json(
-        {
-          error: given === undefined
-            ? "missing token: send Authorization: Bearer <token>"
-            : "wrong token",
-        },
-        401,
-      );
-    }
-    await next();
-  };
-}
-
-/** Compares in time that depends on the length only. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
-  return diff === 0;
-}
-
 type CheckedOptions =
-  & Required<Pick<MonitorOptions, "bufferSize" | "clientBuffer" | "flushInterval" | "maxEventRate">>
   & MonitorOptions
-  & { buckets: number[] };
+  & Required<
+    Pick<
+      MonitorOptions,
+      "bufferSize" | "clientBuffer" | "flushInterval" | "maxEventRate" | "maxFutures" | "logLines"
+    >
+  >
+  & { buckets: number[]; logBytes: number };
 
-function checkOptions(options: MonitorOptions): CheckedOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`Monitor options must be an object, got ${String(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key) && key !== "hostname" && key !== "port") {
-      throw new TypeError(
-        `Unknown monitor option "${key}"; accepted: ${OPTION_KEYS.join(", ")}` +
-          " (and hostname, port for serveMonitor)",
-      );
-    }
-  }
-  const { token, protectReads, title, signal } = options;
+function checkMonitorOptions(options: MonitorOptions): CheckedOptions {
+  checkOptions(options, MONITOR_OPTION_KEYS, "monitor()", {
+    port: "monitor() returns an app; to listen on a port use serveMonitor(target, { port })",
+    hostname: "monitor() returns an app; to listen use serveMonitor(target, { hostname })",
+  });
+  const { token, protectReads, title, signal, runs } = options ?? {};
   if (token !== undefined && (typeof token !== "string" || token.length === 0)) {
-    throw new TypeError(
-      `Monitor option token must be a non-empty string, got ${JSON.stringify(token)}`,
-    );
+    throw new TypeError(`Monitor option token must be a non-empty string, got ${quote(token)}`);
   }
   if (protectReads !== undefined && typeof protectReads !== "boolean") {
     throw new TypeError(
-      `Monitor option protectReads must be true or false, got ${JSON.stringify(protectReads)}`,
+      `Monitor option protectReads must be true or false, got ${quote(protectReads)}`,
     );
   }
   if (protectReads && token === undefined) {
     throw new TypeError("Monitor option protectReads: true needs a token to check against");
   }
   if (title !== undefined && typeof title !== "string") {
-    throw new TypeError(`Monitor option title must be a string, got ${JSON.stringify(title)}`);
+    throw new TypeError(`Monitor option title must be a string, got ${quote(title)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`Monitor option signal must be an AbortSignal, got ${String(signal)}`);
+    throw new TypeError(`Monitor option signal must be an AbortSignal, got ${quote(signal)}`);
+  }
+  if (runs !== undefined && !isRunSource(runs)) {
+    throw new TypeError(
+      `Monitor option runs must be a RunSource (an object with runs, jobs, events and logs ` +
+        `methods), got ${quote(runs)}`,
+    );
   }
   return {
     ...options,
-    bufferSize: positiveInt("bufferSize", options.bufferSize, 1000),
-    clientBuffer: positiveInt("clientBuffer", options.clientBuffer, 1024 * 1024),
-    flushInterval: positiveInt("flushInterval", options.flushInterval, 50),
-    maxEventRate: positiveInt("maxEventRate", options.maxEventRate, 1_000),
-    buckets: options.buckets ?? [...DEFAULT_BUCKETS],
+    bufferSize: positiveInt("bufferSize", options?.bufferSize, 1000),
+    clientBuffer: positiveInt("clientBuffer", options?.clientBuffer, 1024 * 1024),
+    flushInterval: positiveInt("flushInterval", options?.flushInterval, 50),
+    maxEventRate: positiveInt("maxEventRate", options?.maxEventRate, 1_000),
+    maxFutures: positiveInt("maxFutures", options?.maxFutures, 10_000),
+    logLines: positiveInt("logLines", options?.logLines, 1000),
+    logBytes: parseSize(options?.logBytes ?? "32MB"),
+    buckets: options?.buckets ?? [...DEFAULT_BUCKETS],
   };
 }
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(
-      `Monitor option ${name} must be a positive integer, got ${JSON.stringify(value)}`,
-    );
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`Monitor option ${name} must be a positive integer, got ${quote(value)}`);
   }
   return value;
 }

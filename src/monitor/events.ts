@@ -14,7 +14,8 @@ import { Msg } from "../comm/comm.ts";
 import { Flow } from "../flow/flow.ts";
 import { Job, TaskJob } from "../flow/job.ts";
 import { brief, BRIEF_MAX } from "./brief.ts";
-import type { Histograms } from "./metrics.ts";
+import type { CallLog } from "./calls.ts";
+import type { Recorder } from "./recorder.ts";
 import type { Targets } from "./target.ts";
 
 /**
@@ -80,13 +81,25 @@ interface Client {
 interface SchedulerWatch {
   readonly index: number;
   readonly tasks: Set<AnyTask>;
-  readonly inFlight: Map<number, { future: Future; since: number }>;
+  readonly calls: CallLog;
+  /** Also told of each scheduler event (the queue history), after the recorder. */
+  also?: (event: string, args: readonly unknown[]) => void;
 }
 
 /** A recorded event before expansion: the emitter's arguments, kept as they were. */
 type Raw = MonitorEvent & { args: readonly unknown[] };
 
 const encoder = new TextEncoder();
+
+/**
+ * Output events keep only the start of their text in the ring: a chunk can
+ * be megabytes, and the log tail has it whole.
+ */
+function outputArgs(args: readonly unknown[]): readonly unknown[] {
+  const text = args[1];
+  if (typeof text !== "string" || text.length <= BRIEF_MAX) return args;
+  return [args[0], `${text.slice(0, BRIEF_MAX)}…`, ...args.slice(2)];
+}
 const HEARTBEAT_MS = 15_000;
 const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow"}\n\n`);
 
@@ -96,6 +109,8 @@ const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow
  * was a tenth of a busy scheduler's time.
  */
 class TurnClock {
+  /** Read once: the getter checks its receiver on every call. */
+  static readonly origin = performance.timeOrigin;
   #now?: number;
   readonly #forget = () => {
     this.#now = undefined;
@@ -111,8 +126,8 @@ class TurnClock {
   }
 
   /** Milliseconds since the epoch, from the same reading. */
-  epochMs(): number {
-    return Math.round(performance.timeOrigin + this.now());
+  epoch(): number {
+    return TurnClock.origin + this.now();
   }
 }
 
@@ -120,7 +135,7 @@ class TurnClock {
 export class EventHub {
   readonly #targets: Targets;
   readonly #options: HubOptions;
-  readonly #histograms: Histograms;
+  readonly #recorder: Recorder;
   readonly #ring: (Raw | undefined)[];
   readonly #clock = new TurnClock();
   readonly #frames: (string | undefined)[];
@@ -140,9 +155,9 @@ export class EventHub {
   #windowSent = 0;
   #windowStart = 0;
 
-  constructor(targets: Targets, histograms: Histograms, options: HubOptions) {
+  constructor(targets: Targets, recorder: Recorder, options: HubOptions) {
     this.#targets = targets;
-    this.#histograms = histograms;
+    this.#recorder = recorder;
     this.#options = options;
     this.#ring = new Array(options.bufferSize);
     this.#frames = new Array(options.bufferSize);
@@ -159,10 +174,18 @@ export class EventHub {
     return this.#clients.size;
   }
 
-  /** Subscribes to a scheduler's events and its tasks'. */
-  watchScheduler(scheduler: Scheduler, index: number): void {
+  /**
+   * Subscribes to a scheduler's events and its tasks'; `also` hears each
+   * scheduler event too (one observer per emitter serves everything).
+   */
+  watchScheduler(
+    scheduler: Scheduler,
+    index: number,
+    also?: (calls: CallLog) => (event: string, args: readonly unknown[]) => void,
+  ): void {
     if (this.#schedulers.has(scheduler)) return;
-    this.#schedulers.set(scheduler, { index, tasks: new Set(), inFlight: new Map() });
+    const calls = this.#recorder.addScheduler(scheduler, index);
+    this.#schedulers.set(scheduler, { index, tasks: new Set(), calls, also: also?.(calls) });
     this.watchTasks(scheduler);
   }
 
@@ -176,7 +199,8 @@ export class EventHub {
     scheduler.tasks.forEach((task, taskIndex) => {
       watch.tasks.add(task);
       this.#observe(task, (name, args) => {
-        const r = this.#record("task", task, name, args);
+        this.#recorder.onTask(task, name, args, this.#clock.epoch());
+        const r = this.#record("task", task, name, name === "output" ? outputArgs(args) : args);
         r.scheduler = watch.index;
         r.task = task.name;
         r.taskIndex = taskIndex;
@@ -193,13 +217,15 @@ export class EventHub {
       if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
         this.#targets.rescanFlow(flow);
       }
-      this.#record("flow", flow, name, args).flow = index;
+      this.#recorder.onFlow(flow, name, args, this.#clock.epoch());
+      this.#record("flow", flow, name, name === "job-output" ? outputArgs(args) : args).flow =
+        index;
     });
   }
 
-  /** The scheduler's futures in flight, oldest first. */
-  inFlight(scheduler: Scheduler): { future: Future; since: number }[] {
-    return [...(this.#schedulers.get(scheduler)?.inFlight.values() ?? [])];
+  /** The scheduler's call log. */
+  calls(scheduler: Scheduler): CallLog | undefined {
+    return this.#schedulers.get(scheduler)?.calls;
   }
 
   /** The last `n` buffered events, oldest first. */
@@ -274,31 +300,12 @@ export class EventHub {
     name: string,
     args: readonly unknown[],
   ): void {
-    switch (name) {
-      case "future-submitted": {
-        const future = args[0] as Future;
-        watch.inFlight.set(future.id, { future, since: this.#clock.now() });
-        // A task made after the monitor attached: subscribe before its own `submitted`.
-        if (future.task && !watch.tasks.has(future.task)) this.watchTasks(scheduler);
-        break;
-      }
-      case "future-done": {
-        const future = args[0] as Future;
-        const entry = watch.inFlight.get(future.id);
-        if (entry) {
-          watch.inFlight.delete(future.id);
-          this.#histograms.observe(
-            future.task ?? scheduler,
-            scheduler.name,
-            future.task?.name ?? "",
-            (this.#clock.now() - entry.since) / 1000,
-          );
-        }
-        break;
-      }
-      case "future-cancelled":
-        watch.inFlight.delete((args[0] as Future).id);
-        break;
+    this.#recorder.onScheduler(scheduler, watch.calls, name, args, this.#clock.epoch());
+    watch.also?.(name, args);
+    // A task made after the monitor attached: subscribe before its own `submitted`.
+    if (name === "future-submitted") {
+      const task = (args[0] as Future).task;
+      if (task && !watch.tasks.has(task)) this.watchTasks(scheduler);
     }
     this.#record("scheduler", scheduler, name, args).scheduler = watch.index;
   }
@@ -317,7 +324,7 @@ export class EventHub {
     // Every field present from the start keeps these objects one shape for V8.
     const r: Raw = {
       id,
-      time: this.#clock.epochMs(),
+      time: Math.round(this.#clock.epoch()),
       source,
       emitter: emitter.name,
       event,

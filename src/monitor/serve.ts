@@ -4,7 +4,8 @@
  * @module
  */
 
-import { monitor, type MonitorOptions } from "./app.ts";
+import { checkOptions } from "../options.ts";
+import { monitor, MONITOR_OPTION_KEYS, type MonitorOptions } from "./app.ts";
 import type { MonitorTarget } from "./target.ts";
 
 /**
@@ -73,6 +74,7 @@ export function serveMonitor(
   target: MonitorTarget,
   options: ServeMonitorOptions = {},
 ): MonitorServer {
+  checkOptions(options, [...MONITOR_OPTION_KEYS, "hostname", "port"], "serveMonitor()");
   const { hostname = "127.0.0.1", port = 0, ...rest } = options ?? {};
   if (typeof hostname !== "string" || hostname.length === 0) {
     throw new TypeError(

@@ -10,6 +10,7 @@ import type { Flow } from "../flow/flow.ts";
 import type { Job } from "../flow/job.ts";
 import type { ExitState } from "../scheduler/scheduler.ts";
 import { brief } from "./brief.ts";
+import { limitsText } from "./text.ts";
 import type { Targets } from "./target.ts";
 import type { EventHub } from "./events.ts";
 
@@ -78,6 +79,8 @@ export interface TaskStatus {
   plugins: { name: string; state?: string }[];
   /** Limits in milliseconds and bytes. */
   limits: { wallTime?: number; cpuTime?: number; memory?: number };
+  /** The same limits for people: `{ wallTime: "30s", memory: "256 MB" }`. */
+  limitsText: Record<string, string>;
 }
 
 /** A future in flight in {@linkcode SchedulerStatus}. */
@@ -170,7 +173,8 @@ function exitOf(scheduler: Scheduler): SchedulerStatus["exit"] {
 function schedulerStatus(scheduler: Scheduler, index: number, hub: EventHub): SchedulerStatus {
   const info = scheduler.executor.info();
   const busy = info.workers.filter((w) => w.busy).length;
-  const now = performance.now();
+  const now = Date.now();
+  const calls = hub.calls(scheduler);
   return {
     index,
     name: scheduler.name,
@@ -192,13 +196,16 @@ function schedulerStatus(scheduler: Scheduler, index: number, hub: EventHub): Sc
     queueSize: scheduler.queueSize,
     eventCounts: counts(scheduler.eventCounts),
     tasks: scheduler.tasks.map(taskStatus),
-    futures: hub.inFlight(scheduler).slice(0, 100).map(({ future, since }) => ({
-      id: future.id,
-      ...(future.task ? { task: future.task.name } : {}),
-      status: future.status,
-      elapsed: Math.round(now - since),
-      args: brief(future.args),
-    })),
+    futures: [...(calls?.inFlight ?? [])].slice(0, 100).map((future) => {
+      const i = calls!.find(future.id);
+      return {
+        id: future.id,
+        ...(future.task ? { task: future.task.name } : {}),
+        status: future.status,
+        elapsed: i < 0 ? 0 : Math.max(0, Math.round(now - calls!.submittedAt(i))),
+        args: brief(future.args),
+      };
+    }),
   };
 }
 
@@ -213,6 +220,7 @@ function taskStatus(task: AnyTask, index: number): TaskStatus {
       ...(p.describe ? { state: p.describe() } : {}),
     })),
     limits: { ...task.limits },
+    limitsText: limitsText(task.limits),
   };
 }
 

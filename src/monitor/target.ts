@@ -25,10 +25,14 @@ export class Targets {
   /** Called with each flow the first time it is found. */
   onFlow: (flow: Flow, index: number) => void = () => {};
 
-  constructor(target: MonitorTarget) {
+  /** Checks `target`; an empty list is accepted with `allowEmpty` (a monitor of past runs only). */
+  constructor(target: MonitorTarget, allowEmpty = false) {
     const items = Array.isArray(target) ? target : [target];
-    if (items.length === 0) {
-      throw new TypeError("monitor() needs a Scheduler, a Flow, or a non-empty array of them");
+    if (items.length === 0 && !allowEmpty) {
+      throw new TypeError(
+        "monitor() needs a Scheduler, a Flow, or a non-empty array of them " +
+          "(an empty array only with the runs option, to browse past runs)",
+      );
     }
     for (const item of items) {
       if (!(item instanceof Scheduler) && !(item instanceof Flow)) {

@@ -65,8 +65,9 @@ export function resolveBackoff(
   options: BackoffOptions & Record<string, unknown>,
   where: string,
   accepted: readonly string[] = BACKOFF_OPTIONS,
+  hints: Readonly<Record<string, string>> = {},
 ): BackoffPolicy {
-  checkOptions(options, accepted, where);
+  checkOptions(options, accepted, where, hints);
   const factor = options.factor ?? 2;
   if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) {
     throw new RangeError(`${where}: factor must be a number ≥ 1, got ${factor}`);

@@ -4,8 +4,9 @@
  * @module
  */
 
-import { checkOptions } from "../options.ts";
+import { checkOptions, quote } from "../options.ts";
 import { Event } from "../events/event.ts";
+import type { Future } from "../scheduler/future.ts";
 import type { AnyTask } from "../scheduler/task.ts";
 import type { Plugin } from "./plugin.ts";
 
@@ -15,13 +16,19 @@ import type { Plugin } from "./plugin.ts";
  * @example
  * ```ts ignore
  * new Limiter({ maxCalls: 100, maxConcurrent: 4, notWhileRunning: [otherTask] });
+ * new Limiter({ maxConcurrent: 2, queue: true }); // calls over 2 wait instead
  * ```
  */
 export interface LimiterOptions {
-  /** Successful submissions allowed in total. */
+  /** Successful submissions allowed in total (queued ones count). */
   maxCalls?: number;
   /** Calls allowed to be queued or running at once. */
   maxConcurrent?: number;
+  /**
+   * With `maxConcurrent`: calls over the limit wait for a slot, in
+   * submission order (their futures stay pending), instead of being refused.
+   */
+  queue?: boolean;
   /** Refuse calls while any of these tasks has a call queued or running. */
   notWhileRunning?: AnyTask | AnyTask[];
 }
@@ -39,6 +46,11 @@ function positive(name: string, value: number | undefined): number | undefined {
  * other tasks run. A refused `submit()` returns `undefined` and the task
  * emits one of the limiter's events instead. Only successful submissions
  * count as calls.
+ *
+ * With `queue: true`, a call over `maxConcurrent` is not refused: `submit()`
+ * returns its future at once, and the call waits for a slot, first come
+ * first served (a call waiting for a retry keeps its slot). `maxCalls` and
+ * `notWhileRunning` still refuse.
  *
  * @example
  * ```ts
@@ -80,16 +92,32 @@ export class Limiter implements Plugin {
   readonly #maxCalls?: number;
   readonly #maxConcurrent?: number;
   readonly #notWhileRunning: AnyTask[];
+  readonly #queue: boolean;
+  /** Calls let through and not finished yet (queue mode). */
+  readonly #active = new Set<Future>();
+  /** Calls waiting for a slot, oldest first (queue mode). */
+  #waiting: { readonly future: Future; readonly admit: () => void }[] = [];
   #task?: AnyTask;
 
   /** Creates a limiter; at least one option is needed. */
   constructor(options: LimiterOptions) {
-    checkOptions(options, ["maxCalls", "maxConcurrent", "notWhileRunning"], "new Limiter()", {
-      max_calls: "use maxCalls",
-      max_concurrent: "use maxConcurrent",
-    });
+    checkOptions(
+      options,
+      ["maxCalls", "maxConcurrent", "notWhileRunning", "queue"],
+      "new Limiter()",
+      { max_calls: "use maxCalls", max_concurrent: "use maxConcurrent", wait: "use queue: true" },
+    );
     this.#maxCalls = positive("maxCalls", options?.maxCalls);
     this.#maxConcurrent = positive("maxConcurrent", options?.maxConcurrent);
+    this.#queue = options?.queue ?? false;
+    if (typeof this.#queue !== "boolean") {
+      throw new TypeError(`Limiter queue must be true or false, got ${quote(options.queue)}`);
+    }
+    if (this.#queue && this.#maxConcurrent === undefined) {
+      throw new TypeError(
+        "Limiter queue: true makes calls over maxConcurrent wait: it needs maxConcurrent",
+      );
+    }
     const others = options?.notWhileRunning;
     this.#notWhileRunning = others === undefined ? [] : Array.isArray(others) ? others : [others];
     if (
@@ -116,6 +144,11 @@ export class Limiter implements Plugin {
     }
     this.#task = task;
     task.onSubmitted(() => this.calls++, { hidden: true, name: "limiter-count" });
+    if (this.#queue) {
+      const release = (future: Future) => this.#release(future);
+      task.onDone(release, { hidden: true, name: "limiter-release" });
+      task.onCancelled(release, { hidden: true, name: "limiter-release" });
+    }
   }
 
   /** Refuses the call (returning `undefined`) when a limit is reached. */
@@ -128,7 +161,9 @@ export class Limiter implements Plugin {
       task.emit(Limiter.CALL_LIMIT_REACHED, task, ...args);
       return undefined;
     }
-    if (this.#maxConcurrent !== undefined && task.nRunning >= this.#maxConcurrent) {
+    if (
+      !this.#queue && this.#maxConcurrent !== undefined && task.nRunning >= this.#maxConcurrent
+    ) {
       task.emit(Limiter.CONCURRENT_LIMIT_REACHED, task, ...args);
       return undefined;
     }
@@ -140,12 +175,44 @@ export class Limiter implements Plugin {
     return [fn, args];
   }
 
+  /** In queue mode, lets the call run if a slot is free, else makes it wait for one. */
+  admit(future: Future): Promise<void> | undefined {
+    if (!this.#queue) return undefined;
+    if (this.#active.size < this.#maxConcurrent!) {
+      this.#active.add(future);
+      return undefined;
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiting.push({ future, admit: resolve });
+    return promise;
+  }
+
+  /** Calls waiting for a slot (queue mode). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** A call finished or was cancelled: its slot goes to the oldest waiting call. */
+  #release(future: Future): void {
+    if (!this.#active.delete(future)) {
+      this.#waiting = this.#waiting.filter((w) => w.future !== future);
+      return;
+    }
+    while (this.#waiting.length > 0 && this.#active.size < this.#maxConcurrent!) {
+      const next = this.#waiting.shift()!;
+      this.#active.add(next.future);
+      next.admit();
+    }
+  }
+
   /** Live state, e.g. `Calls 3/10, Concurrent 1/2`. */
   describe(): string {
     const parts: string[] = [];
     if (this.#maxCalls !== undefined) parts.push(`Calls ${this.calls}/${this.#maxCalls}`);
     if (this.#maxConcurrent !== undefined) {
-      parts.push(`Concurrent ${this.#task?.nRunning ?? 0}/${this.#maxConcurrent}`);
+      const running = this.#queue ? this.#active.size : this.#task?.nRunning ?? 0;
+      const waiting = this.#queue ? `, ${this.#waiting.length} waiting` : "";
+      parts.push(`Concurrent ${running}/${this.#maxConcurrent}${waiting}`);
     }
     if (this.#notWhileRunning.length) {
       parts.push(`Not while running: ${this.#notWhileRunning.map((t) => t.name).join(", ")}`);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CancelledError } from "./errors.ts";
+import { CancelledError } from "../wire/errors.ts";
 import type { AnyTask } from "./task.ts";
 
 /**
@@ -18,12 +18,25 @@ import type { AnyTask } from "./task.ts";
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
 let nextId = 1;
+/** The clock's origin, read once (its getter checks its receiver on each call). */
+const ORIGIN = performance.timeOrigin;
 
-/** Sets a future's outcome; only the scheduler calls it. */
+/** A fresh id from the sequence futures take theirs from (each attempt's call gets one). */
+export function takeId(): number {
+  return nextId++;
+}
+
+/**
+ * Sets a future's outcome; only the scheduler calls it. `"pending"` puts a
+ * failed attempt's future back to waiting for its retry. For `"running"`,
+ * `outcome` is the worker's label and `at` the `performance.now()` of the
+ * start, when the executor knows them.
+ */
 export let settleFuture: (
   future: Future,
-  status: "running" | "fulfilled" | "rejected" | "cancelled",
+  status: FutureStatus,
   outcome?: unknown,
+  at?: number,
 ) => void;
 
 /**
@@ -42,32 +55,37 @@ export let settleFuture: (
  * await scheduler.run();
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown, A extends readonly unknown[] = readonly unknown[]>
+  implements PromiseLike<T> {
   /** Unique, increasing id. */
-  readonly id: number = nextId++;
+  readonly id: number = takeId();
   /** The function that was submitted. */
   readonly fn: (...args: never[]) => unknown;
-  /** The arguments it was called with. */
-  readonly args: readonly unknown[];
+  /** The arguments it was called with, typed from the task's parameters. */
+  readonly args: A;
   /** The task it was submitted through, if any. */
   readonly task?: AnyTask;
   #status: FutureStatus = "pending";
   #attempts = 0;
+  #startedAt?: number;
+  #worker?: string;
   #value?: unknown;
   #error?: unknown;
   #promise?: PromiseWithResolvers<unknown>;
-  readonly #onCancel: (future: Future) => boolean;
+  // deno-lint-ignore no-explicit-any
+  readonly #onCancel: (future: Future<any, any>) => boolean;
 
   static {
-    settleFuture = (future, status, outcome) => future.#settle(status, outcome);
+    settleFuture = (future, status, outcome, at) => future.#settle(status, outcome, at);
   }
 
   /** Made by the scheduler's `submit()`; `onCancel` asks it to cancel. */
   constructor(
     fn: (...args: never[]) => unknown,
-    args: readonly unknown[],
+    args: A,
     task: AnyTask | undefined,
-    onCancel: (future: Future) => boolean,
+    // deno-lint-ignore no-explicit-any
+    onCancel: (future: Future<any, any>) => boolean,
   ) {
     this.fn = fn;
     this.args = args;
@@ -81,11 +99,29 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * How many times the call started: 1 normally, more when an executor ran
-   * it again (a distributed worker died and the job was retried elsewhere).
+   * How many times the call started: 1 normally, more when a `Retry` plugin
+   * ran it again after a failure, or an executor did (a distributed worker
+   * died and the job was retried elsewhere).
    */
   get attempts(): number {
     return this.#attempts;
+  }
+
+  /**
+   * When the latest attempt started (milliseconds since the epoch);
+   * `undefined` while queued. With `submit` and done times it gives the wait
+   * and the run time that the monitor's explorer and timeline show.
+   */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /**
+   * The worker that ran the latest attempt, as in `executor.info().workers`
+   * (`"worker-1"`, `"process-2"`, `"main"`), when the executor says.
+   */
+  get worker(): string | undefined {
+    return this.#worker;
   }
 
   /** The result, once fulfilled. */
@@ -137,11 +173,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#promise;
   }
 
-  #settle(status: "running" | "fulfilled" | "rejected" | "cancelled", outcome?: unknown): void {
+  #settle(status: FutureStatus, outcome?: unknown, at?: number): void {
     if (this.done) return;
     this.#status = status;
+    if (status === "pending") return;
     if (status === "running") {
       this.#attempts++;
+      // The monotonic clock, as milliseconds since the epoch (what the monitor's times are);
+      // the executor's own reading when it gives one.
+      this.#startedAt = ORIGIN + (at ?? performance.now());
+      this.#worker = outcome as string | undefined;
       return;
     }
     if (status === "fulfilled") {

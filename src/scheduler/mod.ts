@@ -10,6 +10,9 @@ export {
   type ExitCode,
   type ExitState,
   type LaterHandle,
+  type MapResult,
+  type MapSettled,
+  type MapTarget,
   type RunOptions,
   Scheduler,
   type SchedulerOptions,
@@ -17,4 +20,7 @@ export {
 } from "./scheduler.ts";
 export { type AnyTask, Task, type TaskOptions } from "./task.ts";
 export { Future, type FutureStatus } from "./future.ts";
-export { CancelledError, SchedulerNotRunningError, ThrownValueError } from "./errors.ts";
+export type { MapOptions } from "./map.ts";
+export type { TrialReport, TrialStatus } from "./report.ts";
+export { SchedulerNotRunningError, SubmitRefusedError } from "./errors.ts";
+export { CancelledError, ThrownValueError } from "../wire/errors.ts";

@@ -5,6 +5,7 @@
  */
 
 import type { Emitter } from "../events/emitter.ts";
+import { signature } from "../events/signature.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { AnyTask } from "./task.ts";
 import { formatDuration } from "../units.ts";
@@ -14,14 +15,28 @@ interface Node {
   children?: Node[];
 }
 
+/**
+ * Output is a stream beside the steps of a call, not one of them: its events
+ * show once used, so the tree of a program that never prints reads as amltk's.
+ */
+const SHOWN_WHEN_USED = new Set(["future-output", "output"]);
+
 function eventNodes(emitter: Emitter): Node[] {
-  return emitter.events.map((event) => {
+  return emitter.events.flatMap((event) => {
     const count = emitter.eventCounts.get(event.name);
+    if (
+      SHOWN_WHEN_USED.has(event.name) && !count &&
+      emitter.handlers(event).every((h) => h.hidden)
+    ) return [];
     return {
       label: `@${event.name}${count ? ` ${count}` : ""}`,
       children: emitter.handlers(event)
         .filter((h) => !h.hidden)
-        .map((h) => ({ label: `${h.name}()${h.callCount ? ` (${h.callCount})` : ""}` })),
+        .map((h) => ({
+          label: `${signature(h.callback as never, h.name)}${
+            h.callCount ? ` (${h.callCount})` : ""
+          } #${h.id}`,
+        })),
     };
   });
 }
@@ -44,7 +59,7 @@ function taskNode(task: AnyTask): Node {
     details.push({ label: `permissions: ${JSON.stringify(task.permissions)}` });
   }
   return {
-    label: `Task ${task.name} (${task.nRunning} running)`,
+    label: `Task ${signature(task.fn, task.name)} #${task.id} (${task.nRunning} running)`,
     children: [...details, ...eventNodes(task)],
   };
 }

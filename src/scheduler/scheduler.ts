@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptions } from "../options.ts";
+import { checkOptions, quote } from "../options.ts";
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import { type CallbackHost, Emitter, type Subscriber } from "../events/emitter.ts";
 import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
@@ -16,11 +16,29 @@ import { SgeExecutor, type SgeOptions } from "../executors/sge/mod.ts";
 import { RedisExecutor, type RedisExecutorOptions } from "../executors/redis/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
-import { CancelledError, SchedulerNotRunningError, toError } from "./errors.ts";
-import { SchedulerEvents } from "./events.ts";
-import { Future, settleFuture } from "./future.ts";
+import { isErrorOf } from "../wire/codec.ts";
+import type { OutputStream } from "../wire/messages.ts";
+import { CancelledError, SchedulerNotRunningError, SubmitRefusedError, toError } from "./errors.ts";
+import { SchedulerEvents, TaskEvents } from "./events.ts";
+import { Future, settleFuture, takeId } from "./future.ts";
 import { renderScheduler } from "./render.ts";
-import { type AnyTask, reportToTask, Task, type TaskOptions } from "./task.ts";
+import { toReport, type TrialReport } from "./report.ts";
+import { acquireScheduler } from "./lease.ts";
+import {
+  completions,
+  iterate,
+  type MapCompletion,
+  type MapOptions,
+  resolveMapOptions,
+} from "./map.ts";
+import {
+  admission,
+  type AnyTask,
+  reportToTask,
+  retryDelay,
+  Task,
+  type TaskOptions,
+} from "./task.ts";
 
 /**
  * What to do with an error: stop and reject `run()`, stop and resolve, or go on.
@@ -116,6 +134,12 @@ export interface SchedulerOptions {
   executor: Executor;
   /** Display name (default `"scheduler"`). */
   name?: string;
+  /**
+   * Copy what calls print to this terminal (default `true`). With `false`,
+   * their output only reaches `output`/`future-output` listeners (and is
+   * dropped where nobody listens).
+   */
+  echo?: boolean;
 }
 
 /**
@@ -149,10 +173,17 @@ export interface LaterHandle {
 
 interface InFlight {
   readonly future: Future;
-  readonly call: Call;
+  /** The current attempt's call: the first has the future's id, each retry a fresh one. */
+  call: Call;
   readonly task?: AnyTask;
   /** The main process's end of the call's comm channel. */
   comm?: Comm;
+  /** Attempts that failed so far. */
+  failures: number;
+  /** Set while the call is not with the executor: held by a plugin, or between attempts. */
+  waiting?: "admission" | "retry";
+  /** The timer of the next attempt. */
+  retryTimer?: Timer;
 }
 
 interface ActiveRun {
@@ -175,6 +206,53 @@ export let submitForTask: (
 
 /** Registers a task with its scheduler and returns where its callbacks report. */
 export let adoptTask: (scheduler: Scheduler, task: AnyTask) => CallbackHost;
+
+/**
+ * The results `scheduler.mapUnordered()` yields, in the order calls finish:
+ * the item, its position in the input, and its result.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const { index, item, value } of scheduler.mapUnordered(train, configs)) {
+ *   console.log(`${index + 1}/${configs.length}`, item, value);
+ * }
+ * ```
+ */
+export interface MapResult<T, R> {
+  /** The item's position in the input. */
+  readonly index: number;
+  /** The item. */
+  readonly item: T;
+  /** What the call returned. */
+  readonly value: R;
+}
+
+/**
+ * What `scheduler.mapUnordered(..., { settle: true })` yields: the item,
+ * its position, and its outcome as a `PromiseSettledResult`.
+ *
+ * @example
+ * ```ts ignore
+ * for await (const r of scheduler.mapUnordered(train, configs, { settle: true })) {
+ *   if (r.status === "rejected") console.error(r.item, r.reason);
+ * }
+ * ```
+ */
+export type MapSettled<T, R> =
+  & { readonly index: number; readonly item: T }
+  & PromiseSettledResult<R>;
+
+/**
+ * What `map` and `mapUnordered` call once per item: a function of one
+ * argument, or a task of one.
+ *
+ * @example
+ * ```ts ignore
+ * const byFunction: MapTarget<number, number> = (x: number) => x * 2;
+ * const byTask: MapTarget<number, number> = scheduler.task((x: number) => x * 2);
+ * ```
+ */
+export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
 
 /**
  * Runs compute on an executor and emits an event for every step. It is an
@@ -217,6 +295,9 @@ export class Scheduler extends Emitter {
   /** A future was cancelled: (future). */
   static readonly FUTURE_CANCELLED: typeof SchedulerEvents.FUTURE_CANCELLED =
     SchedulerEvents.FUTURE_CANCELLED;
+  /** A running future printed `text` to `stream`: (future, text, stream). */
+  static readonly FUTURE_OUTPUT: typeof SchedulerEvents.FUTURE_OUTPUT =
+    SchedulerEvents.FUTURE_OUTPUT;
   /** Nothing is queued, running or pending. */
   static readonly EMPTY: typeof SchedulerEvents.EMPTY = SchedulerEvents.EMPTY;
   /** The run's timeout was reached. */
@@ -230,6 +311,11 @@ export class Scheduler extends Emitter {
 
   /** Where compute runs. */
   readonly executor: Executor;
+  /**
+   * Whether what calls print is copied to this terminal (default `true`);
+   * read when each call is submitted.
+   */
+  echo: boolean;
   /** The tasks made for this scheduler, in creation order. */
   readonly tasks: AnyTask[] = [];
 
@@ -255,6 +341,12 @@ export class Scheduler extends Emitter {
   readonly onFutureCancelled: Subscriber<[future: Future]> = this.subscriber(
     SchedulerEvents.FUTURE_CANCELLED,
   );
+  /**
+   * Subscribes to `future-output`: what a running future prints, one piece
+   * at a time (subscribe before submitting, see {@linkcode Task.onOutput}).
+   */
+  readonly onFutureOutput: Subscriber<[future: Future, text: string, stream: OutputStream]> = this
+    .subscriber(SchedulerEvents.FUTURE_OUTPUT);
   /** Subscribes to `empty`. */
   readonly onEmpty: Subscriber<[]> = this.subscriber(SchedulerEvents.EMPTY);
   /** Subscribes to `timeout`. */
@@ -268,23 +360,26 @@ export class Scheduler extends Emitter {
   /** Subscribes to `finished`. */
   readonly onFinished: Subscriber<[]> = this.subscriber(SchedulerEvents.FINISHED);
 
+  /** What is queued, running or waiting, by its current call's id. */
   readonly #inFlight = new Map<number, InFlight>();
+  /** Futures that were retried, by future id: their calls no longer have the future's id. */
+  readonly #retried = new Map<number, InFlight>();
   readonly #timers = new Set<Timer>();
   #pendingCallbacks = 0;
   #submitCount = 0;
   #submitCountAtEmpty = -1;
   #emptyCheckQueued = false;
   /** Made once: every future's `cancel()` comes here. */
-  readonly #cancelFuture = (future: Future): boolean => this.#cancelById(future.id);
+  readonly #cancelFuture = (future: Future): boolean => this.#cancelEntry(future, true);
   #answering?: { failure?: unknown };
   #run?: ActiveRun;
   #lastExit?: ExitState;
   #accepting = false;
   readonly #host: ExecutorHost = {
-    started: (call) => {
+    started: (call, worker, at) => {
       const entry = this.#inFlight.get(call.id);
       if (!entry) return;
-      settleFuture(entry.future, "running");
+      settleFuture(entry.future, "running", worker, at);
       if (entry.task && entry.call.comm) {
         // A retried call gets a fresh channel; the old one's frames are void.
         entry.comm?.shutdown("the call started again");
@@ -292,6 +387,7 @@ export class Scheduler extends Emitter {
       }
     },
     comm: (call, frame) => this.#inFlight.get(call.id)?.comm?.receive(frame),
+    output: (call, text, stream) => this.#output(call, text, stream),
     fulfilled: (call, value) => this.#settle(call.id, "result", value),
     rejected: (call, error) => this.#settle(call.id, "exception", toError(error)),
   };
@@ -306,7 +402,7 @@ export class Scheduler extends Emitter {
 
   /** Creates a scheduler on `executor`. */
   constructor(options: SchedulerOptions) {
-    checkOptions(options, ["executor", "name"], "new Scheduler()");
+    checkOptions(options, ["executor", "name", "echo"], "new Scheduler()");
     super(options?.name ?? "scheduler");
     if (!options?.executor) {
       throw new TypeError(
@@ -315,6 +411,10 @@ export class Scheduler extends Emitter {
       );
     }
     this.executor = options.executor;
+    this.echo = options.echo ?? true;
+    if (typeof this.echo !== "boolean") {
+      throw new TypeError(`echo must be true or false, got ${Deno.inspect(options.echo)}`);
+    }
     this.callbackHost = {
       error: (error) => {
         // A failing comm-request callback also fails the request it was answering.
@@ -329,18 +429,22 @@ export class Scheduler extends Emitter {
    * A scheduler that runs calls in the main thread, one at a time, each off
    * the current stack.
    */
-  static sequential(options: { name?: string } = {}): Scheduler {
-    checkOptions(options, ["name"], "Scheduler.sequential()");
-    return new Scheduler({ executor: new SequentialExecutor(), name: options.name });
+  static sequential(options: { name?: string; echo?: boolean } = {}): Scheduler {
+    checkOptions(options, ["name", "echo"], "Scheduler.sequential()");
+    return new Scheduler({
+      executor: new SequentialExecutor(),
+      name: options.name,
+      echo: options.echo,
+    });
   }
 
   /** A scheduler on a pool of `n` Web Workers. */
   static withWorkers(
     n: number,
-    options: WorkerExecutorOptions & { name?: string } = {},
+    options: WorkerExecutorOptions & { name?: string; echo?: boolean } = {},
   ): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new WorkerExecutor(n, rest), name });
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new WorkerExecutor(n, rest), name, echo });
   }
 
   /**
@@ -350,10 +454,10 @@ export class Scheduler extends Emitter {
    */
   static withProcesses(
     n: number,
-    options: ProcessExecutorOptions & { name?: string } = {},
+    options: ProcessExecutorOptions & { name?: string; echo?: boolean } = {},
   ): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new ProcessExecutor(n, rest), name });
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new ProcessExecutor(n, rest), name, echo });
   }
 
   /**
@@ -362,9 +466,9 @@ export class Scheduler extends Emitter {
    * their own process executors; `{ min, max }` scales with the queue.
    * The end of `run()` cancels every job it submitted.
    */
-  static withSlurm(options: SlurmOptions & { name?: string }): Scheduler {
-    const { name, ...slurm } = options ?? {};
-    return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name });
+  static withSlurm(options: SlurmOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...slurm } = options ?? {};
+    return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name, echo });
   }
 
   /**
@@ -372,9 +476,9 @@ export class Scheduler extends Emitter {
    * with `qsub`, `qstat`, `qdel` and `qacct`. The end of `run()` deletes
    * every job it submitted.
    */
-  static withSge(options: SgeOptions & { name?: string }): Scheduler {
-    const { name, ...sge } = options ?? {};
-    return new Scheduler({ executor: new SgeExecutor(sge as SgeOptions), name });
+  static withSge(options: SgeOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...sge } = options ?? {};
+    return new Scheduler({ executor: new SgeExecutor(sge as SgeOptions), name, echo });
   }
 
   /**
@@ -382,16 +486,32 @@ export class Scheduler extends Emitter {
    * `baton worker --redis URL --queue NAME` processes on any machine (or by
    * `workers: n` local ones). Futures settle from BullMQ's events.
    */
-  static withRedis(options: RedisExecutorOptions & { name?: string }): Scheduler {
-    const { name, ...rest } = options ?? {};
-    return new Scheduler({ executor: new RedisExecutor(rest as RedisExecutorOptions), name });
+  static withRedis(options: RedisExecutorOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...rest } = options ?? {};
+    return new Scheduler({ executor: new RedisExecutor(rest as RedisExecutorOptions), name, echo });
   }
 
+  /**
+   * Makes a {@linkcode Task} of `fn` whose calls fulfil with a
+   * {@linkcode TrialReport}: failures, limits and crashes become reports.
+   */
+  task<A extends unknown[], R>(
+    fn: (comm: Comm, ...args: A) => R,
+    options: TaskOptions & { comm: true; report: true },
+  ): Task<A, TrialReport<Awaited<R>>>;
   /** Makes a {@linkcode Task} of `fn`, which receives a {@linkcode Comm} as its first argument. */
   task<A extends unknown[], R>(
     fn: (comm: Comm, ...args: A) => R,
     options: TaskOptions & { comm: true },
   ): Task<A, R>;
+  /**
+   * Makes a {@linkcode Task} of `fn` whose calls fulfil with a
+   * {@linkcode TrialReport}: failures, limits and crashes become reports.
+   */
+  task<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    options: TaskOptions & { report: true },
+  ): Task<A, TrialReport<Awaited<R>>>;
   /** Makes a {@linkcode Task} of `fn` on this scheduler. */
   task<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): Task<A, R>;
   task<A extends unknown[], R>(fn: (...args: A) => R, options?: TaskOptions): Task<A, R> {
@@ -399,13 +519,103 @@ export class Scheduler extends Emitter {
   }
 
   /**
+   * Calls `target` (a function or a task of one argument) once per item and
+   * resolves with the results in input order. At most `concurrency` calls
+   * are in flight at once (the rest wait, they are not refused); a task's
+   * plugins, limits and permissions apply. If the scheduler is not running,
+   * `map` runs it for as long as it needs it, as a Flow does.
+   *
+   * The first failure cancels the calls still in flight, submits no more,
+   * and rejects with that error; with `settle: true`, `map` resolves with a
+   * `PromiseSettledResult` per item instead.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@baton/baton";
+   * const scheduler = Scheduler.withWorkers(2);
+   * const squares = await scheduler.map((x: number) => x * x, [1, 2, 3], { concurrency: 2 });
+   * console.log(squares); // [1, 4, 9]
+   * ```
+   */
+  map<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options: MapOptions & { settle: true },
+  ): Promise<PromiseSettledResult<Awaited<R>>[]>;
+  /** Calls `target` once per item; resolves with the results in input order. */
+  map<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions & { settle?: false },
+  ): Promise<Awaited<R>[]>;
+  async map<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions,
+  ): Promise<Awaited<R>[] | PromiseSettledResult<Awaited<R>>[]> {
+    const { settle } = resolveMapOptions(options, "scheduler.map()");
+    const results: PromiseSettledResult<Awaited<R>>[] = [];
+    for await (const done of this.#completions(target, items, options, "scheduler.map()")) {
+      if (!settle && done.outcome.status === "rejected") throw done.outcome.reason;
+      results[done.index] = done.outcome as PromiseSettledResult<Awaited<R>>;
+    }
+    return settle ? results : results.map((r) => (r as PromiseFulfilledResult<Awaited<R>>).value);
+  }
+
+  /**
+   * Like {@linkcode Scheduler.map}, but yields each result as soon as its
+   * call finishes, with its item and position: for progress loops.
+   * Breaking out of the loop cancels the calls still in flight.
+   *
+   * @example
+   * ```ts
+   * import { Scheduler } from "@baton/baton";
+   * const scheduler = Scheduler.sequential();
+   * for await (const { index, value } of scheduler.mapUnordered((x: number) => x + 1, [1, 2])) {
+   *   console.log(index, value); // 0 2, then 1 3
+   * }
+   * ```
+   */
+  mapUnordered<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options: MapOptions & { settle: true },
+  ): AsyncGenerator<MapSettled<T, Awaited<R>>, void, undefined>;
+  /** Yields `{ index, item, value }` as each call finishes. */
+  mapUnordered<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions & { settle?: false },
+  ): AsyncGenerator<MapResult<T, Awaited<R>>, void, undefined>;
+  async *mapUnordered<T, R>(
+    target: MapTarget<T, R>,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: MapOptions,
+  ): AsyncGenerator<MapResult<T, Awaited<R>> | MapSettled<T, Awaited<R>>, void, undefined> {
+    const { settle } = resolveMapOptions(options, "scheduler.mapUnordered()");
+    for await (
+      const { index, item, outcome } of this.#completions(
+        target,
+        items,
+        options,
+        "scheduler.mapUnordered()",
+      )
+    ) {
+      if (settle) yield { index, item, ...outcome } as MapSettled<T, Awaited<R>>;
+      else if (outcome.status === "rejected") throw outcome.reason;
+      else yield { index, item, value: outcome.value as Awaited<R> };
+    }
+  }
+
+  /**
    * Runs `fn(...args)` on the executor.
    *
    * @throws {SchedulerNotRunningError} unless the scheduler is running.
    */
-  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+  submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>, A> {
     return this.#submit(fn as (...args: never[]) => unknown, args, undefined) as Future<
-      Awaited<R>
+      Awaited<R>,
+      A
     >;
   }
 
@@ -508,13 +718,16 @@ export class Scheduler extends Emitter {
     this.emit(SchedulerEvents.START);
     this.#checkEmpty();
     await run.ended.promise;
+    this.#emptyAfterStop(run);
     stopTimer(run.timer);
     for (const timer of this.#timers) stopTimer(timer);
     this.#timers.clear();
     this.emit(SchedulerEvents.FINISHING);
     this.#accepting = false;
     await this.executor.shutdown(run.options.wait);
-    for (const entry of [...this.#inFlight.values()]) this.#cancel(entry, "the scheduler ended");
+    for (const entry of [...this.#inFlight.values()]) {
+      this.#cancel(entry, new CancelledError(entry.future.id, "the scheduler ended"));
+    }
     this.#run = undefined;
     this.#lastExit = run.exit;
     this.emit(SchedulerEvents.FINISHED);
@@ -546,22 +759,127 @@ export class Scheduler extends Emitter {
       limits: task?.limits ?? {},
       permissions: task?.permissions,
       comm: task?.comm,
+      output: this.#outputMode(task),
+      task: task?.name,
     };
-    const entry: InFlight = { future, call, task };
+    const entry: InFlight = { future, call, task, failures: 0 };
     this.#inFlight.set(future.id, entry);
     this.#submitCount++;
     task?.futures.add(future);
     this.emit(SchedulerEvents.FUTURE_SUBMITTED, future);
-    task?.emit(Task.SUBMITTED, future, ...args);
-    this.executor.execute(call);
+    if (!task) {
+      this.executor.execute(call);
+      return future;
+    }
+    task.emit(Task.SUBMITTED, future, ...args);
+    const wait = task.plugins.length === 0 ? undefined : admission(task, future);
+    if (wait === undefined) this.executor.execute(call);
+    else {
+      entry.waiting = "admission";
+      wait.then(
+        () => this.#admit(entry),
+        (error) => this.#admit(entry, toError(error)),
+      );
+    }
     return future;
+  }
+
+  /** A plugin let a held call go (or failed it): hand it to the executor. */
+  #admit(entry: InFlight, error?: Error): void {
+    if (entry.waiting !== "admission" || this.#inFlight.get(entry.call.id) !== entry) return;
+    entry.waiting = undefined;
+    if (error) this.#settle(entry.call.id, "exception", error);
+    // After stop() it stays queued; the end of the run cancels it.
+    else if (this.running()) this.executor.execute(entry.call);
+  }
+
+  /**
+   * Asks the task's plugins whether a failed attempt runs again; if one
+   * does, the future goes back to pending and the call runs again after the
+   * delay, under a fresh call id. Returns whether it will.
+   */
+  #retryLater(entry: InFlight, error: unknown): boolean {
+    const { future, task } = entry;
+    if (!task || task.plugins.length === 0 || !this.running()) return false;
+    entry.failures++;
+    let delay: number | undefined;
+    try {
+      delay = retryDelay(task, future, error, entry.failures);
+    } catch (pluginError) {
+      this.#handleError(pluginError);
+      return false;
+    }
+    if (delay === undefined) return false;
+    entry.comm?.shutdown("the attempt failed");
+    entry.comm = undefined;
+    entry.waiting = "retry";
+    settleFuture(future, "pending");
+    entry.retryTimer = startTimer(() => this.#runAgain(entry), delay);
+    task.emit(TaskEvents.RETRY, future, error, entry.failures, delay);
+    return true;
+  }
+
+  #runAgain(entry: InFlight): void {
+    entry.retryTimer = undefined;
+    if (entry.waiting !== "retry" || this.#inFlight.get(entry.call.id) !== entry) return;
+    // After stop() it stays waiting; the end of the run cancels it.
+    if (!this.running()) return;
+    entry.waiting = undefined;
+    this.#inFlight.delete(entry.call.id);
+    entry.call = { ...entry.call, id: takeId() };
+    this.#inFlight.set(entry.call.id, entry);
+    this.#retried.set(entry.future.id, entry);
+    this.executor.execute(entry.call);
+  }
+
+  /** One call per item, yielded as each finishes; see `map`. */
+  async *#completions<T>(
+    target: unknown,
+    items: Iterable<T> | AsyncIterable<T>,
+    options: MapOptions | undefined,
+    where: string,
+  ): AsyncGenerator<MapCompletion<T>> {
+    const { concurrency, settle } = resolveMapOptions(options, where);
+    const submit = this.#mapSubmitter(target, where);
+    const source = iterate(items, where);
+    const release = await acquireScheduler(this);
+    try {
+      const cancel = (future: Future) => this.#cancelEntry(future, false);
+      yield* completions(source, concurrency, !settle, submit, cancel);
+    } finally {
+      await release();
+    }
+  }
+
+  #mapSubmitter<T>(target: unknown, where: string): (item: T) => Future {
+    if (target instanceof Task) {
+      if (target.scheduler !== this) {
+        throw new Error(
+          `${where}: task "${target.name}" belongs to scheduler "${target.scheduler.name}", ` +
+            `not "${this.name}"; call map on its own scheduler`,
+        );
+      }
+      const task: AnyTask = target;
+      return (item) => task.submit(item) ?? raise(new SubmitRefusedError(task.name, [item]));
+    }
+    if (typeof target !== "function") {
+      throw new TypeError(`${where} needs a function or a task, got ${quote(target)}`);
+    }
+    const fn = target as (...args: never[]) => unknown;
+    return (item) => this.#submit(fn, [item]);
   }
 
   #settle(id: number, outcome: "result" | "exception", value: unknown): void {
     const entry = this.#inFlight.get(id);
     if (!entry) return;
+    if (outcome === "exception" && this.#retryLater(entry, value)) return;
     this.#inFlight.delete(id);
     const { future, task } = entry;
+    if (entry.failures > 0) this.#retried.delete(future.id);
+    if (task?.report) {
+      value = toReport(outcome === "result", value);
+      outcome = "result";
+    }
     entry.comm?.shutdown("the call ended");
     settleFuture(future, outcome === "result" ? "fulfilled" : "rejected", value);
     this.emit(SchedulerEvents.FUTURE_DONE, future);
@@ -572,19 +890,55 @@ export class Scheduler extends Emitter {
     this.#checkEmpty();
   }
 
-  #cancelById(id: number): boolean {
-    const entry = this.#inFlight.get(id);
-    if (!entry || !this.executor.cancel(entry.call)) return false;
-    this.#cancel(entry, "cancel() was called");
-    if (this.running()) this.#applyPolicy(entry.future.error, this.#run?.options.onCancelled);
+  /** Captured when someone listens, dropped when nobody does and echo is off, else left alone. */
+  #outputMode(task: AnyTask | undefined): Call["output"] {
+    if (
+      this.handlers(SchedulerEvents.FUTURE_OUTPUT).length > 0 ||
+      (task !== undefined && task.handlers(TaskEvents.OUTPUT).length > 0)
+    ) return "capture";
+    return this.echo ? undefined : "discard";
+  }
+
+  #output(call: Call, text: string, stream: OutputStream): void {
+    const entry = this.#inFlight.get(call.id);
+    if (!entry) return;
+    this.emit(SchedulerEvents.FUTURE_OUTPUT, entry.future, text, stream);
+    entry.task?.emit(TaskEvents.OUTPUT, entry.future, text, stream);
+    if (!this.echo) return;
+    const bytes = new TextEncoder().encode(text);
+    const out = stream === "stdout" ? Deno.stdout : Deno.stderr;
+    try {
+      for (let written = 0; written < bytes.byteLength;) {
+        written += out.writeSync(bytes.subarray(written));
+      }
+    } catch { /* the terminal is gone: the events carried it */ }
+  }
+
+  /**
+   * Cancels a future's call; `policy` applies `onCancelled` (a `map`
+   * cancelling what its first failure made useless does not).
+   */
+  #cancelEntry(future: Future, policy: boolean): boolean {
+    const entry = this.#retried.get(future.id) ?? this.#inFlight.get(future.id);
+    if (!entry) return false;
+    const reason = new CancelledError(future.id, "cancel() was called");
+    // A waiting call is not with the executor: there is nothing to take back.
+    if (!entry.waiting && !this.executor.cancel(entry.call, reason)) return false;
+    this.#cancel(entry, reason);
+    if (policy && this.running()) {
+      this.#applyPolicy(entry.future.error, this.#run?.options.onCancelled);
+    }
     this.#checkEmpty();
     return true;
   }
 
-  #cancel(entry: InFlight, why: string): void {
-    this.#inFlight.delete(entry.future.id);
-    entry.comm?.shutdown(`the call was cancelled (${why})`);
-    settleFuture(entry.future, "cancelled", new CancelledError(entry.future.id, why));
+  #cancel(entry: InFlight, reason: CancelledError): void {
+    stopTimer(entry.retryTimer);
+    entry.waiting = undefined;
+    this.#inFlight.delete(entry.call.id);
+    this.#retried.delete(entry.future.id);
+    entry.comm?.shutdown(`the call was cancelled (${reason.message})`);
+    settleFuture(entry.future, "cancelled", reason);
     this.emit(SchedulerEvents.FUTURE_CANCELLED, entry.future);
     if (entry.task) reportToTask(entry.task, entry.future, "cancelled");
   }
@@ -695,6 +1049,19 @@ export class Scheduler extends Emitter {
     if (run.options.endOnEmpty && run.exit === undefined) this.#end({ code: "exhausted" });
   }
 
+  /**
+   * amltk's `empty` comes from a monitor that sees the queue drain even when
+   * a stop (a callback's `stop()`, an error's policy) is being processed in
+   * the same turn: the last call's callbacks stopping the run still see
+   * `empty` once. A timeout, or calls still running, mean no `empty`.
+   */
+  #emptyAfterStop(run: ActiveRun): void {
+    if (run.exit?.code === "timeout" || run.exit?.code === "exhausted") return;
+    if (this.#inFlight.size > 0 || this.#submitCountAtEmpty === this.#submitCount) return;
+    this.#submitCountAtEmpty = this.#submitCount;
+    this.emit(SchedulerEvents.EMPTY);
+  }
+
   #end(exit: ExitState, reason?: string, error?: unknown): void {
     const run = this.#run;
     if (!run || run.exit !== undefined) return;
@@ -704,10 +1071,15 @@ export class Scheduler extends Emitter {
   }
 }
 
+/**
+ * The action for `error`: a class matches an instance of it or of a
+ * subclass, or an error that crossed a boundary as one (its class chain
+ * names it), whether or not that class is known on this side.
+ */
 function chooseAction(policy: ExceptionPolicy, error: unknown): ExceptionAction {
   if (typeof policy === "string") return policy;
   for (const [errorClass, action] of policy) {
-    if (error instanceof errorClass) return action;
+    if (isErrorOf(error, errorClass)) return action;
   }
   return "raise";
 }
@@ -720,8 +1092,12 @@ function checkPolicy(name: string, policy: ExceptionPolicy): ExceptionPolicy {
         Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "function" && ok(pair[1])
       )
   ) return policy;
+  // amltk's early guides called "continue" "ignore".
+  const hint = (policy as unknown) === "ignore"
+    ? ' (amltk\'s old "ignore" is "continue" here)'
+    : "";
   throw new TypeError(
-    `Invalid ${name}: ${Deno.inspect(policy)}; expected "raise", "end", "continue" ` +
+    `Invalid ${name}: ${Deno.inspect(policy)}${hint}; expected "raise", "end", "continue" ` +
       `or an array of [ErrorClass, action] pairs`,
   );
 }
@@ -737,4 +1113,8 @@ function resolveRunOptions(options: RunOptions): ActiveRun["options"] {
     onException: checkPolicy("onException", options.onException ?? "raise"),
     onCancelled: checkPolicy("onCancelled", options.onCancelled ?? "raise"),
   };
+}
+
+function raise(error: Error): never {
+  throw error;
 }

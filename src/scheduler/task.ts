@@ -11,7 +11,8 @@ import {
   type LimitError,
   MemoryLimitError,
   WallTimeLimitError,
-} from "../executors/errors.ts";
+} from "../wire/errors.ts";
+import type { OutputStream } from "../wire/messages.ts";
 import {
   type Limits,
   type Permissions,
@@ -43,9 +44,15 @@ export interface TaskOptions {
   permissions?: Permissions;
   /** Give each call a {@linkcode Comm} channel as its first argument. */
   comm?: boolean;
+  /**
+   * Fulfil every call with a {@linkcode TrialReport} instead of its result:
+   * errors, limit hits and crashes become `"fail"`/`"crashed"` reports
+   * delivered as results (cancellations stay cancellations).
+   */
+  report?: boolean;
 }
 
-const TASK_OPTIONS = ["name", "plugins", "limits", "permissions", "comm"] as const;
+const TASK_OPTIONS = ["name", "plugins", "limits", "permissions", "comm", "report"] as const;
 const LIMITER = "tasks take no call limits themselves: use plugins: [new Limiter({ maxCalls: n })]";
 const CONCURRENCY =
   "tasks take no concurrency limit themselves: use plugins: [new Limiter({ maxConcurrent: n })]";
@@ -55,6 +62,8 @@ const TASK_HINTS = {
   concurrentLimit: CONCURRENCY,
   concurrent_limit: CONCURRENCY,
   memoryLimit: 'use limits: { memory: "512MB" }',
+  retries: "use plugins: [new Retry({ attempts: n })]",
+  attempts: "use plugins: [new Retry({ attempts: n })]",
   memory_limit: 'use limits: { memory: "512MB" }',
   wallTimeLimit: 'use limits: { wallTime: "10s" }',
   wall_time_limit: 'use limits: { wallTime: "10s" }',
@@ -88,7 +97,7 @@ function pluginList(plugins: TaskOptions["plugins"]): readonly Plugin[] {
  * ```
  */
 // deno-lint-ignore no-explicit-any
-export type AnyTask = Task<any[], any>;
+export type AnyTask = Task<any, any>;
 
 /** How a call of a task ended, as the scheduler reports it to the task. */
 export type TaskOutcome = "result" | "exception" | "cancelled";
@@ -102,6 +111,47 @@ export let reportToTask: (
 ) => void;
 
 /**
+ * Asks the task's plugins whether a submitted call must wait before it runs;
+ * returns what to wait for, if anything. Only the scheduler calls it.
+ */
+export function admission(task: AnyTask, future: Future): PromiseLike<unknown> | undefined {
+  const waits: PromiseLike<void>[] = [];
+  for (const plugin of task.plugins) {
+    const wait = plugin.admit?.(future);
+    if (wait && typeof wait.then === "function") waits.push(wait);
+  }
+  return waits.length === 0 ? undefined : waits.length === 1 ? waits[0] : Promise.all(waits);
+}
+
+/**
+ * Asks the task's plugins, in order, whether a failed attempt runs again;
+ * returns the delay in milliseconds of the first that says so. Only the
+ * scheduler calls it.
+ */
+export function retryDelay(
+  task: AnyTask,
+  future: Future,
+  error: unknown,
+  attempt: number,
+): number | undefined {
+  for (const plugin of task.plugins) {
+    const delay = plugin.retryAfter?.(future, error, attempt);
+    if (delay === undefined) continue;
+    if (typeof delay !== "number" || !(delay >= 0) || !Number.isFinite(delay)) {
+      throw new TypeError(
+        `Plugin "${plugin.name}" asked for a retry after ${
+          quote(delay)
+        } ms; retryAfter() must return a finite number ≥ 0 or undefined`,
+      );
+    }
+    return delay;
+  }
+  return undefined;
+}
+
+let nextTaskNumber = 1;
+
+/**
  * A function bound to a scheduler. `submit(...args)` runs it on the
  * scheduler's executor; its events (`submitted`, `done`, `result`,
  * `exception`, `cancelled`, and the limit events) fire only for its own calls,
@@ -111,7 +161,7 @@ export let reportToTask: (
  *
  * @example
  * ```ts
- * import { Event, type Future, Scheduler, Task } from "@baton/baton";
+ * import { Event, Scheduler, Task } from "@baton/baton";
  *
  * class SeedTask extends Task<[seed: number], number> {
  *   static LONGEST_RUN = new Event<[seed: number, ms: number]>("longest-run");
@@ -119,10 +169,10 @@ export let reportToTask: (
  *   #longest = 0;
  *   constructor(fn: (seed: number) => number, scheduler: Scheduler) {
  *     super(fn, scheduler);
- *     this.onResult((_future: Future<number>, ms: number) => {
+ *     this.onResult((future, ms) => {
  *       if (ms > this.#longest) {
  *         this.#longest = ms;
- *         this.onLongestRun.emit(_future.args[0] as number, ms);
+ *         this.onLongestRun.emit(future.args[0], ms);
  *       }
  *     });
  *   }
@@ -140,6 +190,8 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   static readonly EXCEPTION: typeof TaskEvents.EXCEPTION = TaskEvents.EXCEPTION;
   /** A call was cancelled: (future). */
   static readonly CANCELLED: typeof TaskEvents.CANCELLED = TaskEvents.CANCELLED;
+  /** A running call printed `text` to `stream` (`"stdout"` or `"stderr"`): (future, text, stream). */
+  static readonly OUTPUT: typeof TaskEvents.OUTPUT = TaskEvents.OUTPUT;
   /** A call hit its wall-time or CPU-time limit: (future, error). */
   static readonly TIMEOUT: typeof TaskEvents.TIMEOUT = TaskEvents.TIMEOUT;
   /** A call hit its wall-time limit: (future, error). */
@@ -152,7 +204,9 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   static readonly MEMORY_LIMIT_REACHED: typeof TaskEvents.MEMORY_LIMIT_REACHED =
     TaskEvents.MEMORY_LIMIT_REACHED;
 
-  /** The function. */
+  /** Unique id, e.g. `collatz-1`: the name and a number, shown in renderings. */
+  readonly id: string;
+  /** The function (for a `report: true` task, the one given, whose results become reports). */
   readonly fn: (...args: A) => R;
   /** The scheduler it runs on. */
   readonly scheduler: Scheduler;
@@ -164,42 +218,53 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
   readonly plugins: readonly Plugin[];
   /** Whether each call gets a comm channel as its first argument. */
   readonly comm: boolean;
+  /** Whether calls fulfil with a {@linkcode TrialReport} (`report: true`). */
+  readonly report: boolean;
   /** Its calls that have not finished yet. */
-  readonly futures: Set<Future<Awaited<R>>> = new Set();
+  readonly futures: Set<Future<Awaited<R>, A>> = new Set();
 
   /** Subscribes to `submitted`. */
-  readonly onSubmitted: Subscriber<[future: Future<Awaited<R>>, ...args: A]> = this.subscriber(
+  readonly onSubmitted: Subscriber<[future: Future<Awaited<R>, A>, ...args: A]> = this.subscriber(
     TaskEvents.SUBMITTED,
   ) as never;
   /** Subscribes to `done`. */
-  readonly onDone: Subscriber<[future: Future<Awaited<R>>]> = this.subscriber(
+  readonly onDone: Subscriber<[future: Future<Awaited<R>, A>]> = this.subscriber(
     TaskEvents.DONE,
   ) as never;
   /** Subscribes to `result`. */
-  readonly onResult: Subscriber<[future: Future<Awaited<R>>, result: Awaited<R>]> = this
+  readonly onResult: Subscriber<[future: Future<Awaited<R>, A>, result: Awaited<R>]> = this
     .subscriber(TaskEvents.RESULT) as never;
   /** Subscribes to `exception`. */
-  readonly onException: Subscriber<[future: Future<Awaited<R>>, error: Error]> = this.subscriber(
+  readonly onException: Subscriber<[future: Future<Awaited<R>, A>, error: Error]> = this.subscriber(
     TaskEvents.EXCEPTION,
   ) as never;
   /** Subscribes to `cancelled`. */
-  readonly onCancelled: Subscriber<[future: Future<Awaited<R>>]> = this.subscriber(
+  readonly onCancelled: Subscriber<[future: Future<Awaited<R>, A>]> = this.subscriber(
     TaskEvents.CANCELLED,
   ) as never;
+  /**
+   * Subscribes to `output`: what a running call prints (console, and on
+   * processes `Deno.stdout`/`Deno.stderr`), one piece at a time. Subscribe
+   * before submitting: a call captures its output when someone listens as it
+   * is submitted.
+   */
+  readonly onOutput: Subscriber<
+    [future: Future<Awaited<R>>, text: string, stream: OutputStream]
+  > = this.subscriber(TaskEvents.OUTPUT) as never;
   /** Subscribes to `timeout` (wall-time or CPU-time limit). */
-  readonly onTimeout: Subscriber<[future: Future<Awaited<R>>, error: LimitError]> = this
+  readonly onTimeout: Subscriber<[future: Future<Awaited<R>, A>, error: LimitError]> = this
     .subscriber(TaskEvents.TIMEOUT) as never;
   /** Subscribes to `wall-time-limit-reached`. */
   readonly onWallTimeLimitReached: Subscriber<
-    [future: Future<Awaited<R>>, error: WallTimeLimitError]
+    [future: Future<Awaited<R>, A>, error: WallTimeLimitError]
   > = this.subscriber(TaskEvents.WALL_TIME_LIMIT_REACHED) as never;
   /** Subscribes to `cpu-time-limit-reached`. */
   readonly onCpuTimeLimitReached: Subscriber<
-    [future: Future<Awaited<R>>, error: CpuTimeLimitError]
+    [future: Future<Awaited<R>, A>, error: CpuTimeLimitError]
   > = this.subscriber(TaskEvents.CPU_TIME_LIMIT_REACHED) as never;
   /** Subscribes to `memory-limit-reached`. */
   readonly onMemoryLimitReached: Subscriber<
-    [future: Future<Awaited<R>>, error: MemoryLimitError]
+    [future: Future<Awaited<R>, A>, error: MemoryLimitError]
   > = this.subscriber(TaskEvents.MEMORY_LIMIT_REACHED) as never;
 
   static {
@@ -217,6 +282,7 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     }
     checkOptions(options, TASK_OPTIONS, "scheduler.task()", TASK_HINTS);
     super(options.name ?? (fn.name || "anonymous"));
+    this.id = `${this.name}-${nextTaskNumber++}`;
     this.fn = fn;
     this.scheduler = scheduler;
     this.limits = resolveLimits(options.limits);
@@ -224,6 +290,12 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     scheduler.executor.validate({ limits: this.limits, permissions: this.permissions });
     this.plugins = pluginList(options.plugins);
     this.comm = options.comm === true;
+    if (options.report !== undefined && typeof options.report !== "boolean") {
+      throw new TypeError(
+        `scheduler.task(): report must be true or false, got ${quote(options.report)}`,
+      );
+    }
+    this.report = options.report === true;
     if (this.comm) this.addEvent(Comm.OPEN, Comm.MESSAGE, Comm.REQUEST, Comm.CLOSE);
     this.callbackHost = adoptTask(scheduler, this);
     for (const plugin of this.plugins) {
@@ -239,7 +311,7 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
    *
    * @throws {SchedulerNotRunningError} when the scheduler is not running.
    */
-  submit(...args: A): Future<Awaited<R>> | undefined {
+  submit(...args: A): Future<Awaited<R>, A> | undefined {
     let fn = this.fn as unknown as (...args: never[]) => unknown;
     let callArgs: unknown[] = args;
     for (const plugin of this.plugins) {
@@ -253,7 +325,7 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
       this,
       fn,
       callArgs,
-    ) as Future<Awaited<R>>;
+    ) as Future<Awaited<R>, A>;
   }
 
   /** How many calls have not finished yet. */
@@ -268,7 +340,7 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
 
   /** Emits the events of a settled call, after the scheduler's. */
   #report(future: Future, outcome: TaskOutcome, value: unknown): void {
-    const f = future as Future<Awaited<R>>;
+    const f = future as unknown as Future<Awaited<R>, A>;
     this.futures.delete(f);
     if (outcome === "cancelled") {
       this.emit(TaskEvents.CANCELLED, f);

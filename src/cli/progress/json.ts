@@ -4,37 +4,105 @@
  * @module
  */
 
+import { reuseOf } from "../../flow/durable.ts";
+import type { Job } from "../../flow/job.ts";
+import { LineSplitter, type OutputLine } from "./lines.ts";
 import { errorLine, type ProgressContext, type ProgressView, watchFlow } from "./watch.ts";
 
-/** A result as JSON can carry it: big or odd values become a short text. */
-export function jsonSafe(value: unknown, max = 4096): unknown {
-  try {
-    const text = JSON.stringify(value);
-    if (text === undefined) return null;
-    return text.length <= max ? JSON.parse(text) : `${text.slice(0, max)}…`;
-  } catch {
-    return String(value);
+const INSPECT: Deno.InspectOptions = {
+  colors: false,
+  depth: Infinity,
+  iterableLimit: Infinity,
+  strAbbreviateSize: Infinity,
+  breakLength: Infinity,
+  compact: true,
+};
+
+/** Whether JSON keeps `value` as it is (no undefined, bigint, Map, function, NaN…). */
+function isPlainJson(value: unknown, seen = new Set<object>()): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (seen.has(value)) return false;
+      const proto = Object.getPrototypeOf(value);
+      if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return false;
+      seen.add(value);
+      const ok = Array.isArray(value)
+        ? value.every((v) => isPlainJson(v, seen))
+        : Object.values(value).every((v) => isPlainJson(v, seen));
+      seen.delete(value);
+      return ok;
+    }
+    default:
+      return false;
   }
 }
 
 /**
- * Events `job-started`, `job-done` (with `duration` ms and `result`),
- * `job-failed` (with `error: { name, message }`), `job-cancelled`,
- * `flow-done` (with `ok` and `why`); each has `time` (ISO) and `job` or `flow`
- * (a path like `sub/train`). The run command adds a last `end` event.
+ * A result as JSON carries it, in full: plain JSON data as is; anything
+ * JSON would change (undefined, bigints, maps, class instances, cycles…)
+ * as `{ "$inspect": "<Deno.inspect of the whole value>" }`. Nothing is cut.
+ */
+export function jsonSafe(value: unknown): unknown {
+  if (isPlainJson(value)) return value;
+  try {
+    return { $inspect: Deno.inspect(value, INSPECT) };
+  } catch {
+    return { $inspect: Object.prototype.toString.call(value) };
+  }
+}
+
+/**
+ * Events `job-started`, `job-done` (with `duration` ms and the full
+ * `result`), `job-failed` (with `error: { name, message }`),
+ * `job-cancelled`, `job-skipped` (a stored result stands in: `from` run,
+ * `cached`), `log` (one line of a job's output: `stream`, `text`),
+ * `warning` (`message`), `flow-done` (with `ok` and `why`); each has `time`
+ * (ISO) and `job` or `flow` (a path like `sub/train`). The run command adds
+ * a last `end` event.
  */
 export function jsonView(context: ProgressContext): ProgressView {
   let stop = () => {};
+  const lines = new LineSplitter();
   const emit = (object: Record<string, unknown>) =>
     context.write(JSON.stringify({ time: new Date().toISOString(), ...object }) + "\n");
+  const logs = (out: OutputLine[]) => {
+    for (const l of out) emit({ event: "log", job: l.key, stream: l.stream, text: l.text });
+  };
+  const flushJob = (job: Job) => {
+    const key = context.run?.keyOf(job);
+    if (key !== undefined) logs(lines.flush(key));
+  };
   return {
     start() {
-      emit({ event: "flow-start", flow: context.flow.label, jobs: context.flow.jobs.length });
+      emit({
+        event: "flow-start",
+        flow: context.flow.label,
+        jobs: context.flow.jobs.length,
+        ...(context.run?.id === undefined ? {} : { run: context.run.id }),
+      });
       stop = watchFlow(context.flow, (event) => {
         switch (event.type) {
-          case "job-started":
+          case "job-started": {
+            const reuse = reuseOf(event.job);
+            if (reuse) {
+              return emit({
+                event: "job-skipped",
+                job: event.path,
+                from: reuse.run,
+                cached: reuse.cached,
+              });
+            }
             return emit({ event: event.type, job: event.path });
+          }
           case "job-done":
+            if (reuseOf(event.job)) return;
+            flushJob(event.job);
             return emit({
               event: event.type,
               job: event.path,
@@ -42,6 +110,7 @@ export function jsonView(context: ProgressContext): ProgressView {
               result: jsonSafe(event.result),
             });
           case "job-failed": {
+            flushJob(event.job);
             const error = event.error instanceof Error
               ? { name: event.error.name, message: event.error.message }
               : { name: "Error", message: errorLine(event.error) };
@@ -53,6 +122,7 @@ export function jsonView(context: ProgressContext): ProgressView {
             });
           }
           case "job-cancelled":
+            flushJob(event.job);
             return emit({ event: event.type, job: event.path });
           case "flow-done":
             return emit({ event: event.type, flow: event.path, ok: event.ok, why: event.why });
@@ -61,6 +131,13 @@ export function jsonView(context: ProgressContext): ProgressView {
     },
     stop() {
       stop();
+      logs(lines.flush());
+    },
+    output(key, text, stream) {
+      logs(lines.push(key, text, stream));
+    },
+    message(text) {
+      emit({ event: "warning", message: text.trim() });
     },
   };
 }

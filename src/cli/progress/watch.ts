@@ -8,6 +8,8 @@
 import { Flow } from "../../flow/flow.ts";
 import type { Job } from "../../flow/job.ts";
 import type { Limits } from "../../executors/limits.ts";
+import type { OutputStream } from "../../wire/messages.ts";
+import type { Future } from "../../scheduler/future.ts";
 
 /** A job event, as the progress views receive it. */
 export type FlowEvent =
@@ -25,6 +27,18 @@ export interface ProgressContext {
   readonly limits: ReadonlyMap<Job, Limits>;
   /** Where the view writes. */
   readonly write: (text: string) => void;
+  /** The recorded run, when there is one: job keys and their calls. */
+  readonly run?: RunInfo;
+}
+
+/** What a view needs of a recorded run. */
+export interface RunInfo {
+  /** The run id. */
+  readonly id?: string;
+  /** The job's key (what its output lines are prefixed with). */
+  keyOf(job: Job): string | undefined;
+  /** The latest call of a task job. */
+  futureOf(job: Job): Future | undefined;
 }
 
 /** A progress view: started before the run, stopped (and flushed) after it. */
@@ -33,6 +47,10 @@ export interface ProgressView {
   start(): void;
   /** Stops following; draws a last time if it draws. */
   stop(): void;
+  /** Shows a piece of a job's output (prefixed by its key, line by line). */
+  output(key: string, text: string, stream: OutputStream): void;
+  /** Shows a message of baton's (a warning, an interruption) without breaking the view. */
+  message(text: string): void;
 }
 
 /** Every job of `flow`, nested ones after their flow, with its path and depth. */

@@ -54,11 +54,14 @@ export async function buildWorkflow(
   const limits = new Map<Job, Limits>();
   let scheduler: Scheduler | undefined;
   const schedulerFor = (): Scheduler => {
+    // No echo: the run's output goes through the run store to the log files and the view,
+    // which prefixes it by job (raw echo would print it twice, and break --json).
+    const settings = { name: spec.name, echo: false };
     scheduler ??= executor === "sequential"
-      ? Scheduler.sequential({ name: spec.name })
+      ? Scheduler.sequential(settings)
       : executor === "processes"
-      ? Scheduler.withProcesses(options.workers, { name: spec.name })
-      : Scheduler.withWorkers(options.workers, { name: spec.name });
+      ? Scheduler.withProcesses(options.workers, settings)
+      : Scheduler.withWorkers(options.workers, settings);
     return scheduler;
   };
   const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -71,7 +74,7 @@ export async function buildWorkflow(
       const built = await buildJob(job, resultOf);
       if (!built) continue;
       jobs.set(job.id, built);
-      flow.add(built, { critical: job.critical, forever: job.forever });
+      flow.add(built, { critical: job.critical, forever: job.forever, cache: job.cache });
     }
     for (const job of file.jobs) {
       const built = jobs.get(job.id);

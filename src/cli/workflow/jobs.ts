@@ -6,7 +6,13 @@
  */
 
 import { command, type CommandOptions, type CommandResult } from "../../flow/command.ts";
-import { Job, jobInternals, TaskJob } from "../../flow/job.ts";
+import {
+  functionIdentity,
+  Job,
+  type JobDefinition,
+  jobInternals,
+  TaskJob,
+} from "../../flow/job.ts";
 import type { Task } from "../../scheduler/task.ts";
 import { isFromRef, type ModuleJobSpec, type RunJobSpec } from "./types.ts";
 
@@ -34,7 +40,14 @@ export class RunJob extends Job<CommandResult> {
       permissions: spec.permissions,
     };
     this.#retries = spec.retries;
-    command(this.argv, this.#options);
+    this.#definition = { ...command(this.argv, this.#options).definition(), kind: "run" };
+  }
+
+  readonly #definition: JobDefinition;
+
+  /** Its command's argv, working directory, extra environment and wall time (not retries). */
+  override definition(): JobDefinition {
+    return this.#definition;
   }
 
   /** Its process must be killed and reaped before the flow ends. */
@@ -65,6 +78,7 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
   readonly #args: readonly unknown[];
   readonly #retries: number;
   readonly #resultOf: (id: string) => unknown;
+  readonly #spec: ModuleJobSpec;
   /** Attempts made so far. */
   attempts = 0;
 
@@ -79,6 +93,25 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
     this.#args = spec.args;
     this.#retries = spec.retries;
     this.#resultOf = resultOf;
+    this.#spec = spec;
+  }
+
+  /**
+   * The module URL, the export and its source (the function's own code, not
+   * the rest of the module), the arguments (`{ from }` as written: their
+   * values are inputs), limits and permissions.
+   */
+  override definition(): JobDefinition {
+    const spec = this.#spec;
+    return {
+      kind: "module",
+      module: spec.moduleUrl,
+      source: functionIdentity(this.task.fn)?.source,
+      export: spec.exportName,
+      args: spec.args,
+      limits: spec.limits,
+      permissions: spec.permissions,
+    };
   }
 
   protected override async execute(signal: AbortSignal): Promise<unknown> {

@@ -33,6 +33,8 @@ interface JobBase {
   readonly requires: readonly string[];
   readonly critical?: boolean;
   readonly forever?: boolean;
+  /** Reuse a stored success with the same definition and inputs (`cache: true`). */
+  readonly cache?: boolean;
   /** An issue positioned in the job's file at `path` below the job. */
   issue(path: Path, message: string): WorkflowIssue;
 }

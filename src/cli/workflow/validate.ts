@@ -24,8 +24,8 @@ import {
 const KINDS = ["run", "module", "flow"] as const;
 /** Keys accepted per kind, besides the kind itself and the common ones. */
 const KIND_KEYS: Record<(typeof KINDS)[number], readonly string[]> = {
-  run: ["shell", "env", "cwd", "limits", "permissions", "retries"],
-  module: ["export", "args", "limits", "permissions", "retries"],
+  run: ["shell", "env", "cwd", "limits", "permissions", "retries", "cache"],
+  module: ["export", "args", "limits", "permissions", "retries", "cache"],
   flow: [],
 };
 const COMMON_KEYS = ["requires", "critical", "forever"];
@@ -134,6 +134,7 @@ export async function checkWorkflow(
       requires,
       critical: raw.critical as boolean | undefined,
       forever: raw.forever as boolean | undefined,
+      cache: raw.cache as boolean | undefined,
       issue: at,
     };
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { WorkerCrashedError } from "../errors.ts";
+import { WorkerCrashedError } from "../../wire/errors.ts";
 
 /**
  * The batch job (Slurm or Grid Engine) running a call went away — cancelled,

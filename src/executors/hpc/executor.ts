@@ -11,6 +11,7 @@
 
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import {
+  checkProcessMemory,
   type Permissions,
   type ResolvedLimits,
   resolveLimits,
@@ -18,8 +19,8 @@ import {
 } from "../limits.ts";
 import { Pool } from "../pool.ts";
 import { Queue } from "../queue.ts";
-import { WorkerCrashedError } from "../errors.ts";
-import type { CommFrame } from "../../comm/frames.ts";
+import { WorkerCrashedError } from "../../wire/errors.ts";
+import type { CommFrame } from "../../wire/frames.ts";
 import { type AcceptedWorker, Endpoint } from "./endpoint.ts";
 import { RemoteWorker } from "./remote_worker.ts";
 import type { Engine, QueuedJob } from "./engine.ts";
@@ -60,9 +61,8 @@ interface Job {
 }
 
 interface Tracked {
+  /** The call, with the executor's default limits and permissions filled in. */
   readonly call: Call;
-  /** The pool's copy: no limits, since the worker's process executor enforces them. */
-  readonly effective: Call;
   inPool: boolean;
   requeues: number;
 }
@@ -106,7 +106,6 @@ export class HpcExecutor implements Executor {
   readonly #pool: Pool;
   readonly #queue = new Queue<Tracked>();
   readonly #tracked = new Map<number, Tracked>();
-  readonly #detailed = new Map<number, Error>();
   readonly #jobs = new Set<Job>();
   /** Every job id submitted since `start()`, lost or not: shutdown waits for all of them. */
   readonly #submitted = new Set<string>();
@@ -142,8 +141,9 @@ export class HpcExecutor implements Executor {
       },
       prefetch: 1,
       label: `${engine.kind} worker`,
-      // The worker's process executor enforces wall time, so the pool never sees it.
+      // The worker's own executor enforces every limit, so the pool enforces none.
       onWallTime: "kill",
+      limitsOf: () => ({}),
       keyOf: () => "remote",
       spawn: (_key, events) => this.#freestWorker().lane(events),
     });
@@ -173,11 +173,7 @@ export class HpcExecutor implements Executor {
   /** Every limit is passed to the jobs' process executors, which enforce them; checks permissions. */
   validate({ limits, permissions }: { limits: ResolvedLimits; permissions?: Permissions }): void {
     resolvePermissions(permissions);
-    if (limits.memory !== undefined && limits.memory < 16 * 1024 ** 2) {
-      throw new RangeError(
-        `A memory limit must be at least 16MB (a Deno process needs that to start), got ${limits.memory} bytes`,
-      );
-    }
+    checkProcessMemory(limits);
   }
 
   /** The job script a worker job is submitted with (the token shown as `…`). */
@@ -230,7 +226,6 @@ export class HpcExecutor implements Executor {
     const limits = { ...this.#defaults, ...call.limits };
     const tracked: Tracked = {
       call: { ...call, limits, permissions: call.permissions ?? this.#options.permissions },
-      effective: { ...call, limits: {} },
       inPool: false,
       requeues: 0,
     };
@@ -243,11 +238,11 @@ export class HpcExecutor implements Executor {
   /** Delivers a comm frame to the job running `call`. */
   sendComm(call: Call, frame: CommFrame): void {
     const tracked = this.#tracked.get(call.id);
-    if (tracked?.inPool) this.#pool.sendComm(tracked.effective, frame);
+    if (tracked?.inPool) this.#pool.sendComm(call.id, frame);
   }
 
   /** Cancels a queued call, or stops it in its job (its process there is killed). */
-  cancel(call: Call): boolean {
+  cancel(call: Call, reason?: Error): boolean {
     const tracked = this.#tracked.get(call.id);
     if (!tracked) return false;
     if (!tracked.inPool) {
@@ -255,7 +250,7 @@ export class HpcExecutor implements Executor {
       this.#tracked.delete(call.id);
       return true;
     }
-    if (!this.#pool.cancel(tracked.effective)) return false;
+    if (!this.#pool.cancel(call.id, reason)) return false;
     this.#untrack(tracked);
     queueMicrotask(() => this.#pump());
     return true;
@@ -289,7 +284,6 @@ export class HpcExecutor implements Executor {
     this.#jobs.clear();
     this.#submitted.clear();
     this.#tracked.clear();
-    this.#detailed.clear();
     this.#inPool = 0;
     this.#host = undefined;
   }
@@ -359,7 +353,7 @@ export class HpcExecutor implements Executor {
       const tracked = this.#queue.shift()!;
       tracked.inPool = true;
       this.#inPool++;
-      this.#pool.execute(tracked.effective);
+      this.#pool.execute(tracked.call);
     }
   }
 
@@ -367,7 +361,6 @@ export class HpcExecutor implements Executor {
     if (tracked.inPool) this.#inPool--;
     tracked.inPool = false;
     this.#tracked.delete(tracked.call.id);
-    this.#detailed.delete(tracked.call.id);
   }
 
   /** Reports to the scheduler with its own calls, and re-queues calls of lost jobs. */
@@ -382,6 +375,10 @@ export class HpcExecutor implements Executor {
         const tracked = original(call);
         if (tracked) host.comm(tracked.call, frame);
       },
+      output: (call, text, stream) => {
+        const tracked = original(call);
+        if (tracked) host.output?.(tracked.call, text, stream);
+      },
       fulfilled: (call, value) => {
         const tracked = original(call);
         if (!tracked) return;
@@ -392,7 +389,6 @@ export class HpcExecutor implements Executor {
       rejected: (call, error) => {
         const tracked = original(call);
         if (!tracked) return;
-        const detailed = this.#detailed.get(call.id) ?? error;
         const lost = error instanceof JobLostError ? error : undefined;
         if (lost && !this.#closing && tracked.requeues < this.#options.requeueLost) {
           tracked.requeues++;
@@ -409,7 +405,7 @@ export class HpcExecutor implements Executor {
         queueMicrotask(() => this.#pump());
         const ending = lost?.jobId ? this.#endings.get(lost.jobId) : undefined;
         if (!ending) {
-          host.rejected(tracked.call, detailed);
+          host.rejected(tracked.call, error);
           return;
         }
         // Not re-queued: the future gets the engine's word on why its job ended.
@@ -443,7 +439,6 @@ export class HpcExecutor implements Executor {
           const tracked = this.#tracked.get(call.id);
           return { limits: tracked?.call.limits ?? {}, permissions: tracked?.call.permissions };
         },
-        detailedError: (id, error) => this.#detailed.set(id, error),
         closed: (w, why) => this.#onWorkerClosed(w, why),
       },
     );

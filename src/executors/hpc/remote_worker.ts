@@ -8,26 +8,25 @@
  */
 
 import type { Call } from "../executor.ts";
-import type { Transport, TransportEvents } from "../pool.ts";
-import type { ToWorker } from "../protocol.ts";
+import type { Dispatch, Transport, TransportEvents } from "../pool.ts";
+import type { ToWorker } from "../../wire/messages.ts";
 import type { Permissions, ResolvedLimits } from "../limits.ts";
 import type { AcceptedWorker } from "./endpoint.ts";
 import { FrameConnection } from "../slurm/connection.ts";
-import { decodeRemoteError, type FromRemote, type ToRemote } from "../slurm/wire.ts";
+import type { FromRemote, ToRemote } from "../slurm/wire.ts";
+import { encodeError } from "../../wire/codec.ts";
 
 /**
  * What the executor provides to a remote worker.
  *
  * @example
  * ```ts ignore
- * const host: RemoteWorkerHost = { callOptions: () => ({ limits: {} }), detailedError: () => {}, closed: () => {} };
+ * const host: RemoteWorkerHost = { callOptions: () => ({ limits: {} }), closed: () => {} };
  * ```
  */
 export interface RemoteWorkerHost {
-  /** The limits and permissions to send with a call (the pool's copy has none). */
+  /** The limits and permissions to send with a call (the worker enforces them, not the pool). */
   callOptions(call: Call): { limits: ResolvedLimits; permissions?: Permissions };
-  /** A rejection rebuilt with its class, to report instead of the pool's generic one. */
-  detailedError(callId: number, error: Error): void;
   /** The connection closed. */
   closed(worker: RemoteWorker, why: string): void;
 }
@@ -162,9 +161,6 @@ export class RemoteWorker {
   #onMessage(message: FromRemote): void {
     const lane = this.#byCall.get(message.id);
     if (!lane) return; // a late answer for a call that was cancelled or moved
-    if (message.t === "err" && message.detail) {
-      this.#host.detailedError(message.id, decodeRemoteError(message.error, message.detail));
-    }
     lane.receive(message);
   }
 }
@@ -182,11 +178,12 @@ class Lane implements Transport {
     this.#events = events;
   }
 
-  post(message: ToWorker, call?: Call): void {
+  post(message: ToWorker, dispatch?: Dispatch): void {
     if (!this.#alive) throw new Error("the lane is closed");
+    if (message.t === "ping") return;
     if (message.t === "call") {
-      if (!call) throw new Error("a call message needs its call");
-      const full: ToRemote = { ...message, ...this.#worker.callOptions(call) };
+      if (!dispatch) throw new Error("a call message needs its call");
+      const full: ToRemote = { ...message, ...this.#worker.callOptions(dispatch.call) };
       this.#worker.send(full); // throws for values that cannot be cloned, before binding
       this.current = message.id;
       this.#worker.bind(this, message.id);
@@ -195,22 +192,27 @@ class Lane implements Transport {
     this.#worker.send(message);
   }
 
-  /** The pool retired it (its call was cancelled): stop that call on the worker. */
-  kill(): void {
+  /** The pool retired it (its call was cancelled): stop that call on the worker, saying why. */
+  kill(_unanswered?: Call, reason?: Error): void {
     if (!this.#alive) return;
     this.#alive = false;
-    if (this.current !== undefined) this.#worker.send({ t: "cancel", id: this.current });
+    if (this.current !== undefined) {
+      this.#worker.send(
+        reason
+          ? { t: "cancel", id: this.current, reason: encodeError(reason) }
+          : { t: "cancel", id: this.current },
+      );
+    }
     this.#worker.forget(this);
   }
 
   receive(message: FromRemote): void {
-    if (message.t !== "comm" && message.id === this.current) {
+    const answered = message.t === "ok" || message.t === "err" || message.t === "dropped";
+    if (answered && message.id === this.current) {
       this.#worker.unbind(this, this.current);
       this.current = undefined;
     }
-    if (message.t === "err") {
-      this.#events.message({ t: "err", id: message.id, error: message.error });
-    } else this.#events.message(message);
+    this.#events.message(message);
   }
 
   exit(error: Error): void {

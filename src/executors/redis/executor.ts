@@ -6,7 +6,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import { explainCloneError } from "../clone_error.ts";
+import { explainCloneError } from "../../wire/clone_error.ts";
 // deno-lint-ignore no-import-prefix
 import type { JobsOptions, Queue } from "npm:bullmq@5.81.5";
 // deno-lint-ignore no-import-prefix
@@ -14,17 +14,17 @@ import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import { type Permissions, type ResolvedLimits, resolvePermissions } from "../limits.ts";
-import { functionRef } from "../remote.ts";
-import { WorkerCrashedError } from "../errors.ts";
-import type { CommFrame } from "../../comm/frames.ts";
+import { functionRef, remoteModule } from "../remote.ts";
+import { WorkerCrashedError } from "../../wire/errors.ts";
+import type { CommFrame } from "../../wire/frames.ts";
+import type { WireError } from "../../wire/messages.ts";
+import { decodeError, encodeError } from "../../wire/codec.ts";
 import {
   type ControlMessage,
   decodeValue,
   encodeValue,
   type JobPayload,
   type OriginMessage,
-  restoreError,
-  type StoredError,
 } from "./codec.ts";
 import { channels, checkQueueName, resolveConnection } from "./connection.ts";
 import {
@@ -204,8 +204,12 @@ export class RedisExecutor implements Executor {
       };
       if (call.permissions !== undefined) data.permissions = call.permissions;
       if (call.comm) data.comm = true;
+      if (call.output) data.output = call.output;
     } catch (error) {
-      host.rejected(call, explainCloneError(error, call, "through Redis", encodeValue));
+      host.rejected(
+        call,
+        explainCloneError(error, call.fn.name, call.args, "through Redis", encodeValue),
+      );
       return;
     }
     const entry: Entry = {
@@ -234,11 +238,11 @@ export class RedisExecutor implements Executor {
    * Forgets the call at once (it is never reported), then removes its job
    * if it waits, or tells the worker running it to stop.
    */
-  cancel(call: Call): boolean {
+  cancel(call: Call, reason?: Error): boolean {
     const entry = this.#byCall.get(call.id);
     if (!entry) return false;
     this.#forget(entry);
-    this.#track(this.#withdraw(entry, true));
+    this.#track(this.#withdraw(entry, true, reason));
     return true;
   }
 
@@ -359,13 +363,17 @@ export class RedisExecutor implements Executor {
   }
 
   /** Removes a waiting job; if it runs, optionally asks its worker to stop. Resolves `true` if removed. */
-  async #withdraw(entry: Entry, cancelRunning: boolean): Promise<boolean> {
+  async #withdraw(entry: Entry, cancelRunning: boolean, reason?: Error): Promise<boolean> {
     await entry.added;
     let removed = false;
     try {
       removed = (await this.#queue?.remove(entry.jobId)) === 1;
     } catch { /* not removable: treated as running */ }
-    if (!removed && cancelRunning) await this.#control({ t: "cancel", job: entry.jobId });
+    if (!removed && cancelRunning) {
+      const message: ControlMessage = { t: "cancel", job: entry.jobId };
+      if (reason) message.reason = encodeError(reason);
+      await this.#control(message);
+    }
     return removed;
   }
 
@@ -475,14 +483,14 @@ export class RedisExecutor implements Executor {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
     const key = channels.error(this.queue, jobId);
-    let stored: StoredError | undefined;
+    let stored: WireError | undefined;
     try {
       const text = await this.#pub?.get(key);
-      if (text) stored = decodeValue(text) as StoredError;
+      if (text) stored = decodeValue(text) as WireError;
       this.#track<unknown>(this.#pub?.del(key) ?? Promise.resolve());
     } catch { /* fall back to BullMQ's reason */ }
     const error = stored
-      ? restoreError(stored)
+      ? decodeError(stored, remoteModule(entry.call.fn))
       : /stalled/i.test(failedReason)
       ? new WorkerCrashedError(`The job's worker died too many times: ${failedReason}`)
       : new Error(failedReason);
@@ -498,11 +506,16 @@ export class RedisExecutor implements Executor {
     }
     const entry = this.#jobs.get(decoded.job);
     if (!entry) return;
-    // Frames of workers that do not say their attempt belong to the current one.
+    // Messages of workers that do not say their attempt belong to the current one.
     const attempt = typeof decoded.attempt === "number"
       ? entry.base + decoded.attempt
       : Math.max(entry.reported, entry.base + 1);
     if (!this.#reach(entry, attempt)) return;
+    if (decoded.out) {
+      this.#host?.output?.(entry.call, decoded.out.text, decoded.out.stream);
+      return;
+    }
+    if (!decoded.frame) return;
     this.#host?.comm(entry.call, decoded.frame);
     if (decoded.frame.k === "close") entry.commClosed.resolve();
   }

@@ -1,7 +1,8 @@
 /**
  * The worker side of the Redis executor: a BullMQ worker that runs each job
- * on a local process (or Web Worker) pool, so limits and permissions are
- * enforced on the worker machine exactly as locally.
+ * through a {@linkcode Relay} on a local process (or Web Worker, or
+ * in-thread) executor, so limits and permissions are enforced on the worker
+ * machine exactly as locally.
  *
  * @module
  */
@@ -12,30 +13,20 @@ import type { Job, Worker } from "npm:bullmq@5.81.5";
 // deno-lint-ignore no-import-prefix
 import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
-import type { Call, Executor, ExecutorHost } from "../executor.ts";
-import { ProcessExecutor } from "../processes.ts";
-import { WorkerExecutor } from "../workers.ts";
-import { SequentialExecutor } from "../sequential.ts";
-import { importRemote } from "../rebuild.ts";
-import {
-  type Limits,
-  type Permissions,
-  type ResolvedLimits,
-  resolveLimits,
-  resolvePermissions,
-} from "../limits.ts";
+import type { Limits, Permissions } from "../limits.ts";
+import { Relay, type RelayMessage, unsendableResult } from "../relay.ts";
 import type { Duration } from "../../units.ts";
-import type { CommFrame } from "../../comm/frames.ts";
+import type { WireError } from "../../wire/messages.ts";
+import { decodeError, encodeError } from "../../wire/codec.ts";
+import { CancelledError } from "../../wire/errors.ts";
 import {
   type ControlMessage,
   decodeValue,
   encodeValue,
   type JobPayload,
   type OriginMessage,
-  storeError,
 } from "./codec.ts";
 import { channels, checkQueueName, type RedisConnection, resolveConnection } from "./connection.ts";
-import { standIn } from "./stand_in.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { type LockTimings, resolveLockTimings, WORKER_OPTION_KEYS } from "./options.ts";
 import { checkOptions } from "../../options.ts";
@@ -79,7 +70,9 @@ export interface RedisWorkerOptions {
 
 interface Running {
   readonly job: Job<JobPayload>;
-  readonly call: Call;
+  /** The call's id in the relay. */
+  readonly id: number;
+  /** Settles with the value, or rejects with a `WireError` (or a `CancelledError`). */
   readonly outcome: PromiseWithResolvers<unknown>;
   /** Frames published so far; the job completes only after they reach Redis. */
   published: Promise<unknown>;
@@ -107,10 +100,7 @@ export class RedisWorker {
   readonly name: string;
   readonly #options: RedisWorkerOptions;
   readonly #concurrency: number;
-  readonly #executor: Executor;
-  /** Whether calls run in this thread, which then needs the functions themselves. */
-  #inThread = false;
-  readonly #defaults: ResolvedLimits;
+  readonly #relay: Relay;
   readonly #running = new Map<number, Running>();
   readonly #byJob = new Map<string, Running>();
   readonly #timings: LockTimings;
@@ -131,29 +121,12 @@ export class RedisWorker {
       throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     }
     this.#concurrency = concurrency;
-    const kind = options.executor ?? "processes";
-    resolvePermissions(options.permissions);
-    this.#defaults = resolveLimits(options.limits);
-    if (kind === "processes") {
-      this.#executor = new ProcessExecutor(concurrency, {
-        permissions: options.permissions,
-        limits: options.limits,
-      });
-    } else if (kind === "workers") {
-      this.#executor = new WorkerExecutor(concurrency, {
-        permissions: options.permissions,
-        prefetch: 1,
-      });
-      this.#executor.validate({ limits: this.#defaults });
-    } else if (kind === "sequential") {
-      this.#executor = new SequentialExecutor();
-      this.#executor.validate({ limits: this.#defaults, permissions: options.permissions });
-      this.#inThread = true;
-    } else {
-      throw new TypeError(
-        `executor must be "processes", "workers" or "sequential", got ${JSON.stringify(kind)}`,
-      );
-    }
+    this.#relay = new Relay({
+      executor: options.executor,
+      concurrency,
+      permissions: options.permissions,
+      limits: options.limits,
+    }, (message) => this.#onRelay(message));
     this.#timings = resolveLockTimings(options);
     this.name = options.name ?? `${hostname()}:${Deno.pid}`;
   }
@@ -166,7 +139,7 @@ export class RedisWorker {
     const { bullmq, Redis } = await loadDeps();
     this.#bullmq = bullmq;
     const { MetricsTime, Worker } = bullmq;
-    await this.#executor.start(this.#host());
+    await this.#relay.start();
     this.#pub = new Redis(connection);
     this.#sub = new Redis(connection);
     this.#sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => {
@@ -225,23 +198,41 @@ export class RedisWorker {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = undefined;
-    if (force) await this.#executor.shutdown(false);
+    if (force) await this.#relay.shutdown(false);
     await worker.close(force);
     await this.#heartbeat?.close();
     this.#heartbeat = undefined;
-    await this.#executor.shutdown(!force);
+    await this.#relay.shutdown(!force);
     this.#sub?.disconnect();
     await this.#pub?.quit().catch(() => {});
     this.#pub = this.#sub = undefined;
   }
 
-  #host(): ExecutorHost {
-    return {
-      started: () => {},
-      fulfilled: (call, value) => this.#running.get(call.id)?.outcome.resolve(value),
-      rejected: (call, error) => this.#running.get(call.id)?.outcome.reject(error),
-      comm: (call, frame) => this.#publish(call, frame),
-    };
+  #onRelay(message: RelayMessage): void {
+    const running = this.#running.get(message.id);
+    if (!running) return;
+    switch (message.t) {
+      case "ok":
+        running.outcome.resolve(message.value);
+        break;
+      case "err":
+        running.outcome.reject(message.error);
+        break;
+      case "comm":
+        this.#publish(running, {
+          job: running.job.id!,
+          attempt: running.job.attemptsStarted,
+          frame: message.frame,
+        });
+        break;
+      case "out":
+        this.#publish(running, {
+          job: running.job.id!,
+          attempt: running.job.attemptsStarted,
+          out: { text: message.text, stream: message.stream },
+        });
+        break;
+    }
   }
 
   async #process(job: Job<JobPayload>): Promise<string> {
@@ -251,72 +242,74 @@ export class RedisWorker {
         `Not a baton job (format ${JSON.stringify(data?.v)})`,
       );
     }
-    let call: Call;
-    try {
-      call = {
-        id: nextCallId++,
-        // A stand-in names the function for a pool; in this thread it must be the function itself.
-        fn: this.#inThread && data.fn?.kind === "module"
-          ? await importRemote(data.fn.url, data.fn.name)
-          : standIn(data.fn),
-        args: decodeValue(data.args) as unknown[],
-        limits: { ...this.#defaults, ...data.limits },
-        permissions: data.permissions,
-        comm: data.comm,
-      };
-      this.#executor.validate({ limits: call.limits, permissions: call.permissions });
-    } catch (error) {
-      // A job this worker cannot run will not run better next time.
-      await this.#leaveError(job, error);
-      throw new this.#bullmq!.UnrecoverableError((error as Error)?.message ?? String(error));
-    }
     const running: Running = {
       job,
-      call,
+      id: nextCallId++,
       outcome: Promise.withResolvers(),
       published: Promise.resolve(),
     };
-    this.#running.set(call.id, running);
+    this.#running.set(running.id, running);
     this.#byJob.set(job.id!, running);
     try {
-      this.#executor.execute(call);
-      const value = await running.outcome.promise;
-      await running.published;
-      return encodeValue(value);
+      try {
+        await this.#relay.run({
+          id: running.id,
+          fn: data.fn,
+          args: decodeValue(data.args) as unknown[],
+          limits: data.limits,
+          permissions: data.permissions,
+          comm: data.comm,
+          output: data.output,
+          task: job.name,
+        });
+      } catch (error) {
+        // A job this worker cannot run will not run better next time.
+        const wire = encodeError(error);
+        await this.#leaveError(job, wire);
+        throw new this.#bullmq!.UnrecoverableError(wire.message);
+      }
+      let value: unknown;
+      try {
+        value = await running.outcome.promise;
+      } finally {
+        await running.published;
+      }
+      try {
+        return encodeValue(value);
+      } catch (error) {
+        const wire = unsendableResult(data.fn?.name ?? "", error);
+        await this.#leaveError(job, wire);
+        throw decodeError(wire);
+      }
     } catch (error) {
-      await running.published;
       // Nobody waits for a cancelled job's outcome.
-      if (error instanceof CancelledByScheduler) {
+      if (error instanceof CancelledError) {
         throw new this.#bullmq!.UnrecoverableError(error.message);
       }
+      if (!isWireError(error)) throw error;
       await this.#leaveError(job, error);
-      throw error;
+      throw decodeError(error);
     } finally {
-      this.#running.delete(call.id);
+      this.#running.delete(running.id);
       this.#byJob.delete(job.id!);
     }
   }
 
   /** Leaves the full error where the scheduler reads it when BullMQ reports the failure. */
-  async #leaveError(job: Job, error: unknown): Promise<void> {
+  async #leaveError(job: Job, error: WireError): Promise<void> {
     try {
       await this.#pub?.set(
         channels.error(this.queue, job.id!),
-        encodeValue(storeError(error)),
+        encodeValue(error),
         "EX",
         24 * 3600,
       );
     } catch { /* the scheduler falls back to BullMQ's failedReason */ }
   }
 
-  #publish(call: Call, frame: CommFrame): void {
-    const running = this.#running.get(call.id);
-    if (!running || !this.#pub) return;
-    const message: OriginMessage = {
-      job: running.job.id!,
-      attempt: running.job.attemptsStarted,
-      frame,
-    };
+  /** Publishes a comm frame or output; the job completes only after they reach Redis. */
+  #publish(running: Running, message: OriginMessage): void {
+    if (!this.#pub) return;
     const channel = channels.origin(this.queue, running.job.data.origin);
     const pub = this.#pub;
     running.published = running.published.then(() =>
@@ -328,11 +321,18 @@ export class RedisWorker {
     const running = this.#byJob.get(message?.job);
     if (!running) return;
     if (message.t === "comm") {
-      this.#executor.sendComm(running.call, message.frame);
-    } else if (message.t === "cancel" && this.#executor.cancel(running.call)) {
-      running.outcome.reject(new CancelledByScheduler());
+      this.#relay.comm(running.id, message.frame);
+    } else if (message.t === "cancel" && this.#relay.cancel(running.id, message.reason)) {
+      running.outcome.reject(
+        message.reason ? decodeError(message.reason) : new CancelledError(running.id),
+      );
     }
   }
+}
+
+function isWireError(value: unknown): value is WireError {
+  return typeof value === "object" && value !== null && !(value instanceof Error) &&
+    typeof (value as WireError).message === "string" && Array.isArray((value as WireError).chain);
 }
 
 /** The host name, or "worker" without the sys permission to read it. */
@@ -341,13 +341,5 @@ function hostname(): string {
     return Deno.hostname();
   } catch {
     return "worker";
-  }
-}
-
-/** The scheduler cancelled the job: it fails without retries. */
-class CancelledByScheduler extends Error {
-  constructor() {
-    super("The job was cancelled by its scheduler");
-    this.name = "CancelledError";
   }
 }

@@ -1,12 +1,12 @@
 /**
  * A framed, full-duplex message channel over one TCP connection, used by
  * both ends of the Slurm transport. Frames are those of the subprocess pipe
- * (`framing.ts`); writes are serialised so frames never interleave.
+ * (`src/wire/framing.ts`); writes are serialised so frames never interleave.
  *
  * @module
  */
 
-import { encodeFrame, FrameReader } from "../framing.ts";
+import { encodeFrame, FrameReader } from "../../wire/framing.ts";
 
 /**
  * Writes every byte of `data`.

@@ -1,23 +1,13 @@
 /**
  * The TCP transport's messages: a one-line JSON hello (the token), then the
  * ordinary {@linkcode ToWorker}/{@linkcode FromWorker} protocol in frames,
- * with limits and permissions on each call (the worker enforces them) and
- * error details that let limit errors and crashes keep their class.
+ * with limits and permissions on each call (the worker enforces them).
  *
  * @module
  */
 
-import type { FromWorker, ToWorker, WireError } from "../protocol.ts";
+import type { FromWorker, ToWorker } from "../../wire/messages.ts";
 import type { Permissions, ResolvedLimits } from "../limits.ts";
-import {
-  CpuTimeLimitError,
-  LimitError,
-  type LimitKind,
-  MemoryLimitError,
-  WallTimeLimitError,
-  WorkerCrashedError,
-} from "../errors.ts";
-import { decodeError, encodeError } from "../wire_error.ts";
 
 /**
  * Version of this protocol, sent in the hello.
@@ -71,91 +61,22 @@ export interface Hello {
  */
 export type ToRemote =
   | (Extract<ToWorker, { t: "call" }> & { limits: ResolvedLimits; permissions?: Permissions })
-  | Exclude<ToWorker, { t: "call" }>
+  | Exclude<ToWorker, { t: "call" | "ping" }>
   /** The hello was accepted. */
   | { t: "welcome"; id: string }
   /** The scheduler is done with this worker: finish and exit. */
   | { t: "bye" };
 
 /**
- * What a worker adds to an error so that the scheduler can rebuild its class.
- *
- * @example
- * ```ts ignore
- * const detail: ErrorDetail = { kind: "limit", limit: "wallTime", value: 1000, observed: 1004 };
- * ```
- */
-export type ErrorDetail =
-  | { kind: "limit"; limit: LimitKind; value: number; observed?: number }
-  | { kind: "crash"; code?: number; signal?: string; stderr?: string };
-
-/**
- * Worker → scheduler.
+ * Worker → scheduler: the ordinary protocol (errors in the one codec, which
+ * keeps limit errors and crashes as their classes).
  *
  * @example
  * ```ts ignore
  * const answer: FromRemote = { t: "ok", id: 3, value: 42 };
  * ```
  */
-export type FromRemote =
-  | Exclude<FromWorker, { t: "err" }>
-  | { t: "err"; id: number; error: WireError; detail?: ErrorDetail };
-
-/**
- * Encodes a rejection for the wire, keeping what makes limit errors and crashes recognisable.
- *
- * @example
- * ```ts ignore
- * connection.send(encodeRemoteError(3, new WallTimeLimitError(1000)));
- * ```
- */
-export function encodeRemoteError(id: number, error: unknown): FromRemote {
-  const wire = encodeError(error);
-  if (error instanceof LimitError) {
-    return {
-      t: "err",
-      id,
-      error: wire,
-      detail: { kind: "limit", limit: error.kind, value: error.limit, observed: error.observed },
-    };
-  }
-  if (error instanceof WorkerCrashedError) {
-    return {
-      t: "err",
-      id,
-      error: wire,
-      detail: { kind: "crash", code: error.code, signal: error.signal, stderr: error.stderr },
-    };
-  }
-  return { t: "err", id, error: wire };
-}
-
-/**
- * Rebuilds a rejection: limit errors and crashes as their own classes, the rest as usual.
- *
- * @example
- * ```ts ignore
- * decodeRemoteError(message.error, message.detail) instanceof WallTimeLimitError;
- * ```
- */
-export function decodeRemoteError(error: WireError, detail?: ErrorDetail): Error {
-  let rebuilt: Error;
-  if (detail?.kind === "limit") {
-    const Limit = detail.limit === "wallTime"
-      ? WallTimeLimitError
-      : detail.limit === "cpuTime"
-      ? CpuTimeLimitError
-      : MemoryLimitError;
-    rebuilt = new Limit(detail.value, detail.observed);
-  } else if (detail?.kind === "crash") {
-    rebuilt = new WorkerCrashedError(error.message, detail);
-  } else {
-    return decodeError(error);
-  }
-  rebuilt.message = error.message;
-  rebuilt.stack = error.stack ?? `${error.name}: ${error.message}`;
-  return rebuilt;
-}
+export type FromRemote = Exclude<FromWorker, { t: "exit" | "ready" | "pong" }>;
 
 /**
  * Parses and checks a hello line; throws a `TypeError` saying what is wrong.

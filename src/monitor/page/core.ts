@@ -1,94 +1,20 @@
 /**
- * The dashboard page: plain HTML, CSS and JavaScript in one string, served
- * by the monitor itself (no build step, no CDN). Every piece of user text
- * (task names, labels, results, errors) reaches the page through
- * `textContent`, never as markup.
+ * The dashboard's core script: helpers, the token, status polling, the
+ * event stream, summary cards, tasks, the flow graph and the events log.
+ * Plain ES2020; text goes through `textContent` only.
  *
  * @module
  */
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-/** The page, with `nonce` on its script and style (the CSP allows nothing else). */
-export function dashboardHtml(
-  options: { nonce: string; title?: string; canStop: boolean },
-): string {
-  const title = escapeHtml(options.title ?? "baton monitor");
-  const nonce = escapeHtml(options.nonce);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title>
-<style nonce="${nonce}">${CSS}</style>
-</head>
-<body data-can-stop="${options.canStop ? "1" : "0"}">
-<header>
-  <h1>${title}</h1>
-  <span id="conn" class="pill">connecting…</span>
-  <button id="stop" hidden>Stop</button>
-</header>
-<main>
-  <section id="schedulers"></section>
-  <section id="flows"></section>
-  <section>
-    <h2>Running futures <small id="running-count"></small></h2>
-    <table id="futures"><thead><tr><th>id</th><th>task</th><th>status</th><th>elapsed</th></tr></thead><tbody></tbody></table>
-  </section>
-  <section>
-    <h2>Recent events <small id="event-total"></small></h2>
-    <table id="log"><thead><tr><th>#</th><th>time</th><th>source</th><th>event</th><th>about</th><th>detail</th></tr></thead><tbody></tbody></table>
-  </section>
-</main>
-<script nonce="${nonce}">${SCRIPT}</script>
-</body>
-</html>
-`;
-}
-
-const CSS = `
-:root { color-scheme: light dark; --ok: #2e7d32; --bad: #c62828; --run: #1565c0; --wait: #ef6c00; --mute: #888; }
-body { font: 14px/1.4 system-ui, sans-serif; margin: 0; }
-header { display: flex; gap: 1em; align-items: center; padding: .6em 1em; border-bottom: 1px solid #8884; }
-h1 { font-size: 1.2em; margin: 0; }
-h2 { font-size: 1.05em; margin: 1em 0 .4em; }
-h3 { font-size: 1em; margin: .8em 0 .3em; }
-main { padding: 0 1em 2em; }
-.pill { border-radius: 1em; padding: .1em .7em; background: #8882; font-size: .9em; }
-.pill.live { background: #2e7d3233; } .pill.down { background: #c6282833; }
-.cards { display: flex; flex-wrap: wrap; gap: .6em; }
-.card { border: 1px solid #8884; border-radius: .4em; padding: .4em .8em; min-width: 7em; }
-.card .num { display: block; font-size: 1.6em; font-variant-numeric: tabular-nums; }
-.card .lbl { color: var(--mute); font-size: .85em; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { text-align: left; padding: .15em .5em; border-bottom: 1px solid #8882; vertical-align: top; }
-td.detail { max-width: 40em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.muted { color: var(--mute); }
-svg text { font: 12px system-ui, sans-serif; fill: currentColor; }
-svg .job rect { fill: #8881; stroke: var(--mute); stroke-width: 1.5; rx: 5; }
-svg .job.scheduled rect { stroke: var(--wait); fill: #ef6c0022; }
-svg .job.running rect { stroke: var(--run); fill: #1565c033; }
-svg .job.done rect { stroke: var(--ok); fill: #2e7d3233; }
-svg .job.failed rect { stroke: var(--bad); fill: #c6282833; }
-svg .job.cancelled rect { stroke: var(--mute); stroke-dasharray: 4 3; }
-svg .job.critical rect { stroke-width: 2.5; }
-svg .job.forever rect { stroke-dasharray: 6 3; }
-svg line { stroke: var(--mute); stroke-width: 1.2; }
-button { font: inherit; }
-`;
-
-// Plain ES2020 in the browser. Text goes through textContent only.
-const SCRIPT = `
+/** The core part of the page script (the other parts use its helpers). */
+export const CORE = String.raw`
 "use strict";
 const base = location.pathname.endsWith("/") ? location.pathname : location.pathname + "/";
-const token = new URLSearchParams(location.search).get("token");
+let token = new URLSearchParams(location.search).get("token");
+const canAct = document.body.dataset.canAct === "1";
 const q = (extra) => {
-  const p = new URLSearchParams(extra || {});
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(extra || {})) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
   if (token) p.set("token", token);
   const s = p.toString();
   return s ? "?" + s : "";
@@ -96,8 +22,8 @@ const q = (extra) => {
 const $ = (sel, root) => (root || document).querySelector(sel);
 function el(tag, attrs, text) {
   const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  if (text !== undefined && text !== null) e.textContent = String(text);
   return e;
 }
 const SVG = "http://www.w3.org/2000/svg";
@@ -107,15 +33,60 @@ function sv(tag, attrs, text) {
   if (text !== undefined) e.textContent = String(text);
   return e;
 }
+/** Polls fn every ms while the tab is in view: a background tab costs the scheduler nothing. */
+function poll(ms, fn) {
+  setInterval(() => { if (!document.hidden) fn(); }, ms);
+}
+async function getJSON(path, params) {
+  const res = await fetch(base + path + q(params), { cache: "no-store" });
+  if (!res.ok) throw new Error(path + ": " + res.status);
+  return res.json();
+}
+function rawLink(path, label) {
+  return el("a", { class: "raw", href: base + path + q(), target: "_blank", rel: "noopener" }, label);
+}
+/** Milliseconds for people, as the server's formatDuration: 850ms, 2.5s, 1.5m, 2h. */
+function fmtMs(ms) {
+  if (ms === undefined || ms === null || isNaN(ms)) return "";
+  if (ms < 1000) return Math.round(ms) + "ms";
+  if (ms < 60000) return +(ms / 1000).toFixed(ms < 10000 ? 2 : 1) + "s";
+  if (ms < 3600000) return +(ms / 60000).toFixed(1) + "m";
+  return +(ms / 3600000).toFixed(1) + "h";
+}
+function fmtTime(t) {
+  if (!t) return "";
+  const d = new Date(t);
+  return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+}
+function fmtChars(n) {
+  if (n < 1024) return n + " characters";
+  if (n < 1048576) return (n / 1024).toFixed(1) + " K characters";
+  return (n / 1048576).toFixed(1) + " M characters";
+}
+/** The token for actions: from ?token=, else asked once. */
+function actionToken() {
+  if (!token) token = prompt("Monitor token (printed where the monitor was started)") || null;
+  return token;
+}
+async function act(path) {
+  const secret = actionToken();
+  if (!secret) return { ok: false, text: "no token given" };
+  const res = await fetch(base + path, { method: "POST", headers: { Authorization: "Bearer " + secret } });
+  let body = {};
+  try { body = await res.json(); } catch (_) { /* not JSON */ }
+  if (res.status === 401) token = null;
+  return { ok: res.ok, status: res.status, body, text: res.ok ? "done" : (body.error || ("HTTP " + res.status)) };
+}
 
 let status = null;
 const counts = new Map();        // "s0/future-result" or "s0/t1/result" -> n
 let pending = [];                // events newer than the last status, to recount on a new one
-const futures = new Map();       // id -> { task, status, since }
 const jobs = new Map();          // job id -> state class
 const log = [];
 let total = 0;
 let dirty = true;
+const listeners = { event: [], status: [] };
+const boot = [];                 // what the other parts start once the first status is in
 
 function keyOf(e) {
   if (e.source === "scheduler") return "s" + e.scheduler + "/" + e.event;
@@ -129,33 +100,19 @@ function applyStatus(s) {
   for (const sc of s.schedulers) {
     for (const [ev, n] of Object.entries(sc.eventCounts)) counts.set("s" + sc.index + "/" + ev, n);
     for (const t of sc.tasks) {
-      for (const [ev, n] of Object.entries(t.eventCounts)) {
-        counts.set("s" + sc.index + "/t" + t.index + "/" + ev, n);
-      }
+      for (const [ev, n] of Object.entries(t.eventCounts)) counts.set("s" + sc.index + "/t" + t.index + "/" + ev, n);
     }
   }
   pending = pending.filter((e) => e.id > s.lastEventId);
   for (const e of pending) count(e);
-  futures.clear();
-  for (const sc of s.schedulers) {
-    for (const f of sc.futures) {
-      futures.set(f.id, { task: f.task || "", status: f.status, since: Date.now() - f.elapsed });
-    }
-  }
-  for (const e of pending) trackFuture(e);
   for (const f of s.flows) for (const j of f.jobs) jobs.set(j.id, jobClass(j));
+  for (const fn of listeners.status) fn(s);
   dirty = true;
 }
 
 function count(e) {
   const k = keyOf(e);
   if (k) counts.set(k, (counts.get(k) || 0) + 1);
-}
-
-function trackFuture(e) {
-  if (e.source !== "scheduler" || e.future === undefined) return;
-  if (e.event === "future-submitted") futures.set(e.future, { task: e.task || "", status: "submitted", since: e.time });
-  else if (e.event === "future-done" || e.event === "future-cancelled") futures.delete(e.future);
 }
 
 function jobClass(j) {
@@ -170,7 +127,6 @@ function onEvent(e) {
     pending.push(e);
     if (pending.length > 20000) pending.splice(0, 10000);
     count(e);
-    trackFuture(e);
   }
   if (e.source === "flow" && e.job !== undefined) {
     const next = { "job-scheduled": "scheduled", "job-started": "running", "job-done": "done",
@@ -179,13 +135,13 @@ function onEvent(e) {
   }
   log.push(e);
   if (log.length > 400) log.splice(0, 200);
+  for (const fn of listeners.event) fn(e);
   dirty = true;
 }
 
 async function refresh() {
   try {
-    const res = await fetch(base + "api/status" + q(), { cache: "no-store" });
-    if (res.ok) applyStatus(await res.json());
+    applyStatus(await getJSON("api/status"));
   } catch (_) { /* the next poll retries */ }
 }
 
@@ -215,7 +171,6 @@ function renderSchedulers() {
   const root = $("#schedulers");
   root.replaceChildren();
   for (const s of status.schedulers) {
-    const running = [...futures.values()].length;
     const h = el("h2", {}, "Scheduler " + s.name + " ");
     h.append(el("small", { class: "muted" }, (s.running ? "running" : "idle") +
       (s.exit ? " — ended: " + s.exit.code + (s.exit.error ? " (" + s.exit.error + ")" : "") : "")));
@@ -223,7 +178,7 @@ function renderSchedulers() {
     for (const [ev, label] of SUMMARY) {
       cards.append(card(counts.get("s" + s.index + "/" + ev) || 0, label, "s" + s.index + "/" + ev));
     }
-    cards.append(card(running, "in flight", "s" + s.index + "/in-flight"));
+    cards.append(card(s.queueSize, "in flight", "s" + s.index + "/in-flight"));
     const x = s.executor;
     cards.append(card(x.busy + " / " + (x.busy + x.idle), x.kind + " busy", "s" + s.index + "/busy"));
     cards.append(card(x.queued, "queued", "s" + s.index + "/queued"));
@@ -238,12 +193,14 @@ function renderSchedulers() {
         el("td", {}, counts.get(k + "submitted") || 0), el("td", {}, counts.get(k + "result") || 0),
         el("td", {}, counts.get(k + "exception") || 0),
         el("td", {}, t.plugins.map((p) => p.name + (p.state ? ": " + p.state : "")).join("; ")),
-        el("td", {}, Object.entries(t.limits).map(([a, b]) => a + " " + b).join(", ")));
+        el("td", { class: "limits" }, Object.entries(t.limitsText || {}).map(([a, b]) => a + " " + b).join(", ")));
       tasks.append(row);
     }
+    const opts = Object.entries(x.options).map(([k, v]) => k + " " + v).join(", ");
     const evs = el("p", { class: "muted" });
-    evs.textContent = [...counts.entries()].filter(([k]) => k.startsWith("s" + s.index + "/") && k.split("/").length === 2)
-      .map(([k, n]) => k.split("/")[1] + " " + n).join(" · ");
+    evs.textContent = (opts ? x.kind + " (" + opts + ") · " : "") +
+      [...counts.entries()].filter(([k]) => k.startsWith("s" + s.index + "/") && k.split("/").length === 2)
+        .map(([k, n]) => k.split("/")[1] + " " + n).join(" · ");
     root.append(h, cards, el("h3", {}, "Tasks"), tasks, evs);
   }
 }
@@ -271,48 +228,38 @@ function graph(f) {
     return d;
   };
   const rows = [];
-  for (const j of f.jobs) {
+  for (const j of f.jobs.slice(0, 400)) {
     const d = depth(j, new Set());
     (rows[d] = rows[d] || []).push(j);
   }
-  const W = 170, H = 46, BW = 150, BH = 30;
+  const W = 170, H = 40, BW = 150, BH = 28;
   const pos = new Map();
   rows.forEach((col, x) => col.forEach((j, y) => pos.set(j.id, [10 + x * W, 10 + y * H])));
   const height = Math.max(1, ...rows.map((c) => c.length)) * H + 10;
   const svg = sv("svg", { width: rows.length * W + 10, height, "data-flow": f.index });
   for (const j of f.jobs) {
+    if (!pos.has(j.id)) continue;
     const [x2, y2] = pos.get(j.id);
     for (const r of j.requirements) {
       if (!pos.has(r)) continue;
       const [x1, y1] = pos.get(r);
-      svg.append(sv("line", { x1: x1 + BW, y1: y1 + BH / 2, x2, y2: y2 + BH / 2 }));
+      svg.append(sv("line", { class: "edge", x1: x1 + BW, y1: y1 + BH / 2, x2, y2: y2 + BH / 2 }));
     }
   }
   for (const j of f.jobs) {
+    if (!pos.has(j.id)) continue;
     const [x, y] = pos.get(j.id);
     const state = jobs.get(j.id) || jobClass(j);
     const g = sv("g", { class: "job " + state + (j.critical ? " critical" : "") + (j.forever ? " forever" : ""),
       "data-job": j.id, "data-state": state });
     const label = j.label.length > 22 ? j.label.slice(0, 21) + "…" : j.label;
     const title = sv("title", {}, j.label + " — " + state + (j.error ? ": " + j.error : j.result !== undefined ? ": " + j.result : ""));
-    g.append(title, sv("rect", { x, y, width: BW, height: BH, rx: 5 }), sv("text", { x: x + 8, y: y + 19 }, label));
+    g.append(title, sv("rect", { x, y, width: BW, height: BH, rx: 5 }), sv("text", { x: x + 8, y: y + 18 }, label));
+    g.style.cursor = "pointer";
+    g.addEventListener("click", () => openDetail("jobs", j.id));
     svg.append(g);
   }
   return svg;
-}
-
-function renderFutures() {
-  const body = $("#futures tbody");
-  body.replaceChildren();
-  const now = Date.now();
-  const list = [...futures.entries()].slice(0, 50);
-  for (const [id, f] of list) {
-    const row = el("tr");
-    row.append(el("td", {}, id), el("td", {}, f.task), el("td", {}, f.status),
-      el("td", {}, ((now - f.since) / 1000).toFixed(1) + " s"));
-    body.append(row);
-  }
-  $("#running-count").textContent = "(" + futures.size + ")";
 }
 
 function renderLog() {
@@ -331,32 +278,50 @@ function renderLog() {
   $("#event-total").textContent = "(" + total + " received)";
 }
 
+let schedulerIndex = 0;
+function renderSchedulerPicks() {
+  for (const pick of document.querySelectorAll(".scheduler-pick")) {
+    const names = status.schedulers.map((s) => s.index + ":" + s.name).join("|");
+    if (pick.dataset.names === names) continue;
+    pick.dataset.names = names;
+    pick.replaceChildren(...status.schedulers.map((s) => el("option", { value: s.index }, s.name)));
+    pick.value = String(schedulerIndex);
+    pick.parentElement.hidden = status.schedulers.length < 2;
+    pick.onchange = () => { schedulerIndex = Number(pick.value); chartsDirty(); };
+  }
+}
+
 function render() {
   if (!status || !dirty) return;
   dirty = false;
+  // A monitor of past runs only has nothing live to explore.
+  const live = status.schedulers.length + status.flows.length > 0;
+  for (const id of ["explorer", "failures", "timeline", "charts", "events"]) $("#" + id).hidden = !live;
   renderSchedulers();
   renderFlows();
-  renderFutures();
   renderLog();
+  renderSchedulerPicks();
 }
 
-if (document.body.dataset.canStop === "1") {
+if (canAct) {
   const b = $("#stop");
   b.hidden = false;
   b.onclick = async () => {
-    const secret = token || prompt("Monitor token");
-    if (!secret) return;
-    const res = await fetch(base + "api/stop", { method: "POST", headers: { Authorization: "Bearer " + secret } });
-    b.textContent = res.ok ? "Stopped" : "Stop (" + res.status + ")";
+    const r = await act("api/stop");
+    b.textContent = r.ok ? "Stopped" : "Stop (" + r.text + ")";
   };
 }
+`;
 
+/** Starts the page once every part is defined. */
+export const BOOT = String.raw`
 (async () => {
   await refresh();
   connect();
   render();
   setInterval(render, 250);
-  setInterval(() => { refresh(); }, 2000);
+  poll(2000, refresh);
   setInterval(() => { dirty = true; }, 1000);
+  for (const fn of boot) fn();
 })();
 `;

@@ -1,12 +1,12 @@
 /**
- * Keeps a task's scheduler running while flows need it: the first flow to
- * need a stopped scheduler runs it, later ones share that run, and the last
- * one to let go stops it. A scheduler someone else runs is only borrowed.
+ * Keeps a scheduler running while flows and `map` calls need it: the first
+ * to need a stopped scheduler runs it, later ones share that run, and the
+ * last one to let go stops it. A scheduler someone else runs is only borrowed.
  *
  * @module
  */
 
-import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { Scheduler } from "./scheduler.ts";
 
 interface Lease {
   users: number;
@@ -14,7 +14,7 @@ interface Lease {
   readonly finished: Promise<unknown>;
 }
 
-/** Runs started by flows, shared across flows (nested ones included). */
+/** Runs started by flows and maps, shared across them (nested flows included). */
 const leases = new Map<Scheduler, Lease>();
 
 /** Releases a lease; resolves once a scheduler the flows started has finished. */
@@ -39,7 +39,7 @@ export async function acquireScheduler(scheduler: Scheduler): Promise<Release> {
     released = true;
     if (--held.users > 0) return;
     if (leases.get(scheduler) === held) leases.delete(scheduler);
-    scheduler.stop({ reason: "the flows that started it no longer need it" });
+    scheduler.stop({ reason: "the flows or maps that started it no longer need it" });
     await held.finished;
   };
   try {
@@ -54,8 +54,8 @@ export async function acquireScheduler(scheduler: Scheduler): Promise<Release> {
 function startLease(scheduler: Scheduler): Lease {
   const started = Promise.withResolvers<void>();
   started.promise.catch(() => {});
-  const handler = scheduler.onStart(() => started.resolve(), { hidden: true, name: "flow" });
-  // The flow decides what a failed or cancelled call means, so the scheduler goes on.
+  const handler = scheduler.onStart(() => started.resolve(), { hidden: true, name: "lease" });
+  // The flow or map decides what a failed or cancelled call means, so the scheduler goes on.
   const run = scheduler.run({
     endOnEmpty: false,
     onException: "continue",

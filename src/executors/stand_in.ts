@@ -1,15 +1,15 @@
 /**
- * A job names its function by source or by module URL; the local pools take
- * a function object. A stand-in is a function object that the pools describe
+ * A relayed call names its function by source or by module URL; the local
+ * pools take a function object. A stand-in is a function object that the pools describe
  * with the same reference, so the function itself only ever runs in the
  * pool's processes or workers.
  *
  * @module
  */
 
-import type { FunctionRef } from "../protocol.ts";
-import { remote } from "../remote.ts";
-import { rebuildFunction } from "../rebuild.ts";
+import type { FunctionRef } from "../wire/messages.ts";
+import { markRemote } from "./remote.ts";
+import { rebuildFunction } from "./rebuild.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => any;
@@ -37,13 +37,13 @@ function moduleStandIn(url: string, name: string): AnyFunction {
     throw new Error(`${name} runs in the worker pool, not here`);
   };
   Object.defineProperty(fn, "name", { value: name });
-  return remote(url, fn);
+  return markRemote(url, fn);
 }
 
 /**
  * Only creates the function (its text is `source` again): the body is not
  * run here. Queue writers are trusted to send functions, as BullMQ trusts job
- * data; see docs/scaling.md.
+ * data; see docs/executors.md.
  */
 function sourceStandIn(ref: FunctionRef & { kind: "source" }): AnyFunction {
   if (typeof ref.source !== "string") {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { WireError } from "../executors/protocol.ts";
+import type { WireError } from "./codec.ts";
 
 /**
  * One message on a comm channel.

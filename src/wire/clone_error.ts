@@ -4,20 +4,19 @@
  * @module
  */
 
-import type { Call } from "./executor.ts";
-
 /**
- * Names the argument that `encode` refuses, for the error of a call that
- * could not be sent `where` (e.g. "to a worker", "through Redis").
+ * Names the argument of `fnName` that `encode` refuses, for the error of a
+ * call that could not be sent `where` (e.g. "to a worker", "through Redis").
  */
 export function explainCloneError(
   error: unknown,
-  call: Call,
+  fnName: string,
+  args: readonly unknown[],
   where: string,
   encode: (value: unknown) => unknown = structuredClone,
 ): Error {
   let which = "an argument";
-  for (const [index, arg] of call.args.entries()) {
+  for (const [index, arg] of args.entries()) {
     try {
       encode(arg);
     } catch {
@@ -26,7 +25,7 @@ export function explainCloneError(
     }
   }
   return new DOMException(
-    `${which} of ${call.fn.name || "the function"} cannot be sent ${where}: ${
+    `${which} of ${fnName || "the function"} cannot be sent ${where}: ${
       (error as Error)?.message ?? error
     }. Only structured-cloneable values (no functions; class instances lose their methods) can cross.`,
     "DataCloneError",

@@ -1,0 +1,83 @@
+/**
+ * The messages between the main side and a worker (thread, process, or a
+ * remote relay). One protocol for every transport.
+ *
+ * @module
+ */
+
+import type { CommFrame } from "./frames.ts";
+import type { WireError } from "./codec.ts";
+
+export type { WireError, WireValue } from "./codec.ts";
+
+/** How a worker finds the function to call. */
+export type FunctionRef =
+  /** Shipped by source: `source` is sent once per worker, then `key` alone. */
+  | { kind: "source"; key: number; name: string; source?: string }
+  /** Imported from a module marked with `remote(import.meta.url, fn)`. */
+  | { kind: "module"; key: number; url: string; name: string };
+
+/**
+ * Which stream a piece of a call's output was written to.
+ *
+ * @example
+ * ```ts ignore
+ * task.onOutput((future, text, stream: OutputStream) => log[stream].push(text));
+ * ```
+ */
+export type OutputStream = "stdout" | "stderr";
+
+/**
+ * What the compute side does with a call's console output: `"capture"`
+ * sends it to the main side as `out` messages, `"discard"` drops it; absent,
+ * it is written to the terminal where the call runs, as usual.
+ *
+ * @example
+ * ```ts ignore
+ * const call: Call = { id: 1, fn, args: [], limits: {}, output: "capture" };
+ * ```
+ */
+export type OutputMode = "capture" | "discard";
+
+/** Main side → worker. */
+export type ToWorker =
+  /**
+   * Run a call (calls run one at a time, in arrival order). `fn` is the full
+   * reference the first time a worker sees a function, then only its key.
+   */
+  | {
+    t: "call";
+    id: number;
+    fn: FunctionRef | number;
+    args: readonly unknown[];
+    comm?: true;
+    output?: OutputMode;
+  }
+  /** A comm frame for the call's channel. */
+  | { t: "comm"; id: number; frame: CommFrame }
+  /**
+   * Abort the call's signal with `reason` if it runs; drop it (reply
+   * `dropped`) if it has not started.
+   */
+  | { t: "cancel"; id: number; reason?: WireError }
+  /** Hand the call back (reply `dropped`) if it has not started; otherwise ignore. */
+  | { t: "steal"; id: number }
+  /** Answer `pong` as soon as the worker's event loop is free. */
+  | { t: "ping" };
+
+/** Worker → main side. */
+export type FromWorker =
+  | { t: "ok"; id: number; value: unknown }
+  | { t: "err"; id: number; error: WireError }
+  | { t: "dropped"; id: number }
+  | { t: "comm"; id: number; frame: CommFrame }
+  /** Console (or stdout/stderr) output of the running call `id`. */
+  | { t: "out"; id: number; text: string; stream: OutputStream }
+  /**
+   * The worker is ending itself (`Deno.exit(code)`, `self.close()`), sent
+   * just before it goes: its calls will never be answered.
+   */
+  | { t: "exit"; code?: number; how: string }
+  /** The worker has loaded and takes calls. */
+  | { t: "ready" }
+  | { t: "pong" };
