@@ -1,9 +1,16 @@
 /**
- * Trivial tasks through Redis with 2 workers: baton (`Scheduler.withRedis` +
- * two `baton worker` processes) beside BullMQ used directly (a Queue, a
- * QueueEvents and two Worker processes doing the same), in the same run.
+ * Trivial tasks through Redis: baton (`Scheduler.withRedis` + `baton worker`
+ * processes) beside BullMQ used directly (a Queue, a QueueEvents and raw
+ * Worker processes doing the same job), in the same run, in alternating
+ * rounds. Two set-ups: 2 workers × concurrency 4, and 8 workers ×
+ * concurrency 1 with 10 000 jobs.
  *
- * Run: `deno run -A bench/redis.ts [--tasks N] [--concurrency C] [--window W] [--rounds R]`
+ * Besides throughput, each row gives the CPU time per job summed over every
+ * process involved (this one, the workers and their pool processes, and
+ * redis-server): on a machine shared with other work, throughput follows
+ * the load, CPU per job much less.
+ *
+ * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]`
  * (needs `redis-server` on PATH; it starts its own on a free port).
  *
  * @module
@@ -19,11 +26,13 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     tasks: { type: "string", default: "3000" },
-    concurrency: { type: "string", default: "4" },
+    tasks8: { type: "string", default: "10000" },
     window: { type: "string", default: "64" },
     rounds: { type: "string", default: "3" },
+    only: { type: "string" },
     "raw-worker": { type: "string" },
     queue: { type: "string" },
+    concurrency: { type: "string", default: "1" },
   },
 });
 
@@ -55,14 +64,53 @@ function increment(x: number): number {
   return x + 1;
 }
 
-/** Runs `count` calls keeping `window` in flight; resolves with the latencies. */
+/** A set-up: how many workers, each taking how many jobs at once, and how many jobs. */
+interface Setup {
+  readonly workers: number;
+  readonly concurrency: number;
+  readonly count: number;
+  readonly window: number;
+}
+
+/** One measured run: throughput, latency and CPU time per job. */
+interface Result extends Measurement {
+  cpuPerJob: number;
+}
+
+/** CPU time (ms) of `pid` and all its descendants, from /proc. */
+function cpuOfTree(pid: number): number {
+  let total = 0;
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 (1-based), here 11 and 12 after the name.
+    total += (Number(fields[11]) + Number(fields[12])) * 10;
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`);
+      for (const child of children.split(" ").filter(Boolean)) total += cpuOfTree(Number(child));
+    }
+  } catch { /* it ended */ }
+  return total;
+}
+
+/** CPU of this process (without its children, which are counted by tree). */
+function cpuOfSelf(): number {
+  const stat = Deno.readTextFileSync("/proc/self/stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs `count` calls keeping `window` in flight; measures the run and the CPU it took. */
 async function drive(
   count: number,
   window: number,
   submit: (i: number) => Promise<unknown>,
-): Promise<{ latencies: number[]; elapsed: number }> {
+  pids: number[],
+): Promise<Result> {
   const latencies: number[] = [];
   let next = 0;
+  const cpu = () => cpuOfSelf() + pids.reduce((sum, pid) => sum + cpuOfTree(pid), 0);
+  const cpuBefore = cpu();
   const begun = performance.now();
   const lane = async () => {
     while (next < count) {
@@ -74,21 +122,30 @@ async function drive(
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
-  return { latencies, elapsed: performance.now() - begun };
+  const elapsed = performance.now() - begun;
+  return { ...measure(latencies, elapsed), cpuPerJob: (cpu() - cpuBefore) / count };
 }
 
-async function batonRun(url: string, count: number, window: number, executor: string) {
+async function batonRun(url: string, redisPid: number, setup: Setup, executor: string) {
   const queue = queueName("bench-baton");
-  const args = ["--concurrency", values.concurrency!, "--executor", executor];
-  const workers = await Promise.all(["b1", "b2"].map((n) => startWorker(url, queue, n, args)));
+  const args = ["--concurrency", String(setup.concurrency), "--executor", executor];
+  const workers = await Promise.all(
+    Array.from({ length: setup.workers }, (_, i) => startWorker(url, queue, `b${i + 1}`, args)),
+  );
   try {
     const scheduler = Scheduler.withRedis({ connection: url, queue });
     const task = scheduler.task(increment);
-    let result: { latencies: number[]; elapsed: number } | undefined;
+    const pids = [redisPid, ...workers.map((w) => w.pid)];
+    let result: Result | undefined;
     scheduler.onStart(async () => {
       // Warm-up: every pool process loads the function once.
-      await drive(200, window, (i) => Promise.resolve(task.submit(i)!));
-      result = await drive(count, window, (i) => Promise.resolve(task.submit(i)!));
+      await drive(200, setup.window, (i) => Promise.resolve(task.submit(i)!), pids);
+      result = await drive(
+        setup.count,
+        setup.window,
+        (i) => Promise.resolve(task.submit(i)!),
+        pids,
+      );
     });
     await scheduler.run();
     return result!;
@@ -97,9 +154,11 @@ async function batonRun(url: string, count: number, window: number, executor: st
   }
 }
 
-async function rawRun(url: string, count: number, window: number) {
+async function rawRun(url: string, redisPid: number, setup: Setup) {
   const queueNameRaw = queueName("bench-raw");
-  const workers = await Promise.all([1, 2].map(() => rawWorker(url, queueNameRaw)));
+  const workers = await Promise.all(
+    Array.from({ length: setup.workers }, () => rawWorker(url, queueNameRaw, setup.concurrency)),
+  );
   const connection = connectionOf(url);
   const queue = new Queue(queueNameRaw, { connection });
   const events = new QueueEvents(queueNameRaw, { connection });
@@ -119,9 +178,10 @@ async function rawRun(url: string, count: number, window: number) {
     queue.add("increment", { x: i }, { jobId, removeOnComplete: { age: 300 } });
     return promise;
   };
+  const pids = [redisPid, ...workers.map((w) => w.pid)];
   try {
-    await drive(200, window, submit);
-    return await drive(count, window, submit);
+    await drive(200, setup.window, submit, pids);
+    return await drive(setup.count, setup.window, submit, pids);
   } finally {
     await events.close();
     await queue.close();
@@ -132,7 +192,7 @@ async function rawRun(url: string, count: number, window: number) {
   }
 }
 
-async function rawWorker(url: string, queue: string): Promise<Deno.ChildProcess> {
+async function rawWorker(url: string, queue: string, concurrency: number) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -143,7 +203,7 @@ async function rawWorker(url: string, queue: string): Promise<Deno.ChildProcess>
       "--queue",
       queue,
       "--concurrency",
-      values.concurrency!,
+      String(concurrency),
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -157,8 +217,39 @@ async function rawWorker(url: string, queue: string): Promise<Deno.ChildProcess>
 }
 
 /** The round with the median throughput. */
-function median(runs: Measurement[]): Measurement {
+function median(runs: Result[]): Result {
   return runs.toSorted((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+}
+
+function line(name: string, result: Result, reference?: Result): string {
+  const cpu = `cpu ${result.cpuPerJob.toFixed(2).padStart(5)} ms/job`;
+  if (!reference) return `${row(name, result)}  ${cpu}`;
+  const cpuRatio = reference.cpuPerJob / result.cpuPerJob;
+  return `${row(name, result, result.perSecond / reference.perSecond)}  ${cpu} (${
+    cpuRatio.toFixed(2)
+  }× BullMQ's efficiency)`;
+}
+
+async function compare(url: string, redisPid: number, setup: Setup, executors: string[]) {
+  console.log(
+    `Redis: ${setup.count} trivial tasks, ${setup.workers} workers × concurrency ` +
+      `${setup.concurrency}, ${setup.window} in flight, median of ${values.rounds} rounds`,
+  );
+  const raws: Result[] = [];
+  const batons = new Map<string, Result[]>(executors.map((e) => [e, []]));
+  // Alternating rounds, median of each: a noisy machine hurts both sides alike.
+  for (let round = 0; round < Number(values.rounds); round++) {
+    raws.push(await rawRun(url, redisPid, setup));
+    for (const executor of executors) {
+      batons.get(executor)!.push(await batonRun(url, redisPid, setup, executor));
+    }
+  }
+  const raw = median(raws);
+  console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raw));
+  for (const executor of executors) {
+    const baton = median(batons.get(executor)!);
+    console.log(line(`baton withRedis + baton worker (${executor})`, baton, raw));
+  }
 }
 
 async function main(): Promise<void> {
@@ -166,35 +257,27 @@ async function main(): Promise<void> {
     console.log(`Skipping the Redis benchmark: ${noRedis}`);
     return;
   }
-  const count = Number(values.tasks);
   const window = Number(values.window);
   const redis = await startRedis();
   try {
-    console.log(
-      `Redis: ${count} trivial tasks, 2 workers × concurrency ${values.concurrency}, ` +
-        `${window} in flight`,
-    );
-    // Alternating rounds, median of each: a noisy machine hurts both sides alike.
+    const pid = redis.pid;
     // The workers' executors: processes isolate each call (the default), sequential runs it
     // in the worker's own thread, as a raw BullMQ processor does.
-    const executors = ["processes", "sequential"];
-    const raws: Measurement[] = [];
-    const batons = new Map<string, Measurement[]>(executors.map((e) => [e, []]));
-    for (let round = 0; round < Number(values.rounds); round++) {
-      const r = await rawRun(redis.url, count, window);
-      raws.push(measure(r.latencies, r.elapsed));
-      for (const executor of executors) {
-        const b = await batonRun(redis.url, count, window, executor);
-        batons.get(executor)!.push(measure(b.latencies, b.elapsed));
-      }
+    if (values.only !== "8") {
+      await compare(redis.url, pid, {
+        workers: 2,
+        concurrency: 4,
+        count: Number(values.tasks),
+        window,
+      }, ["processes", "sequential"]);
     }
-    const raw = median(raws);
-    console.log(row("BullMQ directly (Queue + QueueEvents + Worker)", raw));
-    for (const executor of executors) {
-      const baton = median(batons.get(executor)!);
-      console.log(
-        row(`baton withRedis + baton worker (${executor})`, baton, baton.perSecond / raw.perSecond),
-      );
+    if (values.only !== "2") {
+      await compare(redis.url, pid, {
+        workers: 8,
+        concurrency: 1,
+        count: Number(values.tasks8),
+        window: Math.max(window, 128),
+      }, ["processes"]);
     }
   } finally {
     await redis.close();

@@ -4,7 +4,7 @@
  * @module
  */
 
-const benches = ["workers.ts", "processes.ts", "flow.ts", "monitor.ts", "redis.ts"];
+const benches = ["workers.ts", "processes.ts", "flow.ts", "workflow.ts", "monitor.ts", "redis.ts"];
 for (const file of benches) {
   const url = new URL(`./${file}`, import.meta.url);
   const { code } = await new Deno.Command(Deno.execPath(), {

@@ -93,3 +93,26 @@ Deno.test("slurm (fake) on a sequential job: a cancelled call's signal aborts wi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("processes: a call cancelled while its process is still starting ends it, not only its signal", async () => {
+  // A call that ignores its signal: only ending its process stops it.
+  const nap = (ms: number) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) { /* busy, deaf to signals */ }
+    return ms;
+  };
+  const scheduler = Scheduler.withProcesses(1);
+  const task = scheduler.task(nap);
+  const results: unknown[] = [];
+  task.onResult((_f, ms) => results.push(ms));
+  const started = performance.now();
+  scheduler.onStart(() => {
+    const long = task.submit(30_000)!;
+    task.submit(1);
+    // Submitted and cancelled in the same turn: the process is not ready yet.
+    assert.equal(long.cancel(), true);
+  });
+  await scheduler.run({ onCancelled: "continue" });
+  assert.deepEqual(results, [1]);
+  assert.ok(performance.now() - started < 20_000, "the cancelled 30 s call did not run to its end");
+});

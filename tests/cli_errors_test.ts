@@ -31,7 +31,7 @@ const CASES: [fixture: string, position: string, parts: string[]][] = [
   ]],
   ["bad_memory_on_workers.yaml", "7:13", [
     'job "big" cannot run on the workers executor',
-    "run it with --executor processes",
+    "use --executor processes, which enforces CPU, memory and wall time",
   ]],
   ["bad_executor.yaml", "1:11", [
     'executor must be one of "workers", "processes", "sequential", got "threads"',
@@ -47,11 +47,14 @@ for (const [fixture, position, parts] of CASES) {
       for (const part of parts) assertStringIncludes(stderr, part);
       assertStringIncludes(stderr, "nothing was run");
       assertEquals(stdout, "", `${command} printed on stdout`);
+      // Library advice is translated for the command line.
+      assertEquals(stderr.includes("Scheduler."), false, stderr);
     }
   });
 }
 
-Deno.test("cli errors: every problem of a file is reported, in line order", async () => {
+Deno.test("cli errors: every problem of a file is reported at once, in line order", async () => {
+  // Schema, requirement and module problems used to come in three rounds.
   const path = `${FIXTURES}/tmp_many.yaml`;
   await Deno.writeTextFile(
     path,
@@ -64,14 +67,23 @@ Deno.test("cli errors: every problem of a file is reported, in line order", asyn
       "  b:",
       "    run: echo b",
       "    requires: zz",
+      "  c:",
+      "    module: modules/math.ts",
+      "    export: sqare",
+      "  d:",
+      "    run: echo d",
+      "    requires: [a, c]",
     ].join("\n"),
   );
   try {
     const { code, stderr } = await cli(["validate", path]);
     assertEquals(code, 2);
     const lines = stderr.split("\n").filter((l) => l.includes("tmp_many.yaml:"));
-    assertEquals(lines.map((l) => /:(\d+:\d+): /.exec(l)?.[1]), ["1:1", "5:25"]);
+    assertEquals(lines.map((l) => /:(\d+:\d+): /.exec(l)?.[1]), ["1:1", "5:25", "8:15", "11:13"]);
     assertStringIncludes(lines[0], 'unknown key "windw" in the file (did you mean "window"?)');
+    assertStringIncludes(lines[1], 'jobs.a.limits.wallTime: Invalid duration: "forever"');
+    assertStringIncludes(lines[2], 'job "b" requires "zz", which is not a job of this file');
+    assertStringIncludes(lines[3], 'has no exported function "sqare"');
   } finally {
     await Deno.remove(path);
   }

@@ -1,12 +1,17 @@
 /**
  * Test helpers for the Redis executor: a private redis-server on a free
- * loopback port, and `baton worker` subprocesses.
+ * loopback port (or the server of `BATON_TEST_REDIS_URL`, for tests that
+ * need not restart it), and `baton worker` subprocesses. Tests never use a
+ * Redis they did not start or were not given.
  */
 
 const WORKER_ENTRY = new URL("../cli.ts", import.meta.url).pathname;
 
+/** A Redis server given to the tests; each test still uses queues of its own. */
+const GIVEN = Deno.env.get("BATON_TEST_REDIS_URL");
+
 /** Why Redis tests cannot run here, or undefined when they can. */
-export const noRedis: string | undefined = await (async () => {
+export const noRedis: string | undefined = GIVEN ? undefined : await (async () => {
   try {
     const { success } = await new Deno.Command("redis-server", {
       args: ["--version"],
@@ -53,6 +58,8 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
 export interface TestRedis {
   readonly url: string;
   readonly port: number;
+  /** The server's process id (while it runs). */
+  readonly pid: number;
   /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
   stop(kill?: boolean): Promise<void>;
   /** Starts it again on the same port and directory. */
@@ -119,6 +126,9 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child?.pid ?? 0;
+    },
     command,
     stop: async (kill) => {
       await stop(kill);
@@ -134,11 +144,16 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
   };
 }
 
-/** Runs `fn` with a private Redis, then stops it and removes its directory. */
+/**
+ * Runs `fn` with a private Redis, then stops it and removes its directory;
+ * with `BATON_TEST_REDIS_URL` set, tests that do not `restart` it (nor
+ * need `persist`) use that server instead.
+ */
 export async function withRedis(
-  options: { persist?: boolean },
+  options: { persist?: boolean; restarts?: boolean },
   fn: (redis: TestRedis) => Promise<void>,
 ): Promise<void> {
+  if (GIVEN && !options.persist && !options.restarts) return await fn(givenRedis(GIVEN));
   const redis = await startRedis(options);
   try {
     await fn(redis);
@@ -214,4 +229,42 @@ export async function startWorker(
 /** A fresh queue name per test, so tests sharing nothing cannot interfere. */
 export function queueName(label: string): string {
   return `${label}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+/** The server of `BATON_TEST_REDIS_URL`: usable, not stoppable. */
+function givenRedis(url: string): TestRedis {
+  const parsed = new URL(url);
+  const port = Number(parsed.port || 6379);
+  const hostname = parsed.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  const refuse = () =>
+    Promise.reject(new Error("BATON_TEST_REDIS_URL's server is not the test's to stop"));
+  return {
+    url,
+    port,
+    pid: 0,
+    stop: refuse,
+    restart: refuse,
+    close: () => Promise.resolve(),
+    command: async (...args: string[]) => {
+      const conn = await Deno.connect({ hostname, port });
+      const buffer = new Uint8Array(65536);
+      const send = async (words: string[]) => {
+        await conn.write(new TextEncoder().encode(
+          `*${words.length}\r\n` +
+            words.map((a) => `$${new TextEncoder().encode(a).length}\r\n${a}\r\n`).join(""),
+        ));
+        const n = await conn.read(buffer);
+        return new TextDecoder().decode(buffer.subarray(0, n ?? 0));
+      };
+      try {
+        const user = parsed.username ? [decodeURIComponent(parsed.username)] : [];
+        if (parsed.password) await send(["AUTH", ...user, decodeURIComponent(parsed.password)]);
+        const db = parsed.pathname.replace(/^\//, "");
+        if (db) await send(["SELECT", db]);
+        return await send(args);
+      } finally {
+        conn.close();
+      }
+    },
+  };
 }

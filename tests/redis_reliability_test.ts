@@ -155,14 +155,14 @@ async function restartDuringRun(redis: TestRedis): Promise<void> {
 redisTest(
   "redis: Redis restarted (with its append-only file) → no future lost or duplicated",
   async () => {
-    await withRedis({ persist: true }, restartDuringRun);
+    await withRedis({ persist: true, restarts: true }, restartDuringRun);
   },
 );
 
 redisTest(
   "redis: Redis restarted empty → lost jobs are put back, no future lost or duplicated",
   async () => {
-    await withRedis({ persist: false }, restartDuringRun);
+    await withRedis({ persist: false, restarts: true }, restartDuringRun);
   },
 );
 

@@ -1,15 +1,16 @@
 /**
  * The Slurm executor on a real cluster: `.ci/slurm-setup.sh` starts a
- * single-node one on loopback. Skipped, with the reason printed, when no
- * cluster answers.
+ * single-node one on loopback and `.ci/run` sets `BATON_TEST_SLURM=1`.
+ * Skipped, with the reason printed, otherwise.
  */
 
 import assert from "node:assert/strict";
-import { Scheduler, SlurmExecutor, WallTimeLimitError } from "../mod.ts";
-import { runCommand } from "../src/executors/slurm/commands.ts";
+import { Scheduler, SlurmExecutor, SlurmJobLostError, WallTimeLimitError } from "../mod.ts";
+import { runCommand } from "../src/executors/hpc/commands.ts";
 import {
-  chainLength,
-  collatzWhere,
+  clusterTest,
+  collatzOnTwoJobs,
+  listedJobs,
   liveJobs,
   napWhere,
   slurmWorkers,
@@ -17,56 +18,13 @@ import {
   whyNoCluster,
 } from "./slurm_fixtures.ts";
 
-const why = await whyNoCluster();
-if (why) console.log(`Skipping the real-Slurm tests: ${why} (run .ci/slurm-setup.sh as root)`);
-
-function cluster(name: string, fn: (logs: string) => Promise<void>): void {
-  Deno.test({
-    name: `slurm (cluster): ${name}`,
-    ignore: why !== undefined,
-    fn: async () => {
-      const logs = await Deno.makeTempDir({ prefix: "baton-slurm-logs-" });
-      try {
-        await fn(logs);
-      } finally {
-        await Deno.remove(logs, { recursive: true });
-      }
-    },
-  });
-}
+const cluster = clusterTest("Slurm (cluster)", await whyNoCluster());
 
 const BASE = { hostname: "127.0.0.1", time: "10m", pollInterval: "500ms" } as const;
 
 cluster("the collatz demo through 2 Slurm workers; squeue empty after run()", async (logs) => {
   const executor = new SlurmExecutor({ workers: 2, logDirectory: logs, ...BASE });
-  const scheduler = new Scheduler({ executor });
-  const task = scheduler.task(collatzWhere);
-  let steps = 0;
-  let ones = 0;
-  const jobs = new Set<string>();
-  let tree = "";
-  scheduler.onStart(() =>
-    when(
-      scheduler,
-      () => slurmWorkers(scheduler).filter((w) => w.state === "CONNECTED").length === 2,
-      () => {
-        tree = String(scheduler);
-        for (const n of [27, 97, 871]) task.submit(n);
-      },
-    )
-  );
-  task.onResult((_future, [next, job]) => {
-    jobs.add(job);
-    steps++;
-    if (next !== 1) task.submit(next);
-    else ones++;
-  });
-  const exit = await scheduler.run({ timeout: "120s" });
-  assert.equal(exit.code, "exhausted");
-  assert.equal(ones, 3, "each chain reached 1");
-  assert.equal(steps, chainLength(27) + chainLength(97) + chainLength(871) - 3);
-  assert.equal(jobs.size, 2, `both jobs ran calls: ${[...jobs]}`);
-  for (const job of jobs) assert.match(tree, new RegExp(`slurm-${job} \\(CONNECTED on \\S+\\)`));
+  await collatzOnTwoJobs(executor);
   assert.deepEqual(await liveJobs(["squeue"], executor.jobName), []);
 });
 
@@ -103,6 +61,67 @@ cluster(
 );
 
 cluster(
+  "with requeueLost 0, a job cancelled mid-task rejects its call with state CANCELLED",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    let victim = "";
+    let error: unknown;
+    scheduler.onStart(() => {
+      task.submit(60_000);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+        victim = slurmWorkers(scheduler)[0].jobId!;
+        await runCommand(["scancel", victim]);
+      });
+    });
+    task.onException((_f, e) => error = e);
+    const exit = await scheduler.run({ timeout: "120s", onException: "continue" });
+    assert.equal(exit.code, "exhausted");
+    assert.ok(error instanceof SlurmJobLostError, String(error));
+    assert.equal(error.jobId, victim);
+    assert.equal(error.state, "CANCELLED", error.message);
+    assert.deepEqual(await listedJobs(executor.jobName), []);
+  },
+);
+
+cluster(
+  "run() returns only when squeue lists none of the jobs it submitted, the lost one too",
+  async (logs) => {
+    const executor = new SlurmExecutor({ workers: 2, logDirectory: logs, ...BASE });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(napWhere);
+    const submitted = new Set<string>();
+    const note = () => {
+      for (const w of slurmWorkers(scheduler)) if (w.jobId) submitted.add(w.jobId);
+    };
+    scheduler.onStart(() => {
+      for (let i = 0; i < 4; i++) task.submit(2_000);
+      when(scheduler, () => slurmWorkers(scheduler).filter((w) => w.busy).length === 2, () => {
+        note();
+        runCommand(["scancel", slurmWorkers(scheduler)[0].jobId!]);
+      });
+    });
+    task.onResult(note);
+    const exit = await scheduler.run({ timeout: "120s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(scheduler.eventCounts.get("future-result"), 4);
+    assert.ok(submitted.size >= 3, `a replacement was submitted: ${[...submitted]}`);
+    const listed = await runCommand([
+      "squeue",
+      "--noheader",
+      "--format=%i|%T",
+      "--jobs",
+      [
+        ...submitted,
+      ].join(","),
+    ]);
+    assert.equal(listed.stdout.trim(), "", "squeue still lists some of them");
+    assert.deepEqual(await listedJobs(executor.jobName), []);
+  },
+);
+
+cluster(
   "a task's wall-time limit is enforced inside the job, which then runs the next call",
   async (logs) => {
     const executor = new SlurmExecutor({ workers: 1, logDirectory: logs, ...BASE });
@@ -135,36 +154,56 @@ cluster(
 );
 
 cluster(
-  "adaptive { min: 0, max: 2 }: jobs follow the queue and idle ones are released",
+  "adaptive { min: 0, max: 3 }: jobs grow with the queue (0 → 1 → 3) and idle ones are released in time",
   async (logs) => {
+    const idleTimeout = 1_000;
+    const pollInterval = 500;
     const executor = new SlurmExecutor({
-      workers: { min: 0, max: 2 },
-      idleTimeout: "500ms",
+      workers: { min: 0, max: 3 },
       logDirectory: logs,
       ...BASE,
+      idleTimeout,
+      pollInterval,
     });
     const scheduler = new Scheduler({ executor });
     const task = scheduler.task(napWhere);
+    const live = () => slurmWorkers(scheduler).length;
+    const sizes: number[] = [];
     const jobs = new Set<string>();
-    let releasedWhileRunning = false;
+    let lastResult = 0;
+    let releasedAfter = Infinity;
     scheduler.onStart(() => {
-      for (let i = 0; i < 4; i++) task.submit(1_000);
+      sizes.push(live());
+      task.submit(1_500);
+      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), () => {
+        sizes.push(live());
+        // Four more calls while one runs: the queue asks for the max of 3 jobs.
+        for (let i = 0; i < 4; i++) task.submit(1_500);
+        sizes.push(live());
+      });
     });
-    task.onResult((_f, job) => jobs.add(job));
+    task.onResult((_f, job) => {
+      jobs.add(job);
+      lastResult = performance.now();
+    });
     scheduler.onEmpty(() =>
-      when(scheduler, () => executor.info().workers.length === 0, async () => {
-        // scancel was sent; Slurm may list the jobs as COMPLETING for a moment.
-        const deadline = performance.now() + 30_000;
-        while (!releasedWhileRunning && performance.now() < deadline) {
-          releasedWhileRunning = (await liveJobs(["squeue"], executor.jobName)).length === 0;
-          await new Promise((resolve) => setTimeout(resolve, 200));
+      when(scheduler, () => live() === 0, async () => {
+        while ((await listedJobs(executor.jobName)).length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
+        releasedAfter = performance.now() - lastResult;
         scheduler.stop();
       })
     );
     const exit = await scheduler.run({ timeout: "120s", endOnEmpty: false });
     assert.equal(exit.code, "stopped");
-    assert.equal(jobs.size, 2, `4 queued calls asked for the max of 2 jobs: ${[...jobs]}`);
-    assert.ok(releasedWhileRunning, "idle jobs left squeue before the run ended");
+    assert.deepEqual(sizes, [0, 1, 3], "no job before a call, one for one call, the max for five");
+    assert.equal(jobs.size, 3, `every job ran calls: ${[...jobs]}`);
+    // Documented: idle for idleTimeout, released at the next poll, then Slurm ends it (KillWait).
+    console.log(`idle jobs gone from squeue ${Math.round(releasedAfter)} ms after the last result`);
+    assert.ok(
+      releasedAfter >= idleTimeout && releasedAfter < idleTimeout + pollInterval + 10_000,
+      `released ${releasedAfter} ms after the last result`,
+    );
   },
 );

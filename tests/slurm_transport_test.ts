@@ -24,6 +24,8 @@ import {
 } from "./slurm_fixtures.ts";
 import { checkErrorsAndOutput } from "./remote_checks.ts";
 
+const FAKE = new URL("./fixtures/fake_slurm.sh", import.meta.url).pathname;
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "baton-fake-slurm-" });
   try {
@@ -106,30 +108,62 @@ Deno.test("slurm (fake): a job killed mid-call re-queues the call, and a replace
     assert.deepEqual(await liveJobs(options.queueCommand!, executor.jobName), []);
   }));
 
-Deno.test("slurm (fake): with requeueLost 0 a lost job rejects its call with SlurmJobLostError", () =>
+for (const [how, state] of [["scancel", "CANCELLED"], ["fail", "NODE_FAIL"]]) {
+  Deno.test(`slurm (fake): with requeueLost 0, a job lost by ${how} rejects its call: ${state}, not COMPLETING`, () =>
+    withDir(async (dir) => {
+      const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...fakeSlurm(dir) });
+      const scheduler = new Scheduler({ executor });
+      const task = scheduler.task(napWhere);
+      let victim = "";
+      let error: unknown;
+      scheduler.onStart(() => {
+        task.submit(20_000);
+        when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
+          victim = slurmWorkers(scheduler)[0].jobId!;
+          await new Deno.Command("bash", { args: [FAKE, how, dir, victim] }).output();
+        });
+      });
+      task.onException((_f, e) => error = e);
+      const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
+      assert.equal(exit.code, "exhausted");
+      assert.ok(error instanceof SlurmJobLostError, String(error));
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.equal(error.jobId, victim);
+      assert.equal(error.state, state);
+      assert.match(error.message, new RegExp(`Slurm job ${victim} was lost \\(${state}\\)`));
+    }));
+}
+
+Deno.test("slurm (fake): run() returns only when squeue lists none of its jobs, lost ones too", () =>
   withDir(async (dir) => {
     const options = fakeSlurm(dir);
-    const executor = new SlurmExecutor({ workers: 1, requeueLost: 0, ...options });
+    const executor = new SlurmExecutor({ workers: 2, ...options });
     const scheduler = new Scheduler({ executor });
     const task = scheduler.task(napWhere);
-    let victim = "";
-    let error: unknown;
+    const seen = new Set<string>();
+    let lost = "";
     scheduler.onStart(() => {
-      task.submit(20_000);
-      when(scheduler, () => slurmWorkers(scheduler).some((w) => w.busy), async () => {
-        victim = slurmWorkers(scheduler)[0].jobId!;
-        await new Deno.Command("bash", { args: [...options.cancelCommand!.slice(1), victim] })
-          .output();
-      });
+      for (let i = 0; i < 4; i++) task.submit(600);
+      when(
+        scheduler,
+        () => slurmWorkers(scheduler).filter((w) => w.busy).length === 2,
+        async () => {
+          for (const w of slurmWorkers(scheduler)) seen.add(w.jobId!);
+          lost = slurmWorkers(scheduler)[0].jobId!;
+          await new Deno.Command("bash", { args: [FAKE, "fail", dir, lost] }).output();
+        },
+      );
     });
-    task.onException((_f, e) => error = e);
-    const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
+    task.onResult(() => {
+      for (const w of slurmWorkers(scheduler)) if (w.jobId) seen.add(w.jobId);
+    });
+    const exit = await scheduler.run({ timeout: "60s" });
     assert.equal(exit.code, "exhausted");
-    assert.ok(error instanceof SlurmJobLostError, String(error));
-    assert.ok(error instanceof WorkerCrashedError);
-    assert.equal(error.jobId, victim);
-    assert.equal(error.state, "CANCELLED");
-    assert.match(error.message, new RegExp(`Slurm job ${victim} was lost \\(CANCELLED\\)`));
+    assert.equal(scheduler.eventCounts.get("future-result"), 4);
+    assert.ok(seen.size >= 3, `the lost job was replaced: ${[...seen]}`);
+    // Plain squeue lists PENDING, RUNNING and COMPLETING jobs: none of ours is left.
+    assert.deepEqual(await liveJobs(options.queueCommand!, executor.jobName), []);
+    assert.ok(seen.has(lost));
   }));
 
 Deno.test("slurm (fake): the job's process executor enforces a wall-time limit; the job stays", () =>
@@ -222,6 +256,43 @@ Deno.test("slurm (fake): comm works over the TCP transport", () =>
     assert.equal(exit.code, "exhausted");
     assert.deepEqual(messages, ["hello 41"]);
     assert.equal(result, 83);
+    assert.equal(task.eventCounts.get("comm-open"), 1, "one start, one channel");
+    assert.equal(task.eventCounts.get("comm-close"), 1);
+  }));
+
+Deno.test("slurm (fake): one start and one comm channel per attempt when a job is lost mid-call", () =>
+  withDir(async (dir) => {
+    const options = fakeSlurm(dir);
+    const executor = new SlurmExecutor({ workers: 1, ...options });
+    const scheduler = new Scheduler({ executor });
+    const task = scheduler.task(
+      async function talkThenWait(comm: { send(d: unknown): void }, path: string) {
+        const attempt = Number(await Deno.readTextFile(path).catch(() => "0")) + 1;
+        await Deno.writeTextFile(path, String(attempt));
+        comm.send(`attempt ${attempt}`);
+        if (attempt === 1) await new Promise((r) => setTimeout(r, 30_000));
+        return attempt;
+      },
+      { comm: true },
+    );
+    const channel: string[] = [];
+    task.on("comm-open", () => channel.push("open"));
+    task.on("comm-close", () => channel.push("close"));
+    task.on("comm-message", async (msg: { data: unknown }) => {
+      channel.push(String(msg.data));
+      if (msg.data === "attempt 1") {
+        await new Deno.Command("bash", {
+          args: [FAKE, "fail", dir, slurmWorkers(scheduler)[0].jobId!],
+        }).output();
+      }
+    });
+    let attempts = 0;
+    task.onResult((future) => attempts = future.attempts);
+    scheduler.onStart(() => task.submit(`${dir}/attempts`));
+    const exit = await scheduler.run({ timeout: "60s" });
+    assert.equal(exit.code, "exhausted");
+    assert.equal(attempts, 2);
+    assert.deepEqual(channel, ["open", "attempt 1", "close", "open", "attempt 2", "close"]);
   }));
 
 Deno.test("slurm (fake): adaptive { min: 0, max: 2 } grows with the queue and releases idle jobs", () =>

@@ -10,7 +10,7 @@ import { resolveSlurmOptions } from "../src/executors/slurm/options.ts";
 import { jobScript, slurmTime } from "../src/executors/slurm/script.ts";
 import { isLive, parseQueue, parseSubmitted } from "../src/executors/slurm/commands.ts";
 import { decodeError, encodeError } from "../src/wire/codec.ts";
-import { Endpoint } from "../src/executors/slurm/endpoint.ts";
+import { Endpoint } from "../src/executors/hpc/endpoint.ts";
 import { writeAll } from "../src/executors/slurm/connection.ts";
 import { parseAddress, parseConnectArgs } from "../src/cli/worker_connect.ts";
 
@@ -84,7 +84,7 @@ Deno.test("slurm: bad options are refused, naming the value and what is accepted
     [{ workers: 1, requeueLost: -1 }, /requeueLost must be a non-negative integer, got -1/],
     [
       { workers: 1, partiton: "cpu" },
-      /Unknown Slurm option "partiton"; accepted: workers, partition/,
+      /Unknown option "partiton" in Scheduler.withSlurm\(\) options \(did you mean "partition"\?\)/,
     ],
   ];
   for (const [options, message] of cases) {

@@ -320,21 +320,16 @@ Deno.test("logs: console output of main-thread jobs and of sequential task calls
 
 Deno.test("logs: without onOutput, captured console output still reaches the console", async () => {
   await withStore(async (dir) => {
-    // In a process of its own: the console is wrapped once per process, so a stand-in
-    // console.log set here after another test wrapped it would not see the job's output.
-    const script = `${dir}/echo.ts`;
-    await Deno.writeTextFile(
-      script,
-      `import { Flow, job } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
-const flow = new Flow({ label: "echo", store: ${JSON.stringify(dir)} });
-flow.add(job(() => console.log("inside", 1)), { label: "speaker" });
-await flow.run();
-console.log("outside");
-`,
-    );
+    // In a program of its own: the capture wraps the console once per process.
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    const program = `import { Flow, job } from ${JSON.stringify(mod)};
+      const flow = new Flow({ label: "echo", store: ${JSON.stringify(dir)} });
+      flow.add(job(() => console.log("inside", 1)), { label: "speaker" });
+      await flow.run();
+      console.log("outside");`;
     const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--no-lock", script],
-      stdin: "null",
+      args: ["eval", "--ext=ts", program],
+      stdout: "piped",
       stderr: "inherit",
     }).output();
     assert.equal(code, 0);

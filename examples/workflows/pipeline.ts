@@ -47,10 +47,10 @@ export const train = remote(
   },
 );
 
-/** Averages the shard models into a report. */
+/** Averages the shard models (the results of the `train` matrix, in order) into a report. */
 export const report = remote(
   import.meta.url,
-  function report(...models: { a: number; b: number; rows: number }[]) {
+  function report(models: { a: number; b: number; rows: number }[]) {
     const a = models.reduce((s, m) => s + m.a, 0) / models.length;
     const b = models.reduce((s, m) => s + m.b, 0) / models.length;
     return `model y = ${a.toFixed(2)}x + ${b.toFixed(2)} from ${models.length} shards`;

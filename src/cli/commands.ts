@@ -6,15 +6,14 @@
 
 import config from "../../deno.json" with { type: "json" };
 import { COMMANDS, HELP, MAIN_HELP, parseFileArgs } from "./args.ts";
-import { EXIT, UsageError, WorkflowError } from "./errors.ts";
+import { EXIT, UsageError, usageLine, WorkflowError } from "./errors.ts";
 import { err, out } from "./io.ts";
 import { runCommand } from "./run_command.ts";
 import { storeCommand } from "./store_commands.ts";
 import { serveCommand } from "./serve_command.ts";
 import { StoreError, UnknownRunError } from "../store/errors.ts";
 import { didYouMean } from "../similar.ts";
-import { buildWorkflow } from "./workflow/build.ts";
-import { loadWorkflow } from "./workflow/load.ts";
+import { prepareWorkflow } from "./workflow/prepare.ts";
 import type { WorkflowSpec } from "./workflow/types.ts";
 import { defaultWorkers } from "./args.ts";
 import { workerCommand } from "./worker_hook.ts";
@@ -37,9 +36,8 @@ async function fileCommand(command: "validate" | "list" | "dot", args: string[])
     out(HELP[command]);
     return EXIT.ok;
   }
-  const spec = await loadWorkflow(file);
   // Building imports modules and creates tasks, so export and limit errors show here too.
-  const { flow } = await buildWorkflow(spec, { workers: defaultWorkers() });
+  const { flow, spec } = await prepareWorkflow(file, { workers: defaultWorkers() });
   if (command === "validate") {
     const { jobs, flows } = countJobs(spec);
     out(
@@ -95,7 +93,9 @@ export async function dispatch(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || error instanceof WorkflowError) {
       err(
-        `${error instanceof WorkflowError ? "invalid workflow:\n" : "baton: "}${error.message}\n`,
+        `${
+          error instanceof WorkflowError ? `invalid workflow:\n${error.message}` : usageLine(error)
+        }\n`,
       );
       if (error instanceof WorkflowError) err("nothing was run\n");
       return EXIT.usage;

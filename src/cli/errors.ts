@@ -71,3 +71,39 @@ export class WorkflowError extends Error {
     this.issues = issues;
   }
 }
+
+/** Library advice and what a command-line user types instead. */
+const CLI_WORDS: readonly [RegExp, string][] = [
+  [/Scheduler\.withProcesses\(n?\)/g, "--executor processes"],
+  [/Scheduler\.withWorkers\(n?\)/g, "--executor workers"],
+  [/Scheduler\.sequential\(\)/g, "--executor sequential"],
+];
+
+/**
+ * A library message in command-line terms: advice such as "use
+ * `Scheduler.withProcesses(n)`" becomes "use `--executor processes`". The
+ * library's own messages stay as they are, for library users.
+ *
+ * @example
+ * ```ts ignore
+ * cliWording("use Scheduler.withProcesses(n), which enforces CPU"); // "use --executor processes, which enforces CPU"
+ * ```
+ */
+export function cliWording(message: string): string {
+  let text = message;
+  for (const [pattern, words] of CLI_WORDS) text = text.replace(pattern, words);
+  return text;
+}
+
+/**
+ * How `baton` prints a usage error on stderr: prefixed with `baton: `
+ * unless the message already names the command (`baton run needs …`).
+ *
+ * @example
+ * ```ts ignore
+ * usageLine(new UsageError("baton run needs exactly one workflow file")); // no "baton: baton"
+ * ```
+ */
+export function usageLine(error: UsageError): string {
+  return /^baton\b/.test(error.message) ? error.message : `baton: ${error.message}`;
+}

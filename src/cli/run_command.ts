@@ -19,8 +19,8 @@ import { jsonView } from "./progress/json.ts";
 import { plainView } from "./progress/plain.ts";
 import { ttyView } from "./progress/tty.ts";
 import { allJobs, errorLine, type ProgressView } from "./progress/watch.ts";
-import { buildWorkflow } from "./workflow/build.ts";
-import { loadWorkflow } from "./workflow/load.ts";
+import { isRetrying } from "./workflow/jobs.ts";
+import { type PreparedWorkflow, prepareWorkflow } from "./workflow/prepare.ts";
 
 function failures(flow: Flow): string[] {
   return allJobs(flow)
@@ -41,13 +41,18 @@ export async function runCommand(args: string[]): Promise<number> {
     out(HELP.run);
     return EXIT.ok;
   }
-  const spec = await loadWorkflow(options.file);
+  // Every problem of the file first (modules and exports included), all at once.
+  const built = await prepareWorkflow(options.file, {
+    executor: options.executor,
+    workers: options.workers,
+    timeout: options.timeout,
+  });
   const workflow = resolve(options.file);
-  // Before anything is built or run: a store that cannot be used, or an unknown run, is exit 2.
+  // Before anything is run: a store that cannot be used, or an unknown run, is exit 2.
   const store = RunStore.open(options.store ?? join(dirname(workflow), ".baton"));
   try {
     if (typeof options.resume === "string") store.requireRun(options.resume, workflow);
-    return await runRecorded(options, spec, workflow, store);
+    return await runRecorded(options, built, workflow, store);
   } finally {
     store.close();
   }
@@ -55,15 +60,10 @@ export async function runCommand(args: string[]): Promise<number> {
 
 async function runRecorded(
   options: ReturnType<typeof parseRunArgs>,
-  spec: Awaited<ReturnType<typeof loadWorkflow>>,
+  built: PreparedWorkflow,
   workflow: string,
   store: RunStore,
 ): Promise<number> {
-  const built = await buildWorkflow(spec, {
-    executor: options.executor,
-    workers: options.workers,
-    timeout: options.timeout,
-  });
   const { flow } = built;
   // The view needs the run, and the run's output goes to the view: bound once both exist.
   const shown: { view?: ProgressView } = {};
@@ -140,6 +140,7 @@ async function runRecorded(
           failed: job.failed,
           cancelled: job.cancelled,
           ...(reuseOf(job) ? { skipped: true, from: reuseOf(job)!.run } : {}),
+          ...(isRetrying(job) && !reuseOf(job) ? { attempts: job.retry.attempts } : {}),
           duration: job.duration === undefined ? null : Math.round(job.duration),
         })),
       }) + "\n",

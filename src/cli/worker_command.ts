@@ -30,7 +30,10 @@ Options:
   --permissions SPEC     default permissions of the pool: none, inherit, a list of
                          kinds granted in full (read,net), or JSON ({"read":["/data"]})
   --limits SPEC          default limits, e.g. wallTime=10s,cpuTime=5s,memory=512MB
-  --lock-duration DUR    a dead worker's jobs move to others after about this long (default 30s)
+  --lock-duration DUR    a dead worker's jobs move to others within about this long plus
+                         the stalled interval (default 2s); a thread of its own renews it
+  --heartbeat DUR        how often that thread renews the locks (default 500ms)
+  --stalled-interval DUR how often to look for jobs of dead workers (default 1s)
   --max-stalls N         times a job may lose its worker before it fails (default 1)
   --name NAME            name shown in BullMQ as processedBy (default host:pid)
   -h, --help             show this help
@@ -117,6 +120,8 @@ export function parseWorkerArgs(args: string[]): RedisWorkerOptions | "help" {
         permissions: { type: "string" },
         limits: { type: "string" },
         "lock-duration": { type: "string" },
+        heartbeat: { type: "string" },
+        "stalled-interval": { type: "string" },
         "max-stalls": { type: "string" },
         name: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -144,6 +149,10 @@ export function parseWorkerArgs(args: string[]): RedisWorkerOptions | "help" {
   if (values.permissions !== undefined) options.permissions = permissions(values.permissions);
   if (values.limits !== undefined) options.limits = limits(values.limits);
   if (values["lock-duration"] !== undefined) options.lockDuration = values["lock-duration"];
+  if (values.heartbeat !== undefined) options.heartbeat = values.heartbeat;
+  if (values["stalled-interval"] !== undefined) {
+    options.stalledInterval = values["stalled-interval"];
+  }
   if (values.name !== undefined) options.name = values.name;
   return options;
 }

@@ -35,3 +35,15 @@ export {
   type SlurmWorkerInfo,
   type SlurmWorkers,
 } from "./slurm/mod.ts";
+export { SgeExecutor, SgeJobLostError, type SgeOptions, type SgeWorkerInfo } from "./sge/mod.ts";
+export {
+  type Engine,
+  HpcExecutor,
+  type HpcOptions,
+  type HpcWorkerInfo,
+  type HpcWorkers,
+  JobLostError,
+  type QueuedJob,
+  type ResolvedHpcOptions,
+  type ScriptContext,
+} from "./hpc/mod.ts";

@@ -178,7 +178,9 @@ export class Pool {
       return true;
     }
     const slot = entry.slot!;
-    if (entry.state === RUNNING) {
+    // The head of a worker still starting runs the moment it is ready: a "cancel" message
+    // would arrive after it started and only abort its signal. End it like a running call.
+    if (entry.state === RUNNING || (!slot.ready && slot.entries[0] === entry)) {
       entry.abandoned = true;
       this.#retire(slot, "its call was cancelled", entry, reason);
     } else {

@@ -12,6 +12,7 @@ import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../executors/processes.ts";
 import { SlurmExecutor, type SlurmOptions } from "../executors/slurm/mod.ts";
+import { SgeExecutor, type SgeOptions } from "../executors/sge/mod.ts";
 import { RedisExecutor, type RedisExecutorOptions } from "../executors/redis/mod.ts";
 import { type Duration, parseDuration } from "../units.ts";
 import { Comm, Msg } from "../comm/comm.ts";
@@ -468,6 +469,16 @@ export class Scheduler extends Emitter {
   static withSlurm(options: SlurmOptions & { name?: string; echo?: boolean }): Scheduler {
     const { name, echo, ...slurm } = options ?? {};
     return new Scheduler({ executor: new SlurmExecutor(slurm as SlurmOptions), name, echo });
+  }
+
+  /**
+   * A scheduler on Grid Engine jobs: like {@linkcode Scheduler.withSlurm},
+   * with `qsub`, `qstat`, `qdel` and `qacct`. The end of `run()` deletes
+   * every job it submitted.
+   */
+  static withSge(options: SgeOptions & { name?: string; echo?: boolean }): Scheduler {
+    const { name, echo, ...sge } = options ?? {};
+    return new Scheduler({ executor: new SgeExecutor(sge as SgeOptions), name, echo });
   }
 
   /**

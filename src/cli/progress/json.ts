@@ -6,6 +6,8 @@
 
 import { reuseOf } from "../../flow/durable.ts";
 import type { Job } from "../../flow/job.ts";
+import { cliWording } from "../errors.ts";
+import { isRetrying } from "../workflow/jobs.ts";
 import { LineSplitter, type OutputLine } from "./lines.ts";
 import { errorLine, type ProgressContext, type ProgressView, watchFlow } from "./watch.ts";
 
@@ -57,11 +59,18 @@ export function jsonSafe(value: unknown): unknown {
   }
 }
 
+function errorRecord(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: cliWording(error.message) }
+    : { name: "Error", message: errorLine(error) };
+}
+
 /**
  * Events `job-started`, `job-done` (with `duration` ms and the full
  * `result`), `job-failed` (with `error: { name, message }`),
- * `job-cancelled`, `job-skipped` (a stored result stands in: `from` run,
- * `cached`), `log` (one line of a job's output: `stream`, `text`),
+ * `job-cancelled`, `job-retry` (with `attempt` — the one that failed —,
+ * `retries`, `delay` ms and `error`), `job-skipped` (a stored result
+ * stands in: `from` run, `cached`), `log` (one line of a job's output: `stream`, `text`),
  * `warning` (`message`), `flow-done` (with `ok` and `why`); each has `time`
  * (ISO) and `job` or `flow` (a path like `sub/train`). The run command adds
  * a last `end` event.
@@ -109,21 +118,28 @@ export function jsonView(context: ProgressContext): ProgressView {
               duration: Math.round(event.job.duration ?? 0),
               result: jsonSafe(event.result),
             });
-          case "job-failed": {
+          case "job-failed":
             flushJob(event.job);
-            const error = event.error instanceof Error
-              ? { name: event.error.name, message: event.error.message }
-              : { name: "Error", message: errorLine(event.error) };
             return emit({
               event: event.type,
               job: event.path,
               duration: Math.round(event.job.duration ?? 0),
-              error,
+              error: errorRecord(event.error),
             });
-          }
           case "job-cancelled":
             flushJob(event.job);
             return emit({ event: event.type, job: event.path });
+          case "job-retry":
+            // The failed attempt's last partial line belongs before the retry.
+            flushJob(event.job);
+            return emit({
+              event: event.type,
+              job: event.path,
+              attempt: event.attempt,
+              retries: isRetrying(event.job) ? event.job.retry.retries : undefined,
+              delay: Math.round(event.delayMs),
+              error: errorRecord(event.error),
+            });
           case "flow-done":
             return emit({ event: event.type, flow: event.path, ok: event.ok, why: event.why });
         }

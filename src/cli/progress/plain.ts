@@ -6,6 +6,7 @@
 
 import { reuseOf } from "../../flow/durable.ts";
 import type { Job } from "../../flow/job.ts";
+import { isRetrying } from "../workflow/jobs.ts";
 import { CallClock } from "./calls.ts";
 import { clock, elapsed, limitUse } from "./format.ts";
 import { LineSplitter, type OutputLine, prefixed } from "./lines.ts";
@@ -108,6 +109,15 @@ export function plainView(context: ProgressContext, options: PlainViewOptions = 
           case "job-cancelled":
             ended(event.job, event.path, false);
             return line("cancelled", event.path);
+          case "job-retry":
+            // The failed attempt ran and its output is over: as for a failure.
+            ended(event.job, event.path, true);
+            return line(
+              "retry",
+              `${event.path} ${event.attempt}/${
+                isRetrying(event.job) ? event.job.retry.retries : "?"
+              } in ${elapsed(event.delayMs)}: ${errorLine(event.error)}`,
+            );
           case "flow-done":
             return line(event.ok ? "finished" : "ended", `flow ${event.path}: ${event.why}`);
         }

@@ -12,6 +12,7 @@
 import { reuseOf } from "../../flow/durable.ts";
 import { Flow } from "../../flow/flow.ts";
 import type { Job } from "../../flow/job.ts";
+import { isRetrying } from "../workflow/jobs.ts";
 import { CallClock, type CallPhase } from "./calls.ts";
 import { displayWidth, elapsed, fitLine, limitUse, summarize } from "./format.ts";
 import { LineSplitter, type OutputLine, prefixed } from "./lines.ts";
@@ -39,6 +40,12 @@ function wordOf(job: Job, phase: CallPhase | undefined): Word {
   if (job.isDone()) return "done";
   if (job.state === "running") return phase === "running" || !phase ? "running" : phase;
   return job.state === "scheduled" ? "waiting" : "idle";
+}
+
+/** What the state column says: the word, or `retry 1/2` for a running job on a retry. */
+function shownWord(job: Job, word: Word): string {
+  if (word !== "running" || !isRetrying(job) || job.retry.retried === 0) return word;
+  return `retry ${job.retry.retried}/${job.retry.retries}`;
 }
 
 const SYMBOLS: Record<Exclude<Word, "running">, string> = {
@@ -123,9 +130,9 @@ export function renderFrame(
       : word === "done" && !(job instanceof Flow)
       ? `  => ${summarize(job.result, 30)}`
       : "";
-    const line = `${symbol} ${name.padEnd(nameWidth)} ${word.padEnd(9)} ${time.padStart(7)}${
-      use ? `  ${use}` : ""
-    }${tail}`;
+    const line = `${symbol} ${name.padEnd(nameWidth)} ${shownWord(job, word).padEnd(9)} ${
+      time.padStart(7)
+    }${use ? `  ${use}` : ""}${tail}`;
     return { job, depth, word, line: fitLine(line, width) };
   });
   const finished = counts.done + counts.skipped + counts.cached;

@@ -10,6 +10,8 @@ import type { Job } from "../../flow/job.ts";
 import type { Limits } from "../../executors/limits.ts";
 import type { OutputStream } from "../../wire/messages.ts";
 import type { Future } from "../../scheduler/future.ts";
+import { cliWording } from "../errors.ts";
+import { JOB_RETRY } from "../workflow/jobs.ts";
 
 /** A job event, as the progress views receive it. */
 export type FlowEvent =
@@ -17,6 +19,7 @@ export type FlowEvent =
   | { type: "job-done"; job: Job; path: string; result: unknown }
   | { type: "job-failed"; job: Job; path: string; error: unknown }
   | { type: "job-cancelled"; job: Job; path: string }
+  | { type: "job-retry"; job: Job; path: string; error: unknown; attempt: number; delayMs: number }
   | { type: "flow-done"; job: Flow; path: string; ok: boolean; why: string };
 
 /** What every progress view gets. */
@@ -90,6 +93,12 @@ export function watchFlow(flow: Flow, callback: (event: FlowEvent) => void): () 
         (job) => callback({ type: "job-cancelled", job, path: prefix + job.label }),
         opts,
       ),
+      f.on(
+        JOB_RETRY,
+        (job, error, attempt, delayMs) =>
+          callback({ type: "job-retry", job, path: prefix + job.label, error, attempt, delayMs }),
+        opts,
+      ),
       f.onFlowDone(
         (ok, why) =>
           callback({
@@ -110,8 +119,8 @@ export function watchFlow(flow: Flow, callback: (event: FlowEvent) => void): () 
   };
 }
 
-/** `"TypeError: message"` (first line), for one-line outputs. */
+/** `"TypeError: message"` (first line, in command-line terms), for one-line outputs. */
 export function errorLine(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.split("\n")[0];
+  return cliWording(text.split("\n")[0]);
 }

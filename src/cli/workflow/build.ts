@@ -12,7 +12,8 @@ import type { Job } from "../../flow/job.ts";
 import type { Limits } from "../../executors/limits.ts";
 import { Scheduler } from "../../scheduler/scheduler.ts";
 import type { Task } from "../../scheduler/task.ts";
-import { WorkflowError, type WorkflowIssue } from "../errors.ts";
+import { cliWording, WorkflowError, type WorkflowIssue } from "../errors.ts";
+import { sortIssues } from "./load.ts";
 import { ModuleJob, RunJob } from "./jobs.ts";
 import type { ExecutorKind, JobSpec, ModuleJobSpec, WorkflowSpec } from "./types.ts";
 
@@ -49,8 +50,22 @@ export async function buildWorkflow(
   spec: WorkflowSpec,
   options: BuildOptions,
 ): Promise<BuiltWorkflow> {
-  const executor = options.executor ?? spec.executor ?? "workers";
   const issues: WorkflowIssue[] = [];
+  const built = await buildCollecting(spec, options, issues);
+  if (issues.length > 0) throw new WorkflowError(sortIssues(issues));
+  return built;
+}
+
+/**
+ * Builds the flow of `spec`, pushing to `issues` instead of throwing, so
+ * that they join the problems validation found.
+ */
+export async function buildCollecting(
+  spec: WorkflowSpec,
+  options: BuildOptions,
+  issues: WorkflowIssue[],
+): Promise<BuiltWorkflow> {
+  const executor = options.executor ?? spec.executor ?? "workers";
   const limits = new Map<Job, Limits>();
   let scheduler: Scheduler | undefined;
   const schedulerFor = (): Scheduler => {
@@ -111,8 +126,9 @@ export async function buildWorkflow(
           job.limits.memory !== undefined || job.limits.cpuTime !== undefined
             ? ["limits"]
             : ["permissions"],
-          `job "${job.id}" cannot run on the ${executor} executor: ${(error as Error).message}` +
-            (executor === "processes" ? "" : "; run it with --executor processes"),
+          `job "${job.name}" cannot run on the ${executor} executor: ${
+            cliWording((error as Error).message)
+          }`,
         ));
         return undefined;
       }
@@ -120,7 +136,7 @@ export async function buildWorkflow(
       if (Object.keys(job.limits).length) limits.set(built, job.limits);
       return built;
     } catch (error) {
-      issues.push(job.issue([], `job "${job.id}": ${(error as Error).message}`));
+      issues.push(job.issue([], `job "${job.name}": ${cliWording((error as Error).message)}`));
       return undefined;
     }
   };
@@ -139,7 +155,7 @@ export async function buildWorkflow(
     } catch (error) {
       issues.push(job.issue(
         ["module"],
-        `job "${job.id}": cannot import ${job.moduleUrl}: ${
+        `job "${job.name}": cannot import ${job.moduleUrl}: ${
           (error as Error).message.split("\n")[0]
         }`,
       ));
@@ -150,7 +166,7 @@ export async function buildWorkflow(
       const functions = Object.keys(mod).filter((k) => typeof mod[k] === "function");
       issues.push(job.issue(
         ["export"],
-        `job "${job.id}": ${job.moduleUrl} has no exported function "${job.exportName}"` +
+        `job "${job.name}": ${job.moduleUrl} has no exported function "${job.exportName}"` +
           (fn === undefined ? "" : ` (it is a ${typeof fn})`) +
           `; exported functions: ${functions.join(", ") || "none"}`,
       ));
@@ -159,7 +175,7 @@ export async function buildWorkflow(
     if (executor !== "sequential" && !(REMOTE_MARK in fn) && isNativeOrBound(fn)) {
       issues.push(job.issue(
         ["export"],
-        `job "${job.id}": "${job.exportName}" cannot be shipped to a ${executor} executor: it is ` +
+        `job "${job.name}": "${job.exportName}" cannot be shipped to a ${executor} executor: it is ` +
           `neither marked with remote(import.meta.url, fn) nor a plain function with source`,
       ));
       return undefined;
@@ -168,7 +184,6 @@ export async function buildWorkflow(
   };
 
   const flow = await buildFile(spec, options.timeout ?? spec.timeout);
-  if (issues.length > 0) throw new WorkflowError(issues);
   return { flow, scheduler, executor, limits };
 }
 

@@ -13,16 +13,33 @@ import { validateAgainstSchema } from "./schema.ts";
 import type { WorkflowSpec } from "./types.ts";
 import { checkWorkflow } from "./validate.ts";
 
+/** A workflow as far as it could be checked: the jobs that passed, and every problem found. */
+export interface LoadedWorkflow {
+  /** The spec of the jobs that passed; `undefined` when the file has no usable jobs. */
+  readonly spec?: WorkflowSpec;
+  /** Every problem found, in file order. */
+  readonly issues: readonly WorkflowIssue[];
+}
+
 /**
  * Reads, validates and resolves the workflow `file` and its nested files.
  *
  * @throws {WorkflowError} listing every problem (file, line, column).
  */
 export async function loadWorkflow(file: string): Promise<WorkflowSpec> {
+  const { spec, issues } = await checkWorkflowFile(file);
+  if (!spec || issues.length > 0) throw new WorkflowError(issues);
+  return spec;
+}
+
+/**
+ * Reads and checks `file` and its nested files, going on past problems so
+ * that all of them are found in one go. Never throws a {@linkcode WorkflowError}.
+ */
+export async function checkWorkflowFile(file: string): Promise<LoadedWorkflow> {
   const issues: WorkflowIssue[] = [];
   const spec = await loadOne(file, issues, []);
-  if (!spec || issues.length > 0) throw new WorkflowError(sortIssues(issues));
-  return spec;
+  return { spec, issues: sortIssues(issues) };
 }
 
 async function loadOne(
@@ -40,11 +57,9 @@ async function loadOne(
     }
     throw error;
   }
+  issues.push(...parsed.issues);
   const schemaIssues = validateAgainstSchema(parsed.value);
-  if (schemaIssues.length > 0) {
-    for (const s of schemaIssues) issues.push(parsed.issue(s.path, s.message, { key: s.atKey }));
-    return undefined;
-  }
+  for (const s of schemaIssues) issues.push(parsed.issue(s.path, s.message, { key: s.atKey }));
   const here = [...chain, resolve(file)];
   return await checkWorkflow(parsed, issues, async (nested, at) => {
     if (here.includes(nested)) {
@@ -55,8 +70,10 @@ async function loadOne(
       });
       return undefined;
     }
-    return await loadOne(display(nested), issues, here);
-  });
+    const before = issues.length;
+    const spec = await loadOne(display(nested), issues, here);
+    return issues.length > before ? undefined : spec;
+  }, schemaIssues);
 }
 
 /** A path relative to the working directory when that is shorter, for messages. */
@@ -65,11 +82,13 @@ function display(path: string): string {
   return rel.length < path.length && !rel.startsWith("../..") ? rel : path;
 }
 
-function sortIssues(issues: WorkflowIssue[]): WorkflowIssue[] {
-  // Stable: files in discovery order, then by position.
+/** Files in discovery order, then by position; the same problem reported twice once. */
+export function sortIssues(issues: readonly WorkflowIssue[]): WorkflowIssue[] {
   const order = new Map<string, number>();
   for (const i of issues) if (!order.has(i.file)) order.set(i.file, order.size);
-  return issues.slice().sort((a, b) =>
-    order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.col - b.col
-  );
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.file}\0${i.line}\0${i.col}\0${i.message}`;
+    return !seen.has(key) && seen.add(key);
+  }).sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.col - b.col);
 }

@@ -28,6 +28,7 @@ export interface Schema {
   minItems?: number;
   items?: Schema;
   pattern?: string;
+  /** Human words for what the schema accepts (used in messages for `propertyNames`). */
   description?: string;
   $defs?: Record<string, Schema>;
 }
@@ -103,8 +104,8 @@ const TYPE_WORDS: Record<string, string> = {
 function accepted(schema: Schema, root: Schema): string {
   const resolved = resolve(schema, root);
   if (resolved.schema.enum) return `one of ${resolved.schema.enum.map(show).join(", ")}`;
-  if (resolved.name === "duration") return 'a duration like 250 (ms), "250ms", "10s", "5m", "1h"';
-  if (resolved.name === "size") return 'a size like 1048576 (bytes), "512KB", "256MB", "2GB"';
+  if (resolved.name === "duration") return 'a duration like "250ms", "10s", "5m", "1h"';
+  if (resolved.name === "size") return 'a size like "512KB", "256MB", "2GB"';
   if (resolved.schema.oneOf) {
     return resolved.schema.oneOf.map((s) => accepted(s, root)).join(" or ");
   }
@@ -112,12 +113,73 @@ function accepted(schema: Schema, root: Schema): string {
   return types.map((t) => TYPE_WORDS[t] ?? t).join(" or ") || "anything";
 }
 
-function resolve(schema: Schema, root: Schema): { schema: Schema; name?: string } {
-  if (!schema.$ref) return { schema };
-  const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
-  const target = match && root.$defs?.[match[1]];
-  if (!target) throw new Error(`workflow schema: unresolvable $ref ${schema.$ref}`);
-  return { schema: target, name: match[1] };
+interface Resolved {
+  readonly schema: Schema;
+  /** The name under `$defs` when the schema was a `$ref`. */
+  readonly name?: string;
+}
+
+const resolved = new WeakMap<Schema, Resolved>();
+
+function resolve(schema: Schema, root: Schema): Resolved {
+  let result = resolved.get(schema);
+  if (result) return result;
+  if (!schema.$ref) result = { schema };
+  else {
+    const match = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
+    const target = match && root.$defs?.[match[1]];
+    if (!target) throw new Error(`workflow schema: unresolvable $ref ${schema.$ref}`);
+    result = { schema: target, name: match[1] };
+  }
+  resolved.set(schema, result);
+  return result;
+}
+
+/** Whether a branch's declared type (if any) admits `value`: others fail without a look. */
+function admits(branch: Schema, value: unknown, root: Schema): boolean {
+  const b = resolve(branch, root).schema;
+  return b.type === undefined || [b.type].flat().some((t) => hasType(value, t));
+}
+
+const patterns = new Map<string, RegExp>();
+
+/** Compiled once per pattern: a 20k-job file checks its names 20k times. */
+function pattern(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) patterns.set(source, re = new RegExp(source));
+  return re;
+}
+
+const UNITS = {
+  duration: { examples: ["ms", "s", "m", "h"], base: "milliseconds" },
+  size: { examples: ["B", "KB", "MB", "GB"], base: "bytes" },
+};
+
+/**
+ * What is wrong with a duration or size in a workflow file, if anything. A
+ * number without a unit is refused (0 excepted for durations): the API
+ * would read it as milliseconds or bytes, and `wallTime: 5` meaning 5 ms
+ * is never what a file's author meant.
+ */
+function unitProblem(name: "duration" | "size", value: unknown): string | undefined {
+  const bare = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)
+    ? Number(value)
+    : undefined;
+  if (bare !== undefined && !(name === "duration" && bare === 0)) {
+    const { examples, base } = UNITS[name];
+    return `${show(value)} has no unit; write it with one: ${
+      examples.map((u) => JSON.stringify(`${bare}${u}`)).join(", ")
+    } (a bare number would mean ${base})`;
+  }
+  try {
+    (name === "duration" ? parseDuration : parseSize)(value as string);
+    return undefined;
+  } catch (error) {
+    // The unit parser's own message says what is wrong and what is accepted.
+    return (error as Error).message;
+  }
 }
 
 /** Validates `value` against `schema`; returns every violation found. */
@@ -131,18 +193,19 @@ export function validateAgainstSchema(
   const issues: SchemaIssue[] = [];
   const fail = (message: string) => issues.push({ path, message });
   if (name === "duration" || name === "size") {
-    // The unit parser's own message says what is wrong and what is accepted.
-    try {
-      (name === "duration" ? parseDuration : parseSize)(value as string);
-      return [];
-    } catch (error) {
-      return [{ path, message: `${pathName(path)}: ${(error as Error).message}` }];
-    }
+    const problem = unitProblem(name, value);
+    return problem ? [{ path, message: `${pathName(path)}: ${problem}` }] : [];
   }
   if (s.oneOf) {
-    const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
-    const passing = results.filter((r) => r.length === 0).length;
+    let passing = 0;
+    for (const branch of s.oneOf) {
+      if (admits(branch, value, root) && !validateAgainstSchema(value, branch, root, path).length) {
+        passing++;
+      }
+    }
     if (passing === 1) return [];
+    // The value fails: now the messages of every branch are worth building.
+    const results = s.oneOf.map((branch) => validateAgainstSchema(value, branch, root, path));
     // Report the branch of the value's own type: its message is the most specific.
     const typed = s.oneOf.findIndex((branch) => {
       const b = resolve(branch, root).schema;
@@ -168,7 +231,7 @@ export function validateAgainstSchema(
     if (s.minLength !== undefined && value.length < s.minLength) {
       fail(`${pathName(path)} must not be empty`);
     }
-    if (s.pattern !== undefined && !new RegExp(s.pattern).test(value)) {
+    if (s.pattern !== undefined && !pattern(s.pattern).test(value)) {
       fail(`${pathName(path)} ${show(value)} does not match ${s.pattern}`);
     }
   }
@@ -195,15 +258,14 @@ export function validateAgainstSchema(
         }`,
       );
     }
-    const known = Object.keys(s.properties ?? {});
     for (const key of keys) {
       const keyPath = [...path, key];
-      if (s.propertyNames?.pattern && !new RegExp(s.propertyNames.pattern).test(key)) {
+      if (s.propertyNames?.pattern && !pattern(s.propertyNames.pattern).test(key)) {
         issues.push({
           path: keyPath,
           atKey: true,
           message: `${pathName(path)}: the name ${show(key)} is not accepted; ` +
-            `use letters, digits, "_", "-" and ".", starting with a letter or "_"`,
+            `use ${s.propertyNames.description ?? `a name matching ${s.propertyNames.pattern}`}`,
         });
       }
       const sub = s.properties?.[key];
@@ -212,8 +274,9 @@ export function validateAgainstSchema(
         issues.push({
           path: keyPath,
           atKey: true,
-          message: `unknown key "${key}" in ${pathName(path)}${didYouMean(key, known)}; ` +
-            `accepted: ${known.join(", ")}`,
+          message: `unknown key "${key}" in ${pathName(path)}${
+            didYouMean(key, Object.keys(s.properties ?? {}))
+          }; accepted: ${Object.keys(s.properties ?? {}).join(", ")}`,
         });
       } else if (typeof s.additionalProperties === "object") {
         issues.push(...validateAgainstSchema(object[key], s.additionalProperties, root, keyPath));

@@ -5,6 +5,7 @@
  */
 
 import type { Limits, Permissions } from "../../executors/limits.ts";
+import type { BackoffPolicy } from "../../plugins/backoff.ts";
 import type { WorkflowIssue } from "../errors.ts";
 import type { Path } from "./parse.ts";
 
@@ -14,21 +15,52 @@ export const EXECUTORS = ["workers", "processes", "sequential"] as const;
 /** One of {@linkcode EXECUTORS}. */
 export type ExecutorKind = (typeof EXECUTORS)[number];
 
-/** An argument `{ from: <job id> }`: replaced by that job's result. */
+/** An argument `{ from: <job> }` as written: replaced by that job's result. */
 export interface FromRef {
   /** The job whose result is passed. */
   readonly from: string;
 }
 
-/** Whether `value` is exactly `{ from: "<id>" }`. */
+/** Whether `value` is exactly `{ from: "<job>" }`. */
 export function isFromRef(value: unknown): value is FromRef {
   return typeof value === "object" && value !== null && !Array.isArray(value) &&
     Object.keys(value).length === 1 && typeof (value as FromRef).from === "string";
 }
 
-interface JobBase {
-  /** The key under `jobs:`. */
+/**
+ * A checked `{ from: <job> }` argument: the ids of the jobs whose results it
+ * stands for; `many` when it names a matrix job (then the results come as
+ * a list, in matrix order).
+ */
+export class ResultRef {
+  /** Creates the reference. */
+  constructor(readonly ids: readonly string[], readonly many: boolean) {}
+
+  /** The value to pass, given each job's result. */
+  resolve(resultOf: (id: string) => unknown): unknown {
+    return this.many ? this.ids.map(resultOf) : resultOf(this.ids[0]);
+  }
+}
+
+/** A scalar a matrix may take. */
+export type MatrixValue = string | number | boolean;
+
+/** How a job retries: how often, and how long it waits before each retry. */
+export interface RetrySpec {
+  /** Retries after the first attempt (0: none). */
+  readonly retries: number;
+  /** The wait before each retry. */
+  readonly backoff: BackoffPolicy;
+}
+
+/** What every job spec has, whatever its kind. */
+export interface JobBase {
+  /** The job's id: its key under `jobs:`, with the combination for a matrix job (`train[lr=0.1]`). */
   readonly id: string;
+  /** The key under `jobs:`. */
+  readonly name: string;
+  /** The combination of a matrix job, keys in the order the file gives them. */
+  readonly matrix?: Readonly<Record<string, MatrixValue>>;
   /** Ids of the jobs it requires (with those named by `{ from }` arguments). */
   readonly requires: readonly string[];
   readonly critical?: boolean;
@@ -48,19 +80,22 @@ export interface RunJobSpec extends JobBase {
   readonly cwd: string;
   readonly limits: Limits;
   readonly permissions?: Permissions;
-  readonly retries: number;
+  readonly retry: RetrySpec;
 }
 
-/** A function job (`module` + `export` + `args`). */
+/** A function job (`module` + `export` + `args` + `with`). */
 export interface ModuleJobSpec extends JobBase {
   readonly kind: "module";
   /** Absolute `file:` URL of the module. */
   readonly moduleUrl: string;
   readonly exportName: string;
+  /** Positional arguments; {@linkcode ResultRef}s stand for other jobs' results. */
   readonly args: readonly unknown[];
+  /** Passed after `args` as one object, when given; its values may be {@linkcode ResultRef}s. */
+  readonly with?: Readonly<Record<string, unknown>>;
   readonly limits: Limits;
   readonly permissions?: Permissions;
-  readonly retries: number;
+  readonly retry: RetrySpec;
 }
 
 /** A nested workflow file (`flow`). */
@@ -81,6 +116,6 @@ export interface WorkflowSpec {
   readonly window: number;
   readonly timeout?: number;
   readonly executor?: ExecutorKind;
-  /** In file order. */
+  /** In file order, matrix jobs expanded in matrix order. */
   readonly jobs: readonly JobSpec[];
 }

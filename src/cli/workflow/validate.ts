@@ -1,37 +1,65 @@
 /**
  * The checks a JSON Schema cannot express: one kind per job, keys that only
  * make sense for some kinds, requirements on jobs that exist, no cycles,
- * files that exist. Produces the {@linkcode WorkflowSpec} when all is well.
+ * files that exist, matrices and their placeholders, retries. Produces the
+ * {@linkcode WorkflowSpec} of the jobs that passed, so that later checks
+ * (modules, exports) can run on them and every problem is reported at once.
  *
  * @module
  */
 
-import { dirname, resolve, toFileUrl } from "./paths.ts";
+import { dirname, resolve } from "./paths.ts";
 import type { WorkflowIssue } from "../errors.ts";
-import type { Limits, Permissions } from "../../executors/limits.ts";
+import type { Limits } from "../../executors/limits.ts";
 import { parseDuration } from "../../units.ts";
 import { didYouMean } from "../../similar.ts";
 import type { ParsedFile, Path } from "./parse.ts";
-import { splitCommand } from "./split.ts";
+import type { SchemaIssue } from "./schema.ts";
+import { type Combination, expandMatrix, matrixId } from "./matrix.ts";
+import {
+  type FileDefaults,
+  fileExists,
+  isObject,
+  type JobCheck,
+  type Raw,
+  retrySpec,
+} from "./job_check.ts";
+import { moduleSpecs } from "./module_spec.ts";
+import { runSpecs } from "./run_spec.ts";
 import {
   type ExecutorKind,
-  isFromRef,
   type JobSpec,
-  type ModuleJobSpec,
+  ResultRef,
+  type RetrySpec,
   type WorkflowSpec,
 } from "./types.ts";
 
 const KINDS = ["run", "module", "flow"] as const;
+type Kind = (typeof KINDS)[number];
+/** Keys of the jobs that run something (run and module). */
+const CALL_KEYS = [
+  "timeout",
+  "limits",
+  "permissions",
+  "retries",
+  "backoff",
+  "matrix",
+  "cache",
+];
 /** Keys accepted per kind, besides the kind itself and the common ones. */
-const KIND_KEYS: Record<(typeof KINDS)[number], readonly string[]> = {
-  run: ["shell", "env", "cwd", "limits", "permissions", "retries", "cache"],
-  module: ["export", "args", "limits", "permissions", "retries", "cache"],
-  flow: [],
+const KIND_KEYS: Record<Kind, readonly string[]> = {
+  run: ["shell", "env", "cwd", ...CALL_KEYS],
+  module: ["export", "args", "with", ...CALL_KEYS],
+  flow: ["timeout"],
 };
 const COMMON_KEYS = ["requires", "critical", "forever"];
-const DENO_SUBCOMMANDS = ["run", "test", "bench", "serve"];
-
-type Raw = Record<string, unknown>;
+const ALLOWED: Record<Kind, ReadonlySet<string>> = {
+  run: new Set(["run", ...COMMON_KEYS, ...KIND_KEYS.run]),
+  module: new Set(["module", ...COMMON_KEYS, ...KIND_KEYS.module]),
+  flow: new Set(["flow", ...COMMON_KEYS, ...KIND_KEYS.flow]),
+};
+/** Job lists longer than this are not spelt out in messages. */
+const LISTED_JOBS = 20;
 
 /** Loads a nested workflow file; returns undefined when it had issues (already reported). */
 export type LoadNested = (
@@ -39,75 +67,80 @@ export type LoadNested = (
   at: WorkflowIssue,
 ) => Promise<WorkflowSpec | undefined>;
 
-function isObject(value: unknown): value is Raw {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function fileExists(path: string, directory = false): boolean {
-  try {
-    const info = Deno.statSync(path);
-    return directory ? info.isDirectory : info.isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `argv` is `deno <run|test|bench|serve> …`, the commands that take permissions. */
-export function isDenoCommand(argv: readonly string[]): boolean {
-  const program = argv[0]?.split(/[\\/]/).pop();
-  return (program === "deno" || program === "deno.exe") && DENO_SUBCOMMANDS.includes(argv[1]);
+/** A job of the file as planned in the first pass: its kind and its ids. */
+interface Plan {
+  readonly kind: Kind;
+  /** One per combination; `[undefined]` without a matrix. */
+  readonly combinations: readonly (Combination | undefined)[];
+  readonly ids: readonly string[];
 }
 
 /**
- * Checks one parsed file (already valid against the schema) and builds its
- * spec; nested files go through `loadNested`. Pushes problems to `issues`.
+ * Checks one parsed file and builds the spec of its jobs that passed;
+ * nested files go through `loadNested`. Pushes problems to `issues`.
+ * `schemaIssues` (already reported) say which parts the schema refused:
+ * those are skipped here. Returns `undefined` when the file has no usable
+ * `jobs` mapping.
  */
 export async function checkWorkflow(
   parsed: ParsedFile,
   issues: WorkflowIssue[],
   loadNested: LoadNested,
+  schemaIssues: readonly SchemaIssue[] = [],
 ): Promise<WorkflowSpec | undefined> {
   const file = parsed.file;
   const dir = dirname(resolve(file));
   const top = parsed.value as Raw;
-  const before = issues.length;
+  const refused = new Set(schemaIssues.map((i) => String(i.path[0] ?? "")));
+  if (!isObject(top) || !isObject(top.jobs)) return undefined;
+  const brokenJobs = new Set(
+    schemaIssues.filter((i) => i.path[0] === "jobs" && i.path.length >= 2).map((i) =>
+      String(i.path[1])
+    ),
+  );
   const report = (path: Path, message: string, key = false) =>
     issues.push(parsed.issue(path, message, { key }));
   const rawJobs = top.jobs as Record<string, Raw>;
-  const ids = Object.keys(rawJobs);
-  const defaults = (top.defaults ?? {}) as Raw;
-  const defaultLimits = (defaults.limits ?? {}) as Limits;
-  const defaultCwd = typeof defaults.cwd === "string" ? resolve(dir, defaults.cwd) : dir;
-  if (defaults.cwd !== undefined && !fileExists(defaultCwd, true)) {
-    report(["defaults", "cwd"], `defaults.cwd: no such directory ${JSON.stringify(defaultCwd)}`);
+  const names = Object.keys(rawJobs);
+  const nameSet = new Set(names);
+  const defaultsRaw = (refused.has("defaults") ? {} : top.defaults ?? {}) as Raw;
+  const defaults: FileDefaults = {
+    raw: defaultsRaw,
+    limits: (defaultsRaw.limits ?? {}) as Limits,
+    cwd: typeof defaultsRaw.cwd === "string" ? resolve(dir, defaultsRaw.cwd) : dir,
+  };
+  if (defaultsRaw.cwd !== undefined && !fileExists(defaults.cwd, true)) {
+    report(["defaults", "cwd"], `defaults.cwd: no such directory ${JSON.stringify(defaults.cwd)}`);
   }
+  const listed = names.length <= LISTED_JOBS ? `; jobs: ${names.join(", ")}` : "";
 
-  const jobs: JobSpec[] = [];
-  const edges = new Map<string, string[]>();
-  for (const id of ids) {
-    const raw = rawJobs[id];
-    const at = (path: Path, message: string) => parsed.issue(["jobs", id, ...path], message);
+  // Pass 1: each job's kind and ids, so that requirements can name any job of the file.
+  const plans = new Map<string, Plan>();
+  const idOwner = new Map<string, string>();
+  for (const name of names) {
+    const raw = rawJobs[name];
+    if (brokenJobs.has(name)) continue;
     const kinds = KINDS.filter((k) => k in raw);
     if (kinds.length !== 1) {
       report(
-        ["jobs", id],
+        ["jobs", name],
         kinds.length === 0
-          ? `job "${id}" has no kind; give exactly one of run (a command), module with export ` +
+          ? `job "${name}" has no kind; give exactly one of run (a command), module with export ` +
             `(a function) or flow (a nested workflow file)`
-          : `job "${id}" has ${kinds.join(" and ")}; give exactly one of run, module or flow`,
+          : `job "${name}" has ${kinds.join(" and ")}; give exactly one of run, module or flow`,
         true,
       );
       continue;
     }
     const kind = kinds[0];
-    const allowed = new Set([kind, ...COMMON_KEYS, ...KIND_KEYS[kind]]);
+    const allowed = ALLOWED[kind];
     let misplaced = false;
     for (const key of Object.keys(raw)) {
       if (!allowed.has(key)) {
         misplaced = true;
         report(
-          ["jobs", id, key],
-          `"${key}" does not apply to a ${kind} job ("${id}"); a ${kind} job accepts: ${
+          ["jobs", name, key],
+          `"${key}" does not apply to a ${kind} job ("${name}"); a ${kind} job accepts: ${
             [...allowed].join(", ")
           }`,
           true,
@@ -115,218 +148,185 @@ export async function checkWorkflow(
       }
     }
     if (misplaced) continue;
-
-    const requires = [raw.requires ?? []].flat() as string[];
-    for (const [i, r] of requires.entries()) {
-      const path = Array.isArray(raw.requires) ? ["requires", i] : ["requires"];
-      if (r === id) report(["jobs", id, ...path], `job "${id}" cannot require itself`);
-      else if (!ids.includes(r)) {
-        report(
-          ["jobs", id, ...path],
-          `job "${id}" requires "${r}", which is not a job of this file${
-            didYouMean(r, ids)
-          }; jobs: ${ids.join(", ")}`,
-        );
-      }
+    let combinations: (Combination | undefined)[] = [undefined];
+    if (raw.matrix !== undefined) {
+      const expanded = expandMatrix(
+        name,
+        raw.matrix as Record<string, unknown[]>,
+        (path, message) => report(["jobs", name, ...path], message),
+      );
+      if (!expanded) continue;
+      combinations = expanded;
     }
-    const common = {
-      id,
-      requires,
-      critical: raw.critical as boolean | undefined,
-      forever: raw.forever as boolean | undefined,
-      cache: raw.cache as boolean | undefined,
-      issue: at,
-    };
+    const ids = combinations.map((c) => c ? matrixId(name, c) : name);
+    for (const id of ids) idOwner.set(id, name);
+    plans.set(name, { kind, combinations, ids });
+  }
 
-    if (kind === "run") {
-      let argv: string[];
-      if (typeof raw.run === "string") {
-        if (raw.shell === true) argv = ["sh", "-c", raw.run];
-        else {
-          try {
-            argv = splitCommand(raw.run);
-          } catch (error) {
-            report(["jobs", id, "run"], `job "${id}": ${(error as Error).message}`);
-            continue;
-          }
-          if (argv.length === 0) {
-            report(["jobs", id, "run"], `job "${id}": the command is empty`);
-            continue;
-          }
-        }
-      } else {
-        if (raw.shell === true) {
-          report(
-            ["jobs", id, "shell"],
-            `job "${id}": shell: true needs run as one string (the script for sh -c), ` +
-              `not a list`,
-          );
-          continue;
-        }
-        argv = (raw.run as unknown[]).map(String);
-      }
-      const limits = { ...defaultLimits, ...(raw.limits as Limits | undefined) };
-      for (const key of ["cpuTime", "memory"] as const) {
-        if ((raw.limits as Limits | undefined)?.[key] !== undefined) {
-          report(
-            ["jobs", id, "limits", key],
-            `job "${id}": a run job accepts limits.wallTime only; for ${key} make it a module ` +
-              `job and use --executor processes`,
-            true,
-          );
-        }
-        delete limits[key]; // a default cpu/memory limit is for module jobs
-      }
-      let permissions = raw.permissions as Permissions | undefined;
-      if (permissions !== undefined && !isDenoCommand(argv)) {
-        report(
-          ["jobs", id, "permissions"],
-          `job "${id}": permissions apply to module jobs and to deno commands ` +
-            `(deno run|test|bench|serve …), not to ${JSON.stringify(argv[0])}`,
-          true,
-        );
-        continue;
-      }
-      if (permissions === undefined && isDenoCommand(argv)) {
-        permissions = defaults.permissions as Permissions | undefined;
-      }
-      const cwd = typeof raw.cwd === "string" ? resolve(dir, raw.cwd) : defaultCwd;
-      if (raw.cwd !== undefined && !fileExists(cwd, true)) {
-        report(["jobs", id, "cwd"], `job "${id}": no such directory ${JSON.stringify(cwd)}`);
-      }
-      const env = { ...stringEnv(defaults.env), ...stringEnv(raw.env) };
-      jobs.push({
-        ...common,
-        kind,
-        argv,
-        cwd,
-        env: Object.keys(env).length ? env : undefined,
-        limits,
-        permissions,
-        retries: (raw.retries as number | undefined) ?? 0,
-      });
-      edges.set(id, requires);
-    } else if (kind === "module") {
-      const path = resolve(dir, raw.module as string);
-      if (!fileExists(path)) {
-        report(
-          ["jobs", id, "module"],
-          `job "${id}": no such module ${JSON.stringify(path)} (module paths are relative to ` +
-            `the workflow file)`,
-        );
-        continue;
-      }
-      let args: unknown[] = raw.args === undefined
-        ? []
-        : Array.isArray(raw.args)
-        ? raw.args
-        : [raw.args];
-      const needs = [...requires];
-      args = args.map((arg, i) => {
-        if (!isFromRef(arg)) {
-          if (isObject(arg) && "from" in arg) {
-            report(
-              ["jobs", id, "args", ...(Array.isArray(raw.args) ? [i] : [])],
-              `job "${id}": an argument with "from" must be exactly { from: <job id> }, got ${
-                JSON.stringify(arg)
-              }`,
-            );
-          }
-          return arg;
-        }
-        const argPath = ["jobs", id, "args", ...(Array.isArray(raw.args) ? [i] : []), "from"];
-        if (arg.from === id) report(argPath, `job "${id}" cannot take its own result`);
-        else if (!ids.includes(arg.from)) {
-          report(
-            argPath,
-            `job "${id}" takes the result of "${arg.from}", which is not a job of this file${
-              didYouMean(arg.from, ids)
-            }; jobs: ${ids.join(", ")}`,
-          );
-        } else if (!needs.includes(arg.from)) needs.push(arg.from);
-        return arg;
-      });
-      const spec: ModuleJobSpec = {
-        ...common,
-        requires: needs,
-        kind,
-        moduleUrl: toFileUrl(path).href,
-        exportName: (raw.export as string | undefined) ?? "default",
-        args,
-        limits: { ...defaultLimits, ...(raw.limits as Limits | undefined) },
-        permissions: (raw.permissions ?? defaults.permissions) as Permissions | undefined,
-        retries: (raw.retries as number | undefined) ?? 0,
-      };
-      jobs.push(spec);
-      edges.set(id, needs);
-    } else {
+  /** The ids a reference stands for, or `undefined` after reporting it. */
+  const lookUp = (
+    name: string,
+    ref: string,
+    path: Path,
+    what: "requires" | "takes the result of",
+  ): ResultRef | undefined => {
+    const owner = nameSet.has(ref) ? ref : idOwner.get(ref);
+    if (owner === name) {
+      report(
+        path,
+        what === "requires"
+          ? `job "${name}" cannot require itself`
+          : `job "${name}" cannot take its own result`,
+      );
+      return undefined;
+    }
+    if (owner === undefined) {
+      report(
+        path,
+        `job "${name}" ${what} "${ref}", which is not a job of this file${
+          didYouMean(ref, names)
+        }${listed}`,
+      );
+      return undefined;
+    }
+    if (!nameSet.has(ref)) return new ResultRef([ref], false);
+    const plan = plans.get(ref);
+    return new ResultRef(plan?.ids ?? [], plan !== undefined && plan.combinations[0] !== undefined);
+  };
+
+  // Pass 2: the specs, one per combination.
+  let fileRetry: RetrySpec | undefined; // shared by the jobs that set neither retries nor backoff
+  const jobs: JobSpec[] = [];
+  const edges = new Map<string, Set<string>>();
+  for (const name of names) {
+    const raw = rawJobs[name];
+    const needs = new Set<string>();
+    const needNames = new Set<string>();
+    edges.set(name, needNames);
+    const need = (ref: string, path: Path, what: "requires" | "takes the result of") => {
+      const found = lookUp(name, ref, path, what);
+      if (!found) return undefined;
+      for (const id of found.ids) needs.add(id);
+      needNames.add(nameSet.has(ref) ? ref : idOwner.get(ref)!);
+      return found;
+    };
+    [raw.requires ?? []].flat().forEach((r, i) => {
+      if (typeof r !== "string") return; // the schema said so
+      const list = Array.isArray(raw.requires);
+      need(r, ["jobs", name, "requires", ...(list ? [i] : [])], "requires");
+    });
+    const plan = plans.get(name);
+    if (!plan) continue;
+    const before = issues.length;
+    const at = (path: Path, message: string) => parsed.issue(["jobs", name, ...path], message);
+    const job: JobCheck = {
+      name,
+      raw,
+      dir,
+      defaults,
+      combinations: plan.combinations,
+      ids: plan.ids,
+      keys: raw.matrix === undefined ? undefined : Object.keys(raw.matrix as Raw),
+      report: (path, message, key = false) => report(["jobs", name, ...path], message, key),
+      reportAt: (path, message) => report(path, message),
+      take: (ref, path) => need(ref, path, "takes the result of"),
+      base: (index) => {
+        const combination = plan.combinations[index];
+        return {
+          id: plan.ids[index],
+          name,
+          ...(combination ? { matrix: combination } : {}),
+          requires: [...needs],
+          critical: raw.critical as boolean | undefined,
+          forever: raw.forever as boolean | undefined,
+          cache: raw.cache as boolean | undefined,
+          issue: at,
+        };
+      },
+      problems: () => issues.length - before,
+    };
+    if (plan.kind === "flow") {
       const path = resolve(dir, raw.flow as string);
       if (!fileExists(path)) {
-        report(
-          ["jobs", id, "flow"],
-          `job "${id}": no such workflow file ${JSON.stringify(path)} (paths are relative to ` +
+        job.report(
+          ["flow"],
+          `job "${name}": no such workflow file ${JSON.stringify(path)} (paths are relative to ` +
             `the workflow file)`,
         );
         continue;
       }
       const nested = await loadNested(path, at(["flow"], ""));
       if (!nested) continue;
-      jobs.push({ ...common, kind, workflow: { ...nested, name: id } });
-      edges.set(id, requires);
+      const timeout = raw.timeout === undefined
+        ? nested.timeout
+        : parseDuration(raw.timeout as string);
+      jobs.push({ ...job.base(0), kind: "flow", workflow: { ...nested, name, timeout } });
+      continue;
     }
+    const retry = raw.retries === undefined && raw.backoff === undefined
+      ? fileRetry ??= retrySpec({ ...job, raw: {} })
+      : retrySpec(job);
+    jobs.push(...(plan.kind === "run" ? runSpecs(job, retry) : moduleSpecs(job, retry)));
   }
 
-  const cycle = findCycle(ids, edges);
+  const cycle = findCycle(names, edges);
   if (cycle) {
     report(
       ["jobs", cycle[0], "requires"],
-      `the requirements form a cycle: ${cycle.join(" → ")}; remove one of these requirements`,
+      `the requirements form a cycle: ${shorten(cycle).join(" → ")}; remove one of these ` +
+        `requirements`,
       true,
     );
   }
-  if (issues.length > before) return undefined;
   return {
     file,
     name: typeof top.name === "string" ? top.name : file.split("/").pop()!.replace(/\.ya?ml$/, ""),
-    window: (top.window as number | undefined) ?? 0,
-    timeout: top.timeout === undefined ? undefined : parseDuration(top.timeout as string),
-    executor: top.executor as ExecutorKind | undefined,
+    window: refused.has("window") ? 0 : (top.window as number | undefined) ?? 0,
+    timeout: top.timeout === undefined || refused.has("timeout")
+      ? undefined
+      : parseDuration(top.timeout as string),
+    executor: refused.has("executor") ? undefined : top.executor as ExecutorKind | undefined,
     jobs,
   };
 }
 
-function stringEnv(env: unknown): Record<string, string> {
-  if (!isObject(env)) return {};
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+/** A long cycle with its middle left out, so that the message stays readable. */
+function shorten(cycle: string[]): string[] {
+  if (cycle.length <= 12) return cycle;
+  return [...cycle.slice(0, 5), `… ${cycle.length - 10} more …`, ...cycle.slice(-5)];
 }
 
-/** A cycle among `ids` through `edges` (job → what it requires), first id repeated last. */
-function findCycle(ids: string[], edges: Map<string, string[]>): string[] | undefined {
+/**
+ * A cycle among `ids` through `edges` (job → what it requires), first id
+ * repeated last. Iterative, so a chain of 100k jobs does not overflow the stack.
+ */
+function findCycle(ids: string[], edges: Map<string, Set<string>>): string[] | undefined {
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, 1);
-    stack.push(id);
-    for (const next of edges.get(id) ?? []) {
+  for (const start of ids) {
+    if (state.has(start)) continue;
+    const stack: { id: string; next: Iterator<string> }[] = [];
+    const enter = (id: string) => {
+      state.set(id, 1);
+      stack.push({ id, next: (edges.get(id) ?? new Set()).values() });
+    };
+    enter(start);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const step = top.next.next();
+      if (step.done) {
+        state.set(top.id, 2);
+        stack.pop();
+        continue;
+      }
+      const next = step.value;
       if (!edges.has(next)) continue;
       if (state.get(next) === 1) {
         // Print it in the direction work flows: required job first.
-        const loop = stack.slice(stack.indexOf(next));
+        const path = stack.map((f) => f.id);
+        const loop = path.slice(path.indexOf(next));
         return [...loop, next].reverse();
       }
-      if (!state.has(next)) {
-        const found = visit(next);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(id, 2);
-    return undefined;
-  };
-  for (const id of ids) {
-    if (!state.has(id)) {
-      const found = visit(id);
-      if (found) return found;
+      if (!state.has(next)) enter(next);
     }
   }
   return undefined;

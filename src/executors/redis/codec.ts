@@ -44,6 +44,8 @@ export type ControlMessage =
  */
 export interface OriginMessage {
   job: string;
+  /** BullMQ's count of the job's starts when the message was sent (its `attemptsStarted`). */
+  attempt?: number;
   frame?: CommFrame;
   out?: { text: string; stream: OutputStream };
 }

@@ -7,6 +7,7 @@
 
 // deno-lint-ignore no-import-prefix
 import type { RedisOptions as IORedisOptions } from "npm:ioredis@5.11.1";
+import { checkOptions, quote } from "../../options.ts";
 
 /** How to reach Redis: a URL (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS) or options. */
 export type RedisConnection = string | RedisConnectionOptions;
@@ -29,12 +30,19 @@ export interface RedisConnectionOptions {
 
 /** Turns a {@linkcode RedisConnection} into ioredis options; throws `TypeError` naming a bad value. */
 export function resolveConnection(connection: RedisConnection): IORedisOptions {
-  const options = typeof connection === "string" ? parseUrl(connection) : { ...connection };
-  if (typeof options !== "object" || options === null) {
+  if (typeof connection !== "string" && (typeof connection !== "object" || connection === null)) {
     throw new TypeError(
-      `connection must be a redis:// URL or { host, port }, got ${JSON.stringify(connection)}`,
+      `connection must be a redis:// URL or { host, port }, got ${quote(connection)}`,
     );
   }
+  if (typeof connection !== "string") {
+    checkOptions(
+      connection,
+      ["host", "port", "username", "password", "db", "tls"],
+      "the connection",
+    );
+  }
+  const options = typeof connection === "string" ? parseUrl(connection) : { ...connection };
   const port = options.port ?? 6379;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RangeError(`The Redis port must be an integer from 1 to 65535, got ${port}`);

@@ -8,7 +8,7 @@
 import type { Buffer } from "node:buffer";
 import { explainCloneError } from "../../wire/clone_error.ts";
 // deno-lint-ignore no-import-prefix
-import type { JobsOptions, Queue, QueueEvents } from "npm:bullmq@5.81.5";
+import type { JobsOptions, Queue } from "npm:bullmq@5.81.5";
 // deno-lint-ignore no-import-prefix
 import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
@@ -27,8 +27,16 @@ import {
   type OriginMessage,
 } from "./codec.ts";
 import { channels, checkQueueName, resolveConnection } from "./connection.ts";
-import { jobOptions, localWorkers, type RedisExecutorOptions } from "./options.ts";
+import {
+  EXECUTOR_OPTION_KEYS,
+  jobOptions,
+  localWorkers,
+  maxEvents,
+  type RedisExecutorOptions,
+} from "./options.ts";
+import { checkOptions, quote } from "../../options.ts";
 import { RedisWorker } from "./worker.ts";
+import { EventReader, type StreamEvent } from "./events.ts";
 
 interface Entry {
   readonly call: Call;
@@ -36,17 +44,24 @@ interface Entry {
   readonly data: JobPayload;
   /** Settles when BullMQ has the job (or adding it failed). */
   added: Promise<unknown>;
-  started: boolean;
-  /** `active` events seen: one per attempt. */
-  attempts: number;
-  /** The worker closed the call's comm channel (its last frame). */
-  readonly commClosed: PromiseWithResolvers<void>;
+  /** Attempts reported to the scheduler as started: each exactly once. */
+  reported: number;
+  /** `active` events of the BullMQ job now in Redis: its attempts so far. */
+  actives: number;
+  /** Attempts before that job (one that Redis lost and was added again counts from 1 anew). */
+  base: number;
+  /** The worker closed the current attempt's comm channel (its last frame). */
+  commClosed: PromiseWithResolvers<void>;
 }
 
 /** A comm call's result waits this long at most for the channel's last frames. */
 const COMM_GRACE_MS = 2000;
+/** Jobs added in one round trip at most. */
+const MAX_BATCH = 500;
+/** Jobs whose state is asked at once when events were missed. */
+const RECONCILE_SLICE = 200;
 /** Attempt counts kept for settled calls. */
-const MAX_ATTEMPT_RECORDS = 10_000;
+const MAX_ATTEMPT_RECORDS = 100_000;
 
 /**
  * Runs calls as BullMQ jobs on a Redis queue, taken by `baton worker`
@@ -72,15 +87,25 @@ export class RedisExecutor implements Executor {
   readonly #options: RedisExecutorOptions;
   readonly #jobOptions: JobsOptions;
   readonly #localWorkers: number;
+  readonly #maxEvents: number;
+  /** Every job id of this executor starts with it. */
+  readonly #prefix: string = `${this.origin}-`;
   readonly #jobs = new Map<string, Entry>();
   readonly #byCall = new Map<number, Entry>();
   readonly #attempts = new Map<number, number>();
+  /** How many jobs each recent call had, so that a call executed again gets a new job id. */
+  readonly #runs = new Map<number, number>();
   /** Removals and cancellations under way; shutdown waits for them. */
   readonly #pending = new Set<Promise<unknown>>();
   #host?: ExecutorHost;
   #bullmq?: BullMQ;
   #queue?: Queue<JobPayload>;
-  #events?: QueueEvents;
+  #events?: EventReader;
+  #reconciling?: Promise<void>;
+  /** Jobs of this turn of the event loop, added together. */
+  #batch?: { entries: Entry[]; added: PromiseWithResolvers<void> };
+  #reconcileAgain = false;
+  #gaps = 0;
   #pub?: Redis;
   #sub?: Redis;
   #local?: RedisWorker;
@@ -89,15 +114,15 @@ export class RedisExecutor implements Executor {
   /** Checks the options; nothing connects until the scheduler runs. */
   constructor(options: RedisExecutorOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `withRedis() needs { connection, queue }, got ${JSON.stringify(options)}`,
-      );
+      throw new TypeError(`withRedis() needs { connection, queue }, got ${quote(options)}`);
     }
+    checkOptions(options, EXECUTOR_OPTION_KEYS, "Scheduler.withRedis()");
     this.#options = options;
     this.queue = checkQueueName(options.queue);
     resolveConnection(options.connection);
     this.#jobOptions = jobOptions(options);
     this.#localWorkers = localWorkers(options);
+    this.#maxEvents = maxEvents(options);
   }
 
   /** Checks permissions; limits are enforced by the workers' pools. */
@@ -109,10 +134,13 @@ export class RedisExecutor implements Executor {
   async start(host: ExecutorHost): Promise<void> {
     const connection = resolveConnection(this.#options.connection);
     const { bullmq, Redis } = await loadDeps();
-    const { Queue, QueueEvents } = bullmq;
+    const { Queue } = bullmq;
     this.#bullmq = bullmq;
     this.#host = host;
-    const queue = new Queue<JobPayload>(this.queue, { connection });
+    const queue = new Queue<JobPayload>(this.queue, {
+      connection,
+      streams: { events: { maxLen: this.#maxEvents } },
+    });
     queue.on("error", () => {});
     this.#queue = queue;
     await queue.waitUntilReady();
@@ -120,16 +148,12 @@ export class RedisExecutor implements Executor {
     this.#pub.on("error", () => {});
     // Read events from the stream's current end, so none between now and the first read is missed.
     const last = await this.#pub.xrevrange(queue.keys.events, "+", "-", "COUNT", 1);
-    const events = new QueueEvents(this.queue, {
-      connection,
-      lastEventId: last[0]?.[0] ?? "0-0",
+    const reading = new Redis(connection);
+    reading.on("error", () => {});
+    this.#events = new EventReader(reading, queue.keys.events, last[0]?.[0] ?? "0-0", {
+      event: (event) => this.#onEvent(event),
+      gap: () => this.#reconcileSoon(),
     });
-    events.on("error", () => {});
-    events.on("active", ({ jobId }) => this.#onActive(jobId));
-    events.on("completed", ({ jobId, returnvalue }) => this.#onCompleted(jobId, returnvalue));
-    events.on("failed", ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
-    this.#events = events;
-    await events.waitUntilReady();
     const sub = new Redis(connection);
     sub.on("error", () => {});
     sub.on("messageBuffer", (_channel: Buffer, message: Buffer) => this.#onFrame(message));
@@ -140,7 +164,7 @@ export class RedisExecutor implements Executor {
     sub.on("ready", () => {
       if (!lost) return;
       lost = false;
-      this.#track(this.#reconcile());
+      this.#reconcileSoon();
     });
     if (this.#localWorkers > 0) {
       this.#local = new RedisWorker({
@@ -150,6 +174,19 @@ export class RedisExecutor implements Executor {
       });
       await this.#local.start();
     }
+  }
+
+  /**
+   * `<origin>-<call id>`, or `<origin>-<call id>.<n>` when the same call is
+   * executed again (a retry by the scheduler): BullMQ ignores a job whose id
+   * it still has.
+   */
+  #jobIdOf(call: Call): string {
+    const runs = this.#runs.get(call.id) ?? 0;
+    this.#runs.delete(call.id);
+    this.#runs.set(call.id, runs + 1);
+    if (this.#runs.size > MAX_ATTEMPT_RECORDS) this.#runs.delete(this.#runs.keys().next().value!);
+    return runs === 0 ? `${this.#prefix}${call.id}` : `${this.#prefix}${call.id}.${runs}`;
   }
 
   /** Puts the call on the queue as a job. */
@@ -177,11 +214,12 @@ export class RedisExecutor implements Executor {
     }
     const entry: Entry = {
       call,
-      jobId: `${this.origin}-${call.id}`,
+      jobId: this.#jobIdOf(call),
       data,
       added: Promise.resolve(),
-      started: false,
-      attempts: 0,
+      reported: 0,
+      actives: 0,
+      base: 0,
       commClosed: Promise.withResolvers(),
     };
     this.#jobs.set(entry.jobId, entry);
@@ -217,7 +255,7 @@ export class RedisExecutor implements Executor {
     const entries = [...this.#jobs.values()];
     await Promise.all(
       entries.map(async (entry) => {
-        if (wait && entry.started) return;
+        if (wait && entry.reported > 0) return;
         const withdrawn = await this.#withdraw(entry, !wait);
         if (withdrawn || !wait) this.#forget(entry);
       }),
@@ -231,6 +269,7 @@ export class RedisExecutor implements Executor {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     await this.#local?.close(!wait);
     this.#local = undefined;
+    this.#gaps += this.#events?.gaps ?? 0;
     await this.#events?.close();
     await this.#queue?.close();
     this.#sub?.disconnect();
@@ -246,7 +285,7 @@ export class RedisExecutor implements Executor {
   /** A snapshot for rendering. */
   info(): ExecutorInfo {
     let queued = 0;
-    for (const entry of this.#jobs.values()) if (!entry.started) queued++;
+    for (const entry of this.#jobs.values()) if (entry.reported === 0) queued++;
     const workers: WorkerInfo[] = this.#local
       ? [{ id: "local", busy: this.#local.active > 0, inFlight: this.#local.active }]
       : [];
@@ -263,18 +302,64 @@ export class RedisExecutor implements Executor {
   }
 
   /**
+   * How many times the event stream was found trimmed past what this
+   * executor had read (each time, it asked Redis for the outcomes instead).
+   * Non-zero means `maxEvents` is small for the load.
+   */
+  get eventGaps(): number {
+    return this.#gaps + (this.#events?.gaps ?? 0);
+  }
+
+  /**
    * How many times the future's job was started: 1 normally, more after a
    * retry or after its worker died. `undefined` for an unknown future.
    */
   attempts(future: { readonly id: number } | number): number | undefined {
     const id = typeof future === "number" ? future : future.id;
-    return this.#byCall.get(id)?.attempts ?? this.#attempts.get(id);
+    return this.#byCall.get(id)?.reported ?? this.#attempts.get(id);
   }
 
+  /**
+   * Adds the entry's job with the others of the same turn of the event
+   * loop: one round trip (BullMQ's `addBulk`) for a burst of submissions.
+   */
   #add(entry: Entry): void {
-    const name = entry.call.fn.name || "anonymous";
-    entry.added = this.#queue!.add(name, entry.data, { ...this.#jobOptions, jobId: entry.jobId })
-      .catch((error) => this.#settle(entry, false, error));
+    let batch = this.#batch;
+    // A full batch goes as it is: a huge transaction would hold Redis up for the workers.
+    if (batch && batch.entries.length >= MAX_BATCH) this.#flush();
+    batch = this.#batch;
+    if (!batch) {
+      const added = Promise.withResolvers<void>();
+      batch = this.#batch = { entries: [], added };
+      queueMicrotask(() => this.#flush());
+    }
+    batch.entries.push(entry);
+    entry.added = batch.added.promise;
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    const queue = this.#queue;
+    if (!batch) return;
+    // Cancelled in the meantime: never added.
+    const entries = batch.entries.filter((entry) => this.#jobs.get(entry.jobId) === entry);
+    if (!queue || entries.length === 0) return batch.added.resolve();
+    const jobs = entries.map((entry) => ({
+      name: entry.call.fn.name || "anonymous",
+      data: entry.data,
+      opts: { ...this.#jobOptions, jobId: entry.jobId },
+    }));
+    const adding = jobs.length === 1
+      ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts)
+      : queue.addBulk(jobs);
+    adding.then(
+      () => batch.added.resolve(),
+      (error) => {
+        for (const entry of entries) this.#settle(entry, false, error);
+        batch.added.resolve();
+      },
+    );
   }
 
   /** Removes a waiting job; if it runs, optionally asks its worker to stop. Resolves `true` if removed. */
@@ -304,19 +389,68 @@ export class RedisExecutor implements Executor {
     return promise;
   }
 
+  #onEvent(event: StreamEvent): void {
+    const jobId = event.jobId;
+    // Other schedulers' jobs share the stream of a shared queue.
+    if (!jobId?.startsWith(this.#prefix)) return;
+    switch (event.event) {
+      case "active":
+        return this.#onActive(jobId);
+      case "completed": {
+        let returnvalue: unknown;
+        try {
+          returnvalue = JSON.parse(event.returnvalue);
+        } catch {
+          returnvalue = undefined;
+        }
+        this.#onCompleted(jobId, returnvalue);
+        return;
+      }
+      case "failed":
+        this.#onFailed(jobId, event.failedReason ?? "");
+        return;
+    }
+  }
+
+  /** Reconciles once the reconciliation under way (if any) is over. */
+  #reconcileSoon(): void {
+    if (this.#reconciling) {
+      this.#reconcileAgain = true;
+      return;
+    }
+    const run = async () => {
+      do {
+        this.#reconcileAgain = false;
+        await this.#reconcile();
+      } while (this.#reconcileAgain && this.#host);
+    };
+    this.#reconciling = run().finally(() => this.#reconciling = undefined);
+    this.#track(this.#reconciling);
+  }
+
   #onActive(jobId: string): void {
     const entry = this.#jobs.get(jobId);
     if (!entry) return;
-    entry.attempts++;
-    // Every attempt is a start, so the future's `attempts` counts retries too.
-    entry.started = true;
-    this.#host?.started(entry.call);
+    entry.actives++;
+    this.#reach(entry, entry.base + entry.actives);
   }
 
-  #markStarted(entry: Entry): void {
-    if (entry.started) return;
-    entry.started = true;
-    this.#host?.started(entry.call);
+  /**
+   * The call is in its `attempt`-th start, as an `active` event or a frame
+   * of that attempt says (they race: frames come by pub/sub, events by the
+   * stream). Reports each attempt's start exactly once, whichever comes
+   * first; returns `false` for an attempt that is over (its late frames are
+   * dropped). Every attempt is a start, so the future's `attempts` counts
+   * retries and recoveries too.
+   */
+  #reach(entry: Entry, attempt: number): boolean {
+    if (attempt < entry.reported) return false;
+    if (attempt > entry.reported) {
+      entry.reported = attempt;
+      entry.commClosed = Promise.withResolvers();
+      this.#host?.started(entry.call);
+    }
+    return true;
   }
 
   async #onCompleted(jobId: string, returnvalue: unknown): Promise<void> {
@@ -372,8 +506,11 @@ export class RedisExecutor implements Executor {
     }
     const entry = this.#jobs.get(decoded.job);
     if (!entry) return;
-    // A frame can overtake the `active` event: the call has started.
-    this.#markStarted(entry);
+    // Messages of workers that do not say their attempt belong to the current one.
+    const attempt = typeof decoded.attempt === "number"
+      ? entry.base + decoded.attempt
+      : Math.max(entry.reported, entry.base + 1);
+    if (!this.#reach(entry, attempt)) return;
     if (decoded.out) {
       this.#host?.output?.(entry.call, decoded.out.text, decoded.out.stream);
       return;
@@ -386,7 +523,8 @@ export class RedisExecutor implements Executor {
   #settle(entry: Entry, ok: boolean, outcome: unknown): void {
     if (this.#jobs.get(entry.jobId) !== entry) return;
     const host = this.#host;
-    this.#markStarted(entry);
+    // Its events were missed (a lost connection): it did start.
+    if (entry.reported === 0) this.#reach(entry, entry.base + 1);
     this.#forget(entry);
     if (ok) host?.fulfilled(entry.call, outcome);
     else host?.rejected(entry.call, outcome);
@@ -396,7 +534,7 @@ export class RedisExecutor implements Executor {
     if (this.#jobs.get(entry.jobId) !== entry) return;
     this.#jobs.delete(entry.jobId);
     this.#byCall.delete(entry.call.id);
-    this.#attempts.set(entry.call.id, entry.attempts);
+    this.#attempts.set(entry.call.id, entry.reported);
     if (this.#attempts.size > MAX_ATTEMPT_RECORDS) {
       this.#attempts.delete(this.#attempts.keys().next().value!);
     }
@@ -410,23 +548,33 @@ export class RedisExecutor implements Executor {
   async #reconcile(): Promise<void> {
     const queue = this.#queue;
     if (!queue) return;
-    for (const entry of [...this.#jobs.values()]) {
-      await entry.added;
-      if (this.#jobs.get(entry.jobId) !== entry) continue;
-      let state: string;
-      try {
-        state = await queue.getJobState(entry.jobId);
-      } catch {
-        continue;
-      }
-      if (state === "unknown") {
-        this.#add(entry);
-      } else if (state === "completed" || state === "failed") {
-        const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);
-        if (!job) continue;
-        if (state === "completed") await this.#onCompleted(entry.jobId, job.returnvalue);
-        else await this.#onFailed(entry.jobId, job.failedReason);
-      }
+    const entries = [...this.#jobs.values()];
+    // In slices, so that ten thousand jobs take a few round trips' time, not ten thousand.
+    for (let i = 0; i < entries.length && this.#queue; i += RECONCILE_SLICE) {
+      await Promise.all(entries.slice(i, i + RECONCILE_SLICE).map((entry) => this.#recheck(entry)));
+    }
+  }
+
+  async #recheck(entry: Entry): Promise<void> {
+    const queue = this.#queue;
+    await entry.added;
+    if (!queue || this.#jobs.get(entry.jobId) !== entry) return;
+    let state: string;
+    try {
+      state = await queue.getJobState(entry.jobId);
+    } catch {
+      return;
+    }
+    if (state === "unknown") {
+      // Redis lost the job: the new one counts its attempts from 1, after those reported.
+      entry.base = entry.reported;
+      entry.actives = 0;
+      this.#add(entry);
+    } else if (state === "completed" || state === "failed") {
+      const job = await this.#bullmq!.Job.fromId(queue, entry.jobId).catch(() => undefined);
+      if (!job) return;
+      if (state === "completed") await this.#onCompleted(entry.jobId, job.returnvalue);
+      else await this.#onFailed(entry.jobId, job.failedReason);
     }
   }
 }

@@ -15,7 +15,7 @@ import type { Redis } from "npm:ioredis@5.11.1";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Limits, Permissions } from "../limits.ts";
 import { Relay, type RelayMessage, unsendableResult } from "../relay.ts";
-import { type Duration, parseDuration } from "../../units.ts";
+import type { Duration } from "../../units.ts";
 import type { WireError } from "../../wire/messages.ts";
 import { decodeError, encodeError } from "../../wire/codec.ts";
 import { CancelledError } from "../../wire/errors.ts";
@@ -27,6 +27,9 @@ import {
   type OriginMessage,
 } from "./codec.ts";
 import { channels, checkQueueName, type RedisConnection, resolveConnection } from "./connection.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { type LockTimings, resolveLockTimings, WORKER_OPTION_KEYS } from "./options.ts";
+import { checkOptions } from "../../options.ts";
 
 /** Options of a {@linkcode RedisWorker} (and of `baton worker`). */
 export interface RedisWorkerOptions {
@@ -48,11 +51,16 @@ export interface RedisWorkerOptions {
   /** Default limits of every job; a task's own limits replace them one by one. */
   limits?: Limits;
   /**
-   * How long a job's lock lasts without renewal (default 30s). A worker that
-   * dies loses its jobs to others after about this long.
+   * How long a job's lock lasts without renewal (default `"2s"`). A worker
+   * that dies loses its jobs to others within about this long plus
+   * `stalledInterval`. The lock is renewed by a thread of its own (see
+   * `heartbeat`), so a worker whose event loop is blocked for longer keeps
+   * its jobs.
    */
   lockDuration?: Duration;
-  /** How often this worker looks for jobs of dead workers (default: the lock duration). */
+  /** How often the heartbeat thread renews the locks (default `"500ms"`; at most half the lock). */
+  heartbeat?: Duration;
+  /** How often this worker looks for jobs of dead workers (default `"1s"`). */
   stalledInterval?: Duration;
   /** How many times a job may lose its worker before it fails (default 1). */
   maxStalls?: number;
@@ -95,13 +103,16 @@ export class RedisWorker {
   readonly #relay: Relay;
   readonly #running = new Map<number, Running>();
   readonly #byJob = new Map<string, Running>();
+  readonly #timings: LockTimings;
   #worker?: Worker<JobPayload>;
+  #heartbeat?: Heartbeat;
   #bullmq?: BullMQ;
   #pub?: Redis;
   #sub?: Redis;
 
   /** Checks the options; nothing connects until {@linkcode start}. */
   constructor(options: RedisWorkerOptions) {
+    checkOptions(options, WORKER_OPTION_KEYS, "new RedisWorker()");
     this.#options = options;
     this.queue = checkQueueName(options.queue);
     resolveConnection(options.connection);
@@ -116,10 +127,7 @@ export class RedisWorker {
       permissions: options.permissions,
       limits: options.limits,
     }, (message) => this.#onRelay(message));
-    const maxStalls = options.maxStalls ?? 1;
-    if (!Number.isInteger(maxStalls) || maxStalls < 0) {
-      throw new RangeError(`maxStalls must be a non-negative integer, got ${maxStalls}`);
-    }
+    this.#timings = resolveLockTimings(options);
     this.name = options.name ?? `${hostname()}:${Deno.pid}`;
   }
 
@@ -127,8 +135,7 @@ export class RedisWorker {
   async start(): Promise<void> {
     if (this.#worker) throw new Error(`Worker "${this.name}" is already started`);
     const connection = resolveConnection(this.#options.connection);
-    const lockDuration = parseDuration(this.#options.lockDuration ?? "30s");
-    const stalledInterval = parseDuration(this.#options.stalledInterval ?? lockDuration);
+    const { lockDuration, heartbeat, stalledInterval, maxStalls } = this.#timings;
     const { bullmq, Redis } = await loadDeps();
     this.#bullmq = bullmq;
     const { MetricsTime, Worker } = bullmq;
@@ -139,19 +146,42 @@ export class RedisWorker {
       this.#onControl(decodeValue(message.toString()) as ControlMessage);
     });
     await this.#sub.subscribe(channels.control(this.queue));
-    this.#worker = new Worker<JobPayload>(this.queue, (job) => this.#process(job), {
-      connection,
-      concurrency: this.#concurrency,
-      name: this.name,
-      lockDuration,
-      stalledInterval,
-      maxStalledCount: this.#options.maxStalls ?? 1,
-      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-      autorun: true,
-    });
+    const worker = new Worker<JobPayload>(
+      this.queue,
+      async (job, token) => {
+        // From here until the job is over, the heartbeat thread keeps its lock.
+        if (token) this.#heartbeat?.track(job.id!, token);
+        try {
+          return await this.#process(job);
+        } finally {
+          this.#heartbeat?.untrack(job.id!);
+        }
+      },
+      {
+        connection,
+        concurrency: this.#concurrency,
+        name: this.name,
+        lockDuration,
+        // The heartbeat thread renews locks instead of this thread's timers.
+        skipLockRenewal: true,
+        stalledInterval,
+        maxStalledCount: maxStalls,
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+        autorun: false,
+      },
+    );
+    this.#worker = worker;
     // Connection errors are retried by ioredis; BullMQ reports them here too.
-    this.#worker.on("error", () => {});
-    await this.#worker.waitUntilReady();
+    worker.on("error", () => {});
+    await worker.waitUntilReady();
+    this.#heartbeat = await Heartbeat.start({
+      connection: this.#options.connection,
+      lockPrefix: worker.toKey(""),
+      stalledKey: worker.keys.stalled,
+      lockDuration,
+      interval: heartbeat,
+    }, this.#concurrency * 2);
+    worker.run().catch(() => {});
   }
 
   /** Jobs running now. */
@@ -170,6 +200,8 @@ export class RedisWorker {
     this.#worker = undefined;
     if (force) await this.#relay.shutdown(false);
     await worker.close(force);
+    await this.#heartbeat?.close();
+    this.#heartbeat = undefined;
     await this.#relay.shutdown(!force);
     this.#sub?.disconnect();
     await this.#pub?.quit().catch(() => {});
@@ -187,11 +219,16 @@ export class RedisWorker {
         running.outcome.reject(message.error);
         break;
       case "comm":
-        this.#publish(running, { job: running.job.id!, frame: message.frame });
+        this.#publish(running, {
+          job: running.job.id!,
+          attempt: running.job.attemptsStarted,
+          frame: message.frame,
+        });
         break;
       case "out":
         this.#publish(running, {
           job: running.job.id!,
+          attempt: running.job.attemptsStarted,
           out: { text: message.text, stream: message.stream },
         });
         break;

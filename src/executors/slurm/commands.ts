@@ -1,30 +1,17 @@
 /**
- * The Slurm commands the executor runs — `sbatch`, `scancel`, `squeue` —
- * and the parsing of what they print.
+ * Slurm as an {@linkcode Engine}: `sbatch`, `scancel`, `squeue` and
+ * `sacct`, and the parsing of what they print.
  *
  * @module
  */
 
-/**
- * A job as `squeue` lists it.
- *
- * @example
- * ```ts ignore
- * const job: QueuedJob = { jobId: "42", state: "RUNNING", reason: "None", node: "node7" };
- * ```
- */
-export interface QueuedJob {
-  /** The job id. */
-  readonly jobId: string;
-  /** Slurm's state: `PENDING`, `RUNNING`, `COMPLETING`, `CANCELLED`, `TIMEOUT`… */
-  readonly state: string;
-  /** Why it waits or ended, e.g. `Resources`, `TimeLimit` (`None` if nothing). */
-  readonly reason: string;
-  /** The node it runs on, if any. */
-  readonly node?: string;
-}
+import type { Engine, QueuedJob, ScriptContext } from "../hpc/engine.ts";
+import { checkedOutput, runCommand } from "../hpc/commands.ts";
+import type { ResolvedSlurmOptions } from "./options.ts";
+import { jobScript } from "./script.ts";
+import { SlurmJobLostError } from "./errors.ts";
 
-/** States in which a job may still run (or has not started yet). */
+/** States in which a job may still run (or has not started yet): what plain `squeue` lists. */
 const LIVE_STATES = new Set([
   "PENDING",
   "CONFIGURING",
@@ -40,6 +27,8 @@ const LIVE_STATES = new Set([
   "STOPPED",
   "RESV_DEL_HOLD",
 ]);
+
+const MISSING = "is Slurm installed on this machine?";
 
 /**
  * Whether a job in `state` may still run; `false` for every terminal state.
@@ -96,6 +85,31 @@ export function parseQueue(text: string): Map<string, QueuedJob> {
 }
 
 /**
+ * Parses `sacct -X -n -P -o JobID,State,Reason,NodeList` output for one job:
+ * `State` may read `CANCELLED by 0`, of which the first word is kept.
+ *
+ * @example
+ * ```ts ignore
+ * parseAccounting("42|CANCELLED by 0|None|node7\n", "42")?.state; // "CANCELLED"
+ * ```
+ */
+export function parseAccounting(text: string, jobId: string): QueuedJob | undefined {
+  for (const raw of text.split("\n")) {
+    const [id, state, reason, node] = raw.trim().split("|");
+    if (id !== jobId || !state) continue;
+    const word = state.split(/\s+/)[0];
+    if (!/^[A-Z_]+$/.test(word)) continue;
+    return {
+      jobId,
+      state: word,
+      reason: reason || "None",
+      node: node && node !== "None assigned" ? node : undefined,
+    };
+  }
+  return undefined;
+}
+
+/**
  * Reads the job id from `sbatch --parsable` output (`id` or `id;cluster`).
  *
  * @example
@@ -117,125 +131,99 @@ export function parseSubmitted(stdout: string): string {
 }
 
 /**
- * What a command printed and how it exited.
+ * Slurm for the HPC executor, with one executor's options and job name.
  *
  * @example
  * ```ts ignore
- * const { code, stdout } = await runCommand(["squeue", "--version"]);
+ * const engine = new SlurmEngine(resolveSlurmOptions({ workers: 2 }));
+ * const id = await engine.submit(script);
+ * await engine.cancel([id]);
  * ```
  */
-export interface CommandResult {
-  /** The exit code. */
-  readonly code: number;
-  /** Its standard output. */
-  readonly stdout: string;
-  /** Its standard error. */
-  readonly stderr: string;
-}
+export class SlurmEngine implements Engine {
+  /** Always `"slurm"`. */
+  readonly kind = "slurm";
+  /** Always `"Slurm"`. */
+  readonly title = "Slurm";
+  /** `sacct` knows a job as soon as `squeue` forgets it. */
+  readonly accountingLag = 5_000;
+  readonly #options: ResolvedSlurmOptions;
 
-/**
- * Runs `argv` with optional stdin; a command that is missing or too slow throws, naming it.
- *
- * @example
- * ```ts ignore
- * const result = await runCommand(["sbatch", "--parsable"], { stdin: script, timeout: 30_000 });
- * ```
- */
-export async function runCommand(
-  argv: readonly string[],
-  options: { stdin?: string; timeout?: number } = {},
-): Promise<CommandResult> {
-  const [program, ...args] = argv;
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(program, {
-      args,
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (error) {
-    throw new Error(
-      `Could not run ${JSON.stringify(program)}: ${(error as Error).message}` +
-        (error instanceof Deno.errors.NotFound ? "; is Slurm installed on this machine?" : ""),
-    );
-  }
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-  }, options.timeout ?? 60_000);
-  try {
-    if (options.stdin !== undefined) {
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(options.stdin)).catch(() => {});
-      await writer.close().catch(() => {});
-    }
-    const output = await child.output();
-    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-    if (output.signal === "SIGKILL") {
-      throw new Error(`${argv.join(" ")} did not finish within ${options.timeout ?? 60_000}ms`);
-    }
-    return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * The commands of one executor, with its job name.
- *
- * @example
- * ```ts ignore
- * const commands = new SlurmCommands({ submit: ["sbatch"], cancel: ["scancel"], queue: ["squeue"] }, "baton-1");
- * const id = await commands.submit(script);
- * await commands.cancel([id]);
- * ```
- */
-export class SlurmCommands {
-  readonly #submit: readonly string[];
-  readonly #cancel: readonly string[];
-  readonly #queue: readonly string[];
-  readonly #jobName: string;
-
-  /** Commands as given in the options. */
-  constructor(
-    commands: { submit: readonly string[]; cancel: readonly string[]; queue: readonly string[] },
-    jobName: string,
-  ) {
-    this.#submit = commands.submit;
-    this.#cancel = commands.cancel;
-    this.#queue = commands.queue;
-    this.#jobName = jobName;
+  /** An engine for jobs made from `options`. */
+  constructor(options: ResolvedSlurmOptions) {
+    this.#options = options;
   }
 
-  /** Submits a job script; resolves with its job id. */
+  /** `sbatch --parsable` with the script on stdin; resolves with the job id. */
   async submit(script: string): Promise<string> {
-    const argv = [...this.#submit, "--parsable"];
-    const result = await runCommand(argv, { stdin: script });
-    if (result.code !== 0) {
-      throw new Error(
-        `${argv.join(" ")} failed with code ${result.code}: ${
-          result.stderr.trim() || result.stdout
-        }`,
-      );
-    }
-    return parseSubmitted(result.stdout);
+    const argv = [...this.#options.submitCommand, "--parsable"];
+    return parseSubmitted(await checkedOutput(argv, { stdin: script, missing: MISSING }));
   }
 
-  /** Cancels jobs; ids Slurm no longer knows are not an error. */
+  /** `scancel`; ids Slurm no longer knows are not an error. */
   async cancel(jobIds: readonly string[]): Promise<void> {
     if (jobIds.length === 0) return;
-    await runCommand([...this.#cancel, ...jobIds]);
+    await runCommand([...this.#options.cancelCommand, ...jobIds], { missing: MISSING });
   }
 
-  /** The jobs of this executor as `squeue` lists them, in every state it still remembers. */
+  /** The jobs named like this executor's, in every state `squeue` still remembers. */
   async queue(): Promise<Map<string, QueuedJob>> {
-    const argv = [...this.#queue, ...queueArgs(this.#jobName)];
-    const result = await runCommand(argv, { timeout: 30_000 });
-    if (result.code !== 0) {
-      throw new Error(`${argv.join(" ")} failed with code ${result.code}: ${result.stderr.trim()}`);
-    }
-    return parseQueue(result.stdout);
+    const argv = [...this.#options.queueCommand, ...queueArgs(this.#options.common.jobName)];
+    return parseQueue(await checkedOutput(argv, { timeout: 30_000, missing: MISSING }));
+  }
+
+  /** `sacct` for a job `squeue` has forgotten; `undefined` where accounting is off. */
+  async accounting(jobId: string): Promise<QueuedJob | undefined> {
+    const argv = [
+      ...this.#options.accountingCommand,
+      "-X",
+      "-n",
+      "-P",
+      "-j",
+      jobId,
+      "-o",
+      "JobID,State,Reason,NodeList",
+    ];
+    const result = await runCommand(argv, { timeout: 30_000, missing: MISSING });
+    return result.code === 0 ? parseAccounting(result.stdout, jobId) : undefined;
+  }
+
+  /** Whether `squeue` (without `--states`) lists a job in `state`. */
+  isLive(state: string): boolean {
+    return isLive(state);
+  }
+
+  /** Slurm jobs never wait in an error state: always `false`. */
+  isStuck(_state: string): boolean {
+    return false;
+  }
+
+  /** The `#SBATCH` script. */
+  script(context: ScriptContext): string {
+    return jobScript(this.#options, context);
+  }
+
+  /** `DIR/baton-ID.log` with a log directory, else Slurm's `slurm-ID.out` here. */
+  logFile(jobId: string): string {
+    const dir = this.#options.common.logDirectory;
+    return dir
+      ? `${dir.replace(/\/+$/, "")}/baton-${jobId}.log`
+      : `${Deno.cwd()}/slurm-${jobId}.out`;
+  }
+
+  /** A {@linkcode SlurmJobLostError}. */
+  lostError(jobId: string | undefined, state: string | undefined, why: string): SlurmJobLostError {
+    return new SlurmJobLostError(jobId, state, why);
+  }
+
+  /** Partition, CPUs, memory and time. */
+  info(): Record<string, unknown> {
+    const o = this.#options;
+    return {
+      ...(o.partition ? { partition: o.partition } : {}),
+      cpus: o.cpus,
+      ...(o.common.memoryMegabytes ? { memory: `${o.common.memoryMegabytes}M` } : {}),
+      ...(o.timeMinutes ? { time: `${o.timeMinutes}m` } : {}),
+    };
   }
 }

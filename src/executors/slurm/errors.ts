@@ -4,34 +4,27 @@
  * @module
  */
 
-import { WorkerCrashedError } from "../../wire/errors.ts";
+import { JobLostError } from "../hpc/errors.ts";
 
 /**
  * The Slurm job running a call went away — cancelled (`scancel`), out of
  * time, its node failed, or its worker lost the connection. Calls are
  * re-queued `requeueLost` times before their future rejects with this.
+ * `state` is why the job ended, from `squeue --states=all` or `sacct`.
  *
  * @example
  * ```ts
- * import { SlurmJobLostError, WorkerCrashedError } from "@baton/baton";
+ * import assert from "node:assert/strict";
+ * import { JobLostError, SlurmJobLostError, WorkerCrashedError } from "@baton/baton";
  * const error = new SlurmJobLostError("42", "TIMEOUT", "the job reached its time limit");
- * error instanceof WorkerCrashedError; // true
- * error.jobId; // "42"
+ * assert.ok(error instanceof JobLostError && error instanceof WorkerCrashedError);
+ * assert.equal(error.jobId, "42");
  * ```
  */
-export class SlurmJobLostError extends WorkerCrashedError {
-  /** The Slurm job id (undefined for a worker started by hand). */
-  readonly jobId?: string;
-  /** Slurm's last known state of the job, e.g. `CANCELLED`, `TIMEOUT`, `NODE_FAIL`. */
-  readonly state?: string;
-
+export class SlurmJobLostError extends JobLostError {
   /** Creates the error; `why` says what was seen. */
   constructor(jobId: string | undefined, state: string | undefined, why: string) {
-    super(
-      `${jobId ? `Slurm job ${jobId}` : "a worker"} was lost${state ? ` (${state})` : ""}: ${why}`,
-    );
+    super("Slurm", jobId, state, why);
     this.name = "SlurmJobLostError";
-    this.jobId = jobId;
-    this.state = state;
   }
 }

@@ -1,31 +1,13 @@
 /**
- * The batch script of one worker job: `#SBATCH` directives from the options,
- * the token in the environment (never on a command line, where `ps` shows
- * it to every user of the node), and the worker command that dials back.
+ * The batch script of one Slurm worker job: `#SBATCH` directives from the
+ * options, then the worker that dials back.
  *
  * @module
  */
 
+import type { ScriptContext } from "../hpc/engine.ts";
+import { workerLaunch } from "../hpc/commands.ts";
 import type { ResolvedSlurmOptions } from "./options.ts";
-
-/**
- * What a job needs to know besides the options.
- *
- * @example
- * ```ts ignore
- * const context: ScriptContext = { jobName: "baton-1", connect: "login1:4000", token, workerCommand: ["baton", "worker"] };
- * ```
- */
-export interface ScriptContext {
-  /** `--job-name`. */
-  readonly jobName: string;
-  /** `HOST:PORT` the worker dials. */
-  readonly connect: string;
-  /** The token it presents. */
-  readonly token: string;
-  /** The worker command, before `--connect`. */
-  readonly workerCommand: readonly string[];
-}
 
 /**
  * The job script.
@@ -36,32 +18,25 @@ export interface ScriptContext {
  * ```
  */
 export function jobScript(options: ResolvedSlurmOptions, context: ScriptContext): string {
+  const { common } = options;
   const directives = [
     `--job-name=${context.jobName}`,
     "--ntasks=1",
     `--cpus-per-task=${options.cpus}`,
-    options.memoryMegabytes !== undefined && `--mem=${options.memoryMegabytes}M`,
+    common.memoryMegabytes !== undefined && `--mem=${common.memoryMegabytes}M`,
     options.timeMinutes !== undefined && `--time=${slurmTime(options.timeMinutes)}`,
     options.partition !== undefined && `--partition=${options.partition}`,
     options.account !== undefined && `--account=${options.account}`,
-    options.logDirectory !== undefined &&
-    `--output=${options.logDirectory.replace(/\/+$/, "")}/baton-%j.log`,
+    common.logDirectory !== undefined &&
+    `--output=${common.logDirectory.replace(/\/+$/, "")}/baton-%j.log`,
     ...options.extraArgs,
   ].filter((d): d is string => typeof d === "string");
-  const command = [
-    ...context.workerCommand,
-    "--connect",
-    context.connect,
-    "--concurrency",
-    String(options.concurrency),
-  ];
   return [
     "#!/usr/bin/env bash",
     ...directives.map((d) => `#SBATCH ${d}`),
     "# A baton worker: it dials back to the scheduler and runs its calls.",
-    ...options.prologue,
-    `export BATON_TOKEN=${shellQuote(context.token)}`,
-    `exec ${command.map(shellQuote).join(" ")}`,
+    ...common.prologue,
+    ...workerLaunch(context, common.concurrency),
     "",
   ].join("\n");
 }
@@ -83,17 +58,4 @@ export function slurmTime(minutes: number): string {
 
 function pad(n: number): string {
   return String(n).padStart(2, "0");
-}
-
-/**
- * Quotes a word for the shell, unless it is plainly safe.
- *
- * @example
- * ```ts ignore
- * shellQuote("it's"); // 'it'\''s'
- * ```
- */
-export function shellQuote(word: string): string {
-  if (/^[\w.,:@%+=\/-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

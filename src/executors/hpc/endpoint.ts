@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Hello, MAX_HELLO_BYTES, parseHello } from "./wire.ts";
+import { type Hello, MAX_HELLO_BYTES, parseHello } from "../slurm/wire.ts";
 
 /**
  * A connection whose hello carried the right token.

@@ -12,8 +12,8 @@ import type { Dispatch, Transport, TransportEvents } from "../pool.ts";
 import type { ToWorker } from "../../wire/messages.ts";
 import type { Permissions, ResolvedLimits } from "../limits.ts";
 import type { AcceptedWorker } from "./endpoint.ts";
-import { FrameConnection } from "./connection.ts";
-import type { FromRemote, ToRemote } from "./wire.ts";
+import { FrameConnection } from "../slurm/connection.ts";
+import type { FromRemote, ToRemote } from "../slurm/wire.ts";
 import { encodeError } from "../../wire/codec.ts";
 
 /**
