@@ -1,14 +1,15 @@
 /**
  * asynciojobs' README examples A–F, the window and nesting, with baton's
- * Flow. Each prints its listing; the last one writes a Graphviz file.
+ * Flow; then what baton adds: results between jobs, command output as it
+ * comes, graph editing and a Graphviz file (and SVG when Graphviz is there).
  *
- * Run: `deno task example:flow` (writes the .dot file into a temp dir, or
+ * Run: `deno task example:flow` (writes the files into a temp dir, or next
  * to the path given as the first argument, e.g. `./flow.dot`)
  *
  * @module
  */
 
-import { Flow, job, type JobContext, Sequence } from "../mod.ts";
+import { command, Flow, job, type JobContext, resultOf, Sequence } from "../mod.ts";
 
 const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(2)}s`;
@@ -84,12 +85,15 @@ c.add(job(monitor), { label: "monitor", forever: true });
 console.log("run() →", await c.run());
 console.log(c.list());
 
-title("D: a timeout (non-critical flow: run() resolves false)");
-const d = new Flow(job(inOut, 100), job(inOut, 5000), {
-  label: "D",
-  timeout: "250ms",
-  critical: false,
-});
+title("D: a timeout; the only job runs forever, so the flow runs until the timeout: false");
+async function forever(this: JobContext): Promise<never> {
+  for (let i = 0;; i++) {
+    console.log(`${elapsed()}: forever ${i}`);
+    await inOut.call(this, 100);
+  }
+}
+const d = new Flow({ label: "D", timeout: "250ms", critical: false });
+d.add(job(forever), { forever: true });
 console.log("run() →", await d.run(), "—", d.why());
 console.log(d.list());
 
@@ -126,6 +130,36 @@ console.log(main.list());
 console.log("run() →", await main.run());
 console.log(main.list());
 
+title("results between jobs: resultOf(job) in the arguments, command output as it comes");
+const results = new Flow({ label: "results" });
+const listing = results.add(command(["sh", "-c", "echo alpha; sleep 0.2; echo beta"]));
+results.add(
+  job((lines: string[]) => lines.length, resultOf(listing, (r) => r.stdout.trim().split("\n"))),
+  {
+    label: "count lines",
+  },
+);
+results.onJobOutput((from, text, stream) =>
+  console.log(`[${from.label} ${stream}] ${text.trim()}`)
+);
+console.log("run() →", await results.run());
+console.log(results.list());
+
+title("graph editing: bypass a step, keep only a part");
+const edit = new Flow({ label: "edit" });
+const [e1, e2, e3, e4] = ["fetch", "clean", "train", "report"].map((label) =>
+  edit.add(job(inOut, 10), { label })
+);
+edit.add(Sequence(e1, e2, e3, e4));
+edit.bypassAndRemove(e2); // train now requires fetch
+edit.keepOnlyBetween({ starts: [e1], ends: [e3] }); // report goes
+console.log(edit.list({ ascii: true }));
+
 const dotPath = Deno.args[0] ?? `${await Deno.makeTempDir({ prefix: "baton-flow-" })}/flow.dot`;
-await Deno.writeTextFile(dotPath, main.toDot());
-console.log(`\nwrote ${dotPath} (render: dot -Tpng ${dotPath} -o flow.png)`);
+main.exportAsDotfile(dotPath);
+console.log(`\nwrote ${dotPath}`);
+try {
+  console.log(`wrote ${await main.exportAsSvgfile(dotPath.replace(/\.dot$/, ""))}`);
+} catch (error) {
+  console.log(`(no SVG: ${(error as Error).message})`);
+}

@@ -425,3 +425,27 @@ jobs:
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli resume: a module: call's output on workers is logged once", async () => {
+  const dir = await project({
+    "greet.ts":
+      `export function greet(n: number) { console.log("hello", n); console.error("bye"); return n; }`,
+    "wf.yaml": `
+executor: workers
+jobs:
+  greet:
+    module: greet.ts
+    export: greet
+    args: [2]
+`,
+  });
+  const store = `${dir}/.baton`;
+  try {
+    const run = await cli(["run", `${dir}/wf.yaml`]);
+    assertEquals(run.code, 0, run.stderr);
+    // Forwarded by the job as job-output, and not logged again from the task's output event.
+    await withStore(store, (s) => assertEquals(s.readLog("1", "greet"), "hello 2\nbye\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -93,9 +93,17 @@ Deno.test("command: bad arguments name the value and what is accepted", () => {
   );
   assert.throws(
     () => command(["ls"], { limits: { memory: "1GB" } as never }),
-    /Unsupported command limit "memory"; accepted: wallTime/,
+    /Unknown option "memory" in command\(\) limits options: commands take a wallTime limit only.*withProcesses/,
   );
-  assert.throws(() => command(["ls"], { label: "x" } as never), /Unknown command option "label"/);
+  assert.throws(
+    () => command(["ls"], { limits: { walltime: "1s" } as never }),
+    /Unknown option "walltime" in command\(\) limits options \(did you mean "wallTime"\?\)/,
+  );
+  assert.throws(
+    () => command(["ls"], { label: "x" } as never),
+    /Unknown option "label" in command\(\) options: label, requires, critical and forever go to flow.add/,
+  );
+  assert.throws(() => command(["ls"], { cwdd: "/" } as never), /did you mean "cwd"\?/);
 });
 
 Deno.test("task job: the flow runs a stopped scheduler, then stops it", async () => {

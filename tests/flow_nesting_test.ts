@@ -90,19 +90,36 @@ Deno.test("nesting: a nested flow cannot run alone, nor contain its outer flow",
   assert.throws(() => inner.add(outer), /cannot be added to flow "inner", which it contains/);
 });
 
-Deno.test("nesting: requirements across flows throw at add and at run", async () => {
+Deno.test("nesting: requirements across flows are accepted, refused by run(), dropped by sanitize()", async () => {
   const a = job(sleep, 1), b = job(sleep, 1);
   const inner = new Flow(b, { label: "inner" });
   const outer = new Flow(a, inner, { label: "outer" });
-  assert.throws(() => b.requires(a), /requirements must stay inside one flow/);
-  const c = job(sleep, 1);
-  c.requires(a);
-  assert.throws(() => inner.add(c), /requires job "sleep\(1\)" of flow "outer"/);
-  // A requirement on a job of no flow is caught when the run starts.
-  const stray = job(sleep, 1, "stray");
-  inner.add(job(sleep, 1)).requires(stray);
+  b.requires(a);
   await assert.rejects(
     outer.run(),
-    /which is in no flow: add it to this flow, or call flow.sanitize\(\)/,
+    /job "sleep\(1\)" of flow "inner" requires job "sleep\(1\)", which is in flow "outer": add it to this flow, or call flow.sanitize\(\)/,
   );
+  // A requirement on a job of no flow too.
+  const stray = job(sleep, 1, "stray");
+  const c = inner.add(job(sleep, 1)).requires(stray);
+  assert.equal(outer.sanitize(), false);
+  assert.equal(b.requirements.size, 0);
+  assert.equal(c.requirements.size, 0);
+  assert.equal(await outer.run(), true);
+});
+
+Deno.test("nesting: Flow option forever makes a nested flow a forever job of its outer flow", async () => {
+  const ticker = job(sleep, 5000);
+  const background = new Flow(ticker, { label: "background", forever: true });
+  assert.equal(background.forever, true);
+  const work = job(sleep, 50);
+  const outer = new Flow(work, background, { label: "outer" });
+  const [ok, ms] = await timed(() => outer.run());
+  assert.equal(ok, true);
+  assert.ok(ms < 2000, `took ${ms}ms`);
+  assert.equal(work.isDone(), true);
+  assert.equal(background.cancelled, true);
+  assert.equal(ticker.cancelled, true);
+  assert.equal(background.why(), "CANCELLED by its outer flow");
+  assert.throws(() => new Flow({ forever: "yes" } as never), /forever must be true or false/);
 });

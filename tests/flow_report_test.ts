@@ -114,7 +114,7 @@ Deno.test("why() before, during and after a run", async () => {
   assert.equal(flow.why(), "FINE");
 });
 
-Deno.test("toDot(): critical red and thick, forever dashed, nested flows as clusters", () => {
+Deno.test("toDot(): asynciojobs' legend, readable by default; nested flows as clusters", () => {
   const flow = new Flow({ label: 'main "quoted"' });
   const a = flow.add(job(sleep, 1), { label: "a", critical: true });
   const b = flow.add(job(sleep, 1), { label: "b", critical: false, forever: true });
@@ -128,12 +128,22 @@ Deno.test("toDot(): critical red and thick, forever dashed, nested flows as clus
   const lines = dot.split("\n").map((l) => l.trim());
   assert.equal(lines[0], 'digraph "main \\"quoted\\"" {');
   assert.ok(lines.includes("compound=true;"));
-  assert.ok(lines.includes('j1 [label="a", style="rounded", color=red, penwidth=3];'));
-  assert.ok(lines.includes('j2 [label="b", style="rounded,dashed"];'));
+  // Critical: red, a little thicker; non-critical: thin black; forever: dashed; jobs rounded.
+  assert.ok(lines.includes('j1 [label="a", style="rounded", color="#cc0000", penwidth=1.5];'));
+  assert.ok(lines.includes('j2 [label="b", style="rounded,dashed", color=black, penwidth=0.5];'));
   assert.ok(lines.includes("subgraph cluster_j3 {"));
   assert.ok(lines.includes('label="inner";'));
-  assert.ok(lines.includes('j3_1 [label="x", style="rounded"];'));
-  assert.ok(lines.includes('j3_2 [label="y\\nline 2", style="rounded", color=red, penwidth=3];'));
+  // A nested flow keeps square corners: no "rounded" style for the cluster.
+  const cluster = lines.slice(
+    lines.indexOf("subgraph cluster_j3 {"),
+    lines.indexOf("subgraph cluster_j3 {") + 5,
+  );
+  assert.ok(cluster.includes("color=black;") && !cluster.some((l) => l.startsWith("style=")));
+  assert.ok(lines.includes('j3_1 [label="x", style="rounded", color=black, penwidth=0.5];'));
+  assert.ok(
+    lines.includes('j3_2 [label="y\\nline 2", style="rounded", color="#cc0000", penwidth=1.5];'),
+  );
+  assert.ok(!dot.includes("penwidth=3"), "no job is drawn thick by default");
   assert.ok(lines.includes("j3_1 -> j3_2;"));
   assert.ok(lines.includes("j1 -> j3 [lhead=cluster_j3];"));
   assert.ok(lines.includes("j3 -> j2 [ltail=cluster_j3];"));

@@ -56,13 +56,31 @@ Deno.test("forever jobs are cancelled once the others are done", async () => {
   assert.equal(flow.stats(), "1 done + 1 cancelled + 0 running + 0 idle = 2 jobs");
 });
 
-Deno.test("a flow of forever jobs only is done at once", async () => {
+Deno.test("example D: a flow of forever jobs only runs until its timeout, then is not ok", async () => {
   const ticks = { n: 0 };
-  const flow = new Flow();
-  const forever = flow.add(job(tick, 10, ticks), { forever: true });
-  assert.equal(await flow.run(), true);
+  const flow = new Flow({ timeout: 250, critical: false });
+  const forever = flow.add(job(tick, 20, ticks), { forever: true });
+  const [ok, ms] = await timed(() => flow.run());
+  assert.equal(ok, false);
+  assert.ok(ms >= 240, `took ${ms}ms`);
+  assert.equal(flow.failedTimeOut(), true);
+  assert.equal(flow.why(), "TIMED OUT after 250ms");
   assert.equal(forever.cancelled, true);
-  assert.equal(ticks.n, 0);
+  assert.ok(ticks.n >= 3, `ticked ${ticks.n} times`);
+  // Critical (the default): the timeout is the error.
+  const critical = new Flow({ timeout: 30 });
+  critical.add(job(tick, 10, { n: 0 }), { forever: true });
+  await assert.rejects(critical.run(), TimeoutError);
+});
+
+Deno.test("with forever jobs only, the run ends (fine) when one of them does", async () => {
+  const ticks = { n: 0 };
+  const flow = new Flow({ timeout: 5000 });
+  const loop = flow.add(job(tick, 10, ticks), { forever: true });
+  const short = flow.add(job(sleep, 30), { forever: true });
+  assert.equal(await flow.run(), true);
+  assert.equal(short.isDone(), true);
+  assert.equal(loop.cancelled, true);
 });
 
 Deno.test("timeout: finished results are kept, unfinished jobs are not done", async () => {
@@ -173,7 +191,9 @@ Deno.test("requirements accept jobs, sequences and nested lists", () => {
   const c = job(sleep, 1).requires(seq);
   assert.deepEqual([...c.requirements], [seq.last]);
   assert.throws(() => c.requires(42 as never), /A requirement must be a job.*got 42/);
-  assert.throws(() => c.requires(c), /cannot require itself/);
+  // As in asynciojobs: a job never requires itself, and null/undefined are skipped.
+  c.requires(c, null, undefined, [null, [undefined]]);
+  assert.deepEqual([...c.requirements], [seq.last]);
 });
 
 Deno.test("window: 15 jobs of 100ms take ≈500ms with a window of 3, ≈100ms without", async () => {
@@ -286,8 +306,22 @@ Deno.test("a job belongs to one flow and runs once", async () => {
 Deno.test("bad options name the value and what is accepted", () => {
   assert.throws(() => new Flow({ window: -1 }), /window must be a non-negative integer.*-1/);
   assert.throws(() => new Flow({ timeout: "soon" }), /Invalid duration: "soon"/);
-  assert.throws(() => new Flow({ windw: 2 } as never), /Unknown flow option "windw"; accepted/);
-  assert.throws(() => new Flow().add(job(sleep, 1), { crit: true } as never), /Unknown job option/);
+  assert.throws(
+    () => new Flow({ windw: 2 } as never),
+    /Unknown option "windw" in new Flow\(\) options \(did you mean "window"\?\); accepted: label, window/,
+  );
+  assert.throws(
+    () => new Flow({ jobs_window: 2 } as never),
+    /Unknown option "jobs_window" in new Flow\(\) options: asynciojobs' jobs_window is "window" here/,
+  );
+  assert.throws(
+    () => new Flow().add(job(sleep, 1), { crit: true } as never),
+    /Unknown option "crit" in job options; accepted: label, requires, critical, forever/,
+  );
+  assert.throws(
+    () => new Flow().add(job(sleep, 1), { required: [] } as never),
+    /Unknown option "required" in job options \(did you mean "requires"\?\)/,
+  );
   assert.throws(() => job(42 as never), /job\(\) needs a function or a Task, got 42/);
   assert.throws(
     () => new Flow().add(job(sleep, 1), { critical: "yes" as never }),

@@ -4,7 +4,7 @@
  * (job, text, stream). The events are driven here by hand.
  */
 import assert from "node:assert/strict";
-import { Event, Flow, type Future, job, monitor, Scheduler } from "../mod.ts";
+import { Event, Flow, type Future, job, type JobContext, monitor, Scheduler } from "../mod.ts";
 import { SseReader } from "./monitor_helpers.ts";
 
 const OUTPUT = new Event<[future: Future, text: string, stream: string]>("output");
@@ -135,4 +135,29 @@ Deno.test("a job's output (flow event job-output) is tailed by job id", async ()
   assert.equal(await run, true);
   assert.equal((await app.request("/api/logs")).status, 400);
   assert.equal((await app.request(`/api/logs?job=${id}&future=1`)).status, 400);
+});
+
+Deno.test("a job's output in a nested flow is tailed once (job-output goes up to every outer flow)", async () => {
+  const outer = new Flow({ label: "outer" });
+  const inner = outer.add(new Flow({ label: "inner" }));
+  const gate = Promise.withResolvers<void>();
+  const speak = inner.add(
+    job(async function speak(this: JobContext) {
+      this.output?.("hello\n");
+      await gate.promise;
+    }),
+    { label: "speak" },
+  );
+  const app = monitor(outer);
+  const run = outer.run();
+  await new Promise((r) => setTimeout(r, 10));
+  const row = (await get(app, "/api/jobs")).rows.find((r: { label: string }) =>
+    r.label === speak.label
+  );
+  const page = await get(app, `/api/logs?job=${row.id}`);
+  assert.deepEqual(page.lines.map((l: { stream: string; text: string }) => [l.stream, l.text]), [
+    ["stdout", "hello"],
+  ]);
+  gate.resolve();
+  assert.equal(await run, true);
 });

@@ -83,13 +83,8 @@ export interface CallbackHost {
 export class Emitter {
   /** The emitter's name, used in rendering and errors. */
   readonly name: string;
-  /** How many times each event was emitted, by name (only events emitted at least once). */
-  readonly eventCounts: Map<string, number> = new Map();
-  readonly #events = new Map<string, Event<unknown[]>>();
-  /** Handlers per event name; replaced, never mutated, so emission can iterate safely. */
-  readonly #handlers = new Map<string, Handler<never>[]>();
-  /** Observers of every emission (see `tap`); replaced, never mutated. */
-  #taps: ReadonlyArray<(event: string, args: readonly unknown[]) => void> = [];
+  /** Made on first use: a flow holds many jobs that are emitters and never emit. */
+  #registry?: Registry;
   /**
    * Where callback errors and async callbacks go. Without one, a synchronous
    * throw propagates out of `emit()` and an async rejection stays unhandled.
@@ -101,19 +96,29 @@ export class Emitter {
     this.name = name;
   }
 
+  get #r(): Registry {
+    return this.#registry ??= new Registry();
+  }
+
+  /** How many times each event was emitted, by name (only events emitted at least once). */
+  get eventCounts(): Map<string, number> {
+    return this.#r.counts;
+  }
+
   /** The declared events, in declaration order. */
   get events(): Event[] {
-    return [...this.#events.values()] as Event[];
+    return [...(this.#registry?.events.values() ?? [])] as Event[];
   }
 
   /** Declares events so that they can be subscribed to by name. */
   addEvent(...events: Event<unknown[]>[]): void {
     for (const event of events) {
-      const known = this.#events.get(event.name);
+      const events = this.#r.events;
+      const known = events.get(event.name);
       if (known && known !== event) {
         throw new Error(`${this.name} already declares a different event named "${event.name}"`);
       }
-      this.#events.set(event.name, event);
+      events.set(event.name, event);
     }
   }
 
@@ -139,20 +144,23 @@ export class Emitter {
       options,
       () => this.#detach(handler as unknown as Handler<never>),
     );
-    const list = this.#handlers.get(resolved.name) ?? [];
-    this.#handlers.set(resolved.name, [...list, handler as unknown as Handler<never>]);
+    const handlers = this.#r.handlers;
+    const list = handlers.get(resolved.name) ?? [];
+    handlers.set(resolved.name, [...list, handler as unknown as Handler<never>]);
     return handler;
   }
 
   /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
   emit<A extends unknown[]>(event: Event<A> | string, ...args: NoInfer<A>): void {
     const name = typeof event === "string" ? this.#resolve(event).name : event.name;
-    if (typeof event !== "string" && !this.#events.has(name)) {
+    const r = this.#r;
+    if (typeof event !== "string" && !r.events.has(name)) {
       this.addEvent(event as Event<unknown[]>);
     }
-    this.eventCounts.set(name, (this.eventCounts.get(name) ?? 0) + 1);
-    for (const tap of this.#taps) tap(name, args);
-    const handlers = this.#handlers.get(name);
+    const counts = r.counts;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const tap of r.taps) tap(name, args);
+    const handlers = r.handlers.get(name);
     if (!handlers) return;
     for (const handler of handlers as unknown as Handler<A>[]) {
       if (!this.#runHandler(handler, args)) return;
@@ -178,9 +186,10 @@ export class Emitter {
    * ```
    */
   tap(observer: (event: string, args: readonly unknown[]) => void): () => void {
-    this.#taps = [...this.#taps, observer];
+    const r = this.#r;
+    r.taps = [...r.taps, observer];
     return () => {
-      this.#taps = this.#taps.filter((t) => t !== observer);
+      r.taps = r.taps.filter((t) => t !== observer);
     };
   }
 
@@ -199,7 +208,7 @@ export class Emitter {
   /** The handlers subscribed to `event`, in order. */
   handlers<A extends unknown[]>(event: Event<A> | string): readonly Handler<A>[] {
     const name = typeof event === "string" ? event : event.name;
-    return (this.#handlers.get(name) ?? []) as unknown as Handler<A>[];
+    return (this.#registry?.handlers.get(name) ?? []) as unknown as Handler<A>[];
   }
 
   #runHandler<A extends unknown[]>(handler: Handler<A>, args: A): boolean {
@@ -217,27 +226,45 @@ export class Emitter {
   }
 
   /**
-   * Made once, not per call: only async callbacks count as pending; a
+   * Made once per emitter, on first use: only async callbacks count as pending; a
    * callback that returns a Future (`() => task.submit(1)`) is done when it returns.
    */
-  readonly #trackResult = (result: unknown): void => {
-    if (result instanceof Promise) this.callbackHost?.pending(result);
-  };
+  get #trackResult(): (result: unknown) => void {
+    return this.#r.tracker ??= (result: unknown): void => {
+      if (result instanceof Promise) this.callbackHost?.pending(result);
+    };
+  }
 
   #resolve<A extends unknown[]>(event: Event<A> | string): Event<A> {
     if (event instanceof Event) {
-      if (!this.#events.has(event.name)) this.addEvent(event as Event<unknown[]>);
+      if (!this.#registry?.events.has(event.name)) this.addEvent(event as Event<unknown[]>);
       return event;
     }
-    const known = this.#events.get(String(event));
-    if (!known) throw new UnknownEventError(this.name, String(event), [...this.#events.keys()]);
+    const known = this.#registry?.events.get(String(event));
+    if (!known) {
+      const names = [...(this.#registry?.events.keys() ?? [])];
+      throw new UnknownEventError(this.name, String(event), names);
+    }
     return known as unknown as Event<A>;
   }
 
   #detach(handler: Handler<never>): void {
-    const list = this.#handlers.get(handler.event.name);
-    if (list) this.#handlers.set(handler.event.name, list.filter((h) => h !== handler));
+    const handlers = this.#registry?.handlers;
+    const list = handlers?.get(handler.event.name);
+    if (list) handlers!.set(handler.event.name, list.filter((h) => h !== handler));
   }
 }
 
 function noop(): void {}
+
+/** An emitter's events, counts, handlers and taps, in one object made on first use. */
+class Registry {
+  /** How many times each event was emitted, by name. */
+  readonly counts = new Map<string, number>();
+  readonly events = new Map<string, Event<unknown[]>>();
+  /** Handlers per event name; lists are replaced, never mutated, so emission can iterate safely. */
+  readonly handlers = new Map<string, Handler<never>[]>();
+  /** Observers of every emission (see `tap`); replaced, never mutated. */
+  taps: ReadonlyArray<(event: string, args: readonly unknown[]) => void> = [];
+  tracker?: (result: unknown) => void;
+}

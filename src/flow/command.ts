@@ -7,9 +7,11 @@
 import { startTimer, stopTimer } from "../timers.ts";
 import { WallTimeLimitError } from "../executors/errors.ts";
 import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "../executors/limits.ts";
-import { type Duration, parseDuration } from "../units.ts";
+import { checkOptions, quote } from "../options.ts";
+import { type Duration, formatDuration, parseDuration } from "../units.ts";
 import { CommandError } from "./errors.ts";
 import { describe, Job, type JobDefinition } from "./job.ts";
+import { type GroupOutcome, spawnGroup } from "./process_group.ts";
 
 /**
  * What a command job returns.
@@ -73,6 +75,18 @@ class CommandJob extends Job<CommandResult> {
     return true;
   }
 
+  /** Working directory, extra environment and wall-time limit, when set. */
+  override details(): string | undefined {
+    const lines: string[] = [];
+    if (this.#argv.join(" ") !== this.label) {
+      lines.push(`command: ${this.#argv.join(" ")}`);
+    }
+    if (this.#cwd !== undefined) lines.push(`cwd: ${this.#cwd}`);
+    if (this.#env) lines.push(`env: ${Object.keys(this.#env).join(", ")}`);
+    if (this.#wallTime !== undefined) lines.push(`wall time: ${formatDuration(this.#wallTime)}`);
+    return lines.length ? lines.join("\n") : undefined;
+  }
+
   /** Its argv (permission flags included), working directory, extra environment and wall time. */
   override definition(): JobDefinition {
     return {
@@ -86,71 +100,56 @@ class CommandJob extends Job<CommandResult> {
 
   protected async execute(signal: AbortSignal): Promise<CommandResult> {
     signal.throwIfAborted();
-    const [program, ...args] = this.#argv;
-    const child = new Deno.Command(program, {
-      args,
-      cwd: this.#cwd,
-      env: this.#env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let timedOut = false;
-    const kill = () => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already exited.
-      }
-    };
-    const onAbort = () => kill();
-    signal.addEventListener("abort", onAbort, { once: true });
     const startedAt = performance.now();
+    const process = spawnGroup(
+      this.#argv,
+      { cwd: this.#cwd, env: this.#env },
+      (text, stream) => this.output(text, stream),
+    );
+    let timedOut = false;
+    const onAbort = () => process.kill();
+    signal.addEventListener("abort", onAbort, { once: true });
     const timer = this.#wallTime === undefined ? undefined : startTimer(() => {
       timedOut = true;
-      kill();
+      process.kill();
     }, this.#wallTime);
+    let outcome: GroupOutcome;
     try {
-      // output() reads both pipes to the end and waits for the exit: nothing is left open.
-      const out = await child.output();
-      const decoder = new TextDecoder();
-      const outcome = {
-        code: out.code,
-        signal: out.signal,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
-      if (timedOut) {
-        throw new WallTimeLimitError(
-          this.#wallTime!,
-          performance.now() - startedAt,
-          `: command ${JSON.stringify(this.#argv.join(" "))} was killed`,
-        );
-      }
-      signal.throwIfAborted();
-      if (!out.success) throw new CommandError(this.#argv, outcome);
-      return { code: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr };
+      outcome = await process.done;
     } finally {
       stopTimer(timer);
       signal.removeEventListener("abort", onAbort);
     }
+    if (timedOut) {
+      throw new WallTimeLimitError(
+        this.#wallTime!,
+        performance.now() - startedAt,
+        `: command ${JSON.stringify(this.#argv.join(" "))} was killed with its process group`,
+      );
+    }
+    signal.throwIfAborted();
+    const { status, stdout, stderr } = outcome;
+    if (!status.success) {
+      throw new CommandError(this.#argv, {
+        code: status.code,
+        signal: status.signal,
+        stdout,
+        stderr,
+      });
+    }
+    return { code: status.code, stdout, stderr };
   }
 }
 
+const LIMIT_HINT = "commands take a wallTime limit only; for CPU and memory limits, run the " +
+  "code through a task of Scheduler.withProcesses(n)";
+
 function resolveWallTime(limits: CommandOptions["limits"]): number | undefined {
-  if (limits === undefined) return undefined;
-  if (typeof limits !== "object" || limits === null) {
-    throw new TypeError(`command limits must be an object like { wallTime: "5s" }, got ${limits}`);
-  }
-  for (const key of Object.keys(limits)) {
-    if (key !== "wallTime") {
-      throw new TypeError(
-        `Unsupported command limit "${key}"; accepted: wallTime (for CPU and memory limits, ` +
-          `run the code through a task of Scheduler.withProcesses(n))`,
-      );
-    }
-  }
-  return limits.wallTime === undefined ? undefined : parseDuration(limits.wallTime);
+  checkOptions(limits, ["wallTime"], "command() limits", {
+    cpuTime: LIMIT_HINT,
+    memory: LIMIT_HINT,
+  });
+  return limits?.wallTime === undefined ? undefined : parseDuration(limits.wallTime);
 }
 
 /** Inserts permission flags after `deno <subcommand>`. */
@@ -195,19 +194,31 @@ function withPermissions(argv: readonly string[], permissions?: Permissions): re
 /**
  * Makes a job that runs a subprocess with `Deno.Command` and returns
  * `{ code, stdout, stderr }`. A non-zero exit fails the job with a
- * `CommandError`; `limits.wallTime` kills the process and fails the job with
- * a `WallTimeLimitError`; when the flow cancels the job, the process is
- * killed and awaited. `permissions` applies to `deno` commands only.
+ * `CommandError`. What it writes is also emitted while it runs, as flow
+ * event `job-output` (job, text, stream).
+ *
+ * The process is its own process group: `limits.wallTime`, a cancellation
+ * by the flow (timeout, critical failure, `stop()`, Ctrl-C in `baton run`)
+ * and the end of the process itself kill the whole group (SIGKILL), so no
+ * grandchild is left behind and the job never waits on pipes a dead
+ * group's processes held; if baton itself dies, the group is killed too.
+ * A wall-time kill fails the job with a `WallTimeLimitError`.
+ * `permissions` applies to `deno` commands only.
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { command, Flow } from "@baton/baton";
  * const hello = command(["deno", "run", "data:,console.log('hi')"], {
  *   permissions: "none",
  *   limits: { wallTime: "30s" },
  * });
- * await new Flow(hello).run(); // true
- * hello.result?.stdout; // "hi\n"
+ * const flow = new Flow(hello);
+ * const seen: string[] = [];
+ * flow.onJobOutput((_job, text, stream) => seen.push(`${stream}: ${text}`));
+ * assert.equal(await flow.run(), true);
+ * assert.equal(hello.result?.stdout, "hi\n");
+ * assert.deepEqual(seen, ["stdout: hi\n"]);
  * ```
  */
 export function command(argv: readonly string[], options: CommandOptions = {}): Job<CommandResult> {
@@ -218,17 +229,16 @@ export function command(argv: readonly string[], options: CommandOptions = {}): 
       `command() needs a non-empty array of strings like ["ls", "-l"], got ${describe(argv)}`,
     );
   }
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`command options must be an object, got ${String(options)}`);
-  }
-  const known = new Set(["cwd", "env", "limits", "permissions"]);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new TypeError(
-        `Unknown command option "${key}"; accepted: cwd, env, limits, permissions ` +
-          `(label, requires, critical and forever go to flow.add(job, options))`,
-      );
-    }
+  const jobOption = "label, requires, critical and forever go to flow.add(job, options)";
+  checkOptions(options ?? null, ["cwd", "env", "limits", "permissions"], "command()", {
+    label: jobOption,
+    requires: jobOption,
+    critical: jobOption,
+    forever: jobOption,
+    timeout: `use limits: { wallTime }`,
+  });
+  if (options.cwd !== undefined && typeof options.cwd !== "string") {
+    throw new TypeError(`command() option cwd must be a directory path, got ${quote(options.cwd)}`);
   }
   return new CommandJob(argv, options);
 }

@@ -27,6 +27,7 @@ import {
   writeToConsole,
 } from "../executors/capture.ts";
 import type { OutputStream } from "../wire/messages.ts";
+import { forwardsOutput } from "./output.ts";
 import { decodeValue, encodeValue, hashOf, sha256 } from "../store/codec.ts";
 import { UnstorableResultError } from "../store/errors.ts";
 import { LogFiles } from "../store/logs.ts";
@@ -212,8 +213,8 @@ export interface DurableHooks {
   around(durable: DurableRun, run: () => Promise<boolean>): Promise<boolean>;
   /** A job is about to start: the stored result that stands in for it, or `undefined` to run it. */
   begin(durable: DurableRun, job: Job): Promise<unknown> | undefined;
-  /** Runs a job (recording its outcome and capturing its output). */
-  execute(durable: DurableRun, job: Job, signal: AbortSignal): Promise<unknown>;
+  /** Runs a job's work (`jobInternals.start`), recording its outcome and capturing its output. */
+  execute(durable: DurableRun, job: Job): Promise<unknown>;
 }
 
 /** Set in DurableRun's static block. */
@@ -312,7 +313,7 @@ export class DurableRun {
     durableHooks = {
       around: (durable, run) => durable.#around(run),
       begin: (durable, job) => durable.#begin(job),
-      execute: (durable, job, signal) => durable.#execute(job, signal),
+      execute: (durable, job) => durable.#execute(job),
     };
   }
 
@@ -611,6 +612,8 @@ export class DurableRun {
           flow.on(
             "job-output",
             guard((job: Job, text: string, stream: OutputStream) => {
+              // job-output goes up to every outer flow: taken once, on the job's own flow.
+              if (job.flow !== flow) return;
               this.#streamed.add(job);
               this.output(job, text, stream);
             }),
@@ -640,14 +643,16 @@ export class DurableRun {
       }, HANDLER));
     }
     for (const task of tasks) {
-      // Console output of calls, from executors that capture it on the compute side.
+      // Console output of calls, from executors that capture it on the compute side. A task
+      // job forwards its own call's output as job-output (taken above); this takes the rest
+      // (calls that a job's main-thread code submits, output before the job forwards it).
       if (!declares(task, "output")) continue;
       handlers.push(
         task.on(
           "output",
           guard((future: Future, text: string, stream: OutputStream) => {
             const job = this.#jobOfFuture.get(future);
-            if (job) this.output(job, text, stream);
+            if (job && !forwardsOutput(task, future)) this.output(job, text, stream);
           }),
           HANDLER,
         ),
@@ -727,14 +732,14 @@ export class DurableRun {
     return Promise.resolve(value);
   }
 
-  #execute(job: Job, signal: AbortSignal): Promise<unknown> {
+  #execute(job: Job): Promise<unknown> {
     // Finished jobs are recorded before more code runs, which may be long and synchronous.
     if (this.#outcomePending) this.#commit();
     let promise: Promise<unknown>;
     try {
       const sink: OutputSink = (text, stream) => this.output(job, text, stream, true);
       sinkOwners.set(sink, { run: this, job });
-      promise = runCapturing(sink, () => JI.execute(job, signal));
+      promise = runCapturing(sink, () => JI.start(job));
     } catch (error) {
       promise = Promise.reject(error);
     }

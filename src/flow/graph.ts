@@ -5,11 +5,90 @@
  * @module
  */
 
-import type { Job } from "./job.ts";
+import { type Job, jobInternals } from "./job.ts";
 
-/** The jobs of `jobs` that `job` requires (edges to jobs outside the set are ignored). */
-export function predecessorsIn(jobs: ReadonlySet<Job>, job: Job): Job[] {
-  return [...job.requirements].filter((r) => jobs.has(r));
+const requirementsOf = (job: Job): readonly Job[] => jobInternals.requirementList(job);
+
+/**
+ * The graph of a flow's jobs in flat typed arrays: job `i`'s successors are
+ * `next[first[i]]` up to `next[first[i + 1]]`, `unmet[i]` counts its
+ * requirements. `sorted` is how many jobs Kahn's algorithm could put in
+ * order: fewer than all means a cycle. One record per edge, no object per job.
+ */
+export interface Plan {
+  readonly jobs: readonly Job[];
+  readonly unmet: Int32Array;
+  readonly first: Int32Array;
+  readonly next: Int32Array;
+  readonly sorted: number;
+}
+
+/**
+ * Plans `jobs` (each job's slot becomes its index). A requirement on a job
+ * for which `isMember` is false is no edge: `outside(job, requirement)` is
+ * told about it (and may throw). O(jobs + edges).
+ */
+export function plan(
+  jobs: readonly Job[],
+  isMember: (job: Job) => boolean,
+  outside?: (job: Job, requirement: Job) => void,
+): Plan {
+  const { setSlot, slot, requirementsRaw } = jobInternals;
+  const n = jobs.length;
+  for (let i = 0; i < n; i++) setSlot(jobs[i], i);
+  const unmet = new Int32Array(n);
+  const first = new Int32Array(n + 1);
+  // One pass over the requirements (each a jump to another job in memory), noting their slots,
+  // then the successor lists from those notes alone.
+  const from = new Int32Array(n + 1);
+  const slots: number[] = [];
+  const note = (i: number, r: Job): void => {
+    if (!isMember(r)) return outside?.(jobs[i], r);
+    const k = slot(r);
+    slots.push(k);
+    first[k + 1]++;
+  };
+  for (let i = 0; i < n; i++) {
+    const held = requirementsRaw(jobs[i]);
+    if (held !== undefined) {
+      if (!Array.isArray(held)) note(i, held as Job);
+      else for (let k = 0; k < held.length; k++) note(i, held[k]);
+    }
+    from[i + 1] = slots.length;
+    unmet[i] = from[i + 1] - from[i];
+  }
+  for (let i = 0; i < n; i++) first[i + 1] += first[i];
+  const next = new Int32Array(first[n]);
+  const cursor = first.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    for (let k = from[i], end = from[i + 1]; k < end; k++) next[cursor[slots[k]]++] = i;
+  }
+  // Kahn's algorithm on a copy of the counts: whatever it cannot reach is on or behind a cycle.
+  const left = unmet.slice();
+  const queue = cursor; // reused: n ints
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (left[i] === 0) queue[tail++] = i;
+  for (let head = 0; head < tail; head++) {
+    const i = queue[head];
+    for (let k = first[i], end = first[i + 1]; k < end; k++) {
+      if (--left[next[k]] === 0) queue[tail++] = next[k];
+    }
+  }
+  return { jobs, unmet, first, next, sorted: tail };
+}
+/**
+ * The jobs of `jobs` that `next` gives for any of `starts`, each once, in
+ * the order found (edges to jobs outside the set are ignored).
+ */
+export function neighboursIn(
+  jobs: ReadonlySet<Job>,
+  starts: readonly Job[],
+  next: (job: Job) => readonly Job[],
+): Job[] {
+  if (starts.length === 1) return next(starts[0]).filter((j) => jobs.has(j));
+  const seen = new Set<Job>();
+  for (const start of starts) for (const j of next(start)) if (jobs.has(j)) seen.add(j);
+  return [...seen];
 }
 
 /** Successor lists for every job of `jobs`, in insertion order. */
@@ -17,7 +96,7 @@ export function successorMap(jobs: ReadonlySet<Job>): Map<Job, Job[]> {
   const successors = new Map<Job, Job[]>();
   for (const job of jobs) successors.set(job, []);
   for (const job of jobs) {
-    for (const r of job.requirements) successors.get(r)?.push(job);
+    for (const r of requirementsOf(job)) successors.get(r)?.push(job);
   }
   return successors;
 }
@@ -28,12 +107,15 @@ export function successorMap(jobs: ReadonlySet<Job>): Map<Job, Job[]> {
  * grow the stack.
  */
 export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
+  // Most graphs have none: a linear pass over typed arrays says so, without a map per job.
+  const list = [...jobs];
+  if (plan(list, (j) => jobs.has(j)).sorted === list.length) return undefined;
   // 0 = unseen, 1 = on the current path, 2 = finished.
   const color = new Map<Job, number>();
   for (const root of jobs) {
     if (color.get(root)) continue;
     const path: Job[] = [root];
-    const iterators: Iterator<Job>[] = [root.requirements.values()];
+    const iterators: Iterator<Job>[] = [requirementsOf(root).values()];
     color.set(root, 1);
     while (path.length > 0) {
       const step = iterators[iterators.length - 1].next();
@@ -63,7 +145,7 @@ export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
       if (c === 0) {
         color.set(next, 1);
         path.push(next);
-        iterators.push(next.requirements.values());
+        iterators.push(requirementsOf(next).values());
       }
     }
   }
@@ -81,7 +163,7 @@ export function topologicalSort(jobs: ReadonlySet<Job>): { order: Job[]; rest: J
   const order: Job[] = [];
   for (const job of jobs) {
     let n = 0;
-    for (const r of job.requirements) if (jobs.has(r)) n++;
+    for (const r of requirementsOf(job)) if (jobs.has(r)) n++;
     unmet.set(job, n);
     if (n === 0) order.push(job);
   }
@@ -96,17 +178,22 @@ export function topologicalSort(jobs: ReadonlySet<Job>): { order: Job[]; rest: J
   return { order, rest: [...jobs].filter((j) => !placed.has(j)) };
 }
 
-/** Every job reachable from `start` by following `next` (not `start` itself), breadth first. */
-export function closure(start: Job, next: (job: Job) => Iterable<Job>): Job[] {
-  const seen = new Set<Job>([start]);
+/**
+ * Every job reachable from `starts` by following `next`, breadth first; a
+ * start is included only when reachable from another (asynciojobs' closure).
+ */
+export function closure(starts: readonly Job[], next: (job: Job) => Iterable<Job>): Job[] {
+  const seen = new Set<Job>();
   const out: Job[] = [];
-  for (let i = -1; i < out.length; i++) {
-    for (const n of next(i < 0 ? start : out[i])) {
+  const visit = (job: Job) => {
+    for (const n of next(job)) {
       if (!seen.has(n)) {
         seen.add(n);
         out.push(n);
       }
     }
-  }
+  };
+  for (const start of starts) visit(start);
+  for (let i = 0; i < out.length; i++) visit(out[i]);
   return out;
 }

@@ -6,8 +6,15 @@
 
 import { Emitter } from "../events/emitter.ts";
 import { functionRef } from "../executors/remote.ts";
+import { checkOptions, quote } from "../options.ts";
+import { toError } from "../scheduler/errors.ts";
+import type { Future } from "../scheduler/future.ts";
 import { Task } from "../scheduler/task.ts";
+import { JobCancelledError } from "./errors.ts";
+import { JOB_OUTPUT, type OutputStream } from "./events.ts";
 import type { Flow } from "./flow.ts";
+import { forwardTaskOutput, submitForJob } from "./output.ts";
+import { findResultRefs, resolveArgs } from "./results.ts";
 
 /**
  * Where a job is in its life: `idle → scheduled → running → done`.
@@ -20,15 +27,28 @@ import type { Flow } from "./flow.ts";
 export type JobState = "idle" | "scheduled" | "running" | "done";
 
 /**
- * What a job can require: a job, a sequence (its last job), or a list of
- * either, nested as deep as you like.
+ * What a job can require: a job, a sequence (its last job), a list of
+ * either nested as deep as you like; `null` and `undefined` are ignored.
  *
  * @example
  * ```ts ignore
- * flow.add(job(train), { requires: [prepare, Sequence(download, unpack)] });
+ * flow.add(job(train), { requires: [prepare, Sequence(download, unpack), maybe ?? null] });
  * ```
  */
-export type Requirement = Job | JobSequence | Iterable<Requirement>;
+export type Requirement = Job | JobSequence | null | undefined | Iterable<Requirement>;
+
+/**
+ * Options of `job.requires(...jobs, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * b.requires(a, { remove: true }); // b no longer requires a
+ * ```
+ */
+export interface RequiresOptions {
+  /** Drop these requirements instead of adding them (each must be there). */
+  remove?: boolean;
+}
 
 /**
  * Options of `flow.add(job, options)` and of the job factories.
@@ -72,23 +92,34 @@ export interface JobDefinition {
 }
 
 /**
- * What a job function sees as `this`: a signal that aborts when the flow cancels the job.
+ * What a job function sees as `this`: a signal that aborts when the flow
+ * cancels the job, and a way to report output.
  *
  * @example
  * ```ts ignore
  * async function poll(this: JobContext) {
- *   while (!this.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+ *   while (!this.signal.aborted) {
+ *     this.output?.("still polling\n");
+ *     await new Promise((r) => setTimeout(r, 1000));
+ *   }
  * }
  * ```
  */
 export interface JobContext {
   /** Aborts (with a `JobCancelledError`) when the flow cancels the job. */
   readonly signal: AbortSignal;
+  /**
+   * Emits `job-output` (job, text, stream) on the job's flow and every
+   * outer flow. Always there on the `this` a flow gives; optional in the
+   * type only so that a plain `{ signal }` still fits where a context is expected.
+   */
+  output?(text: string, stream?: OutputStream): void;
 }
 
 /**
  * Chained jobs, made by `Sequence(...)`: each requires the one before.
- * Anywhere a job is required, a sequence stands for its last job.
+ * Anywhere a job is required, a sequence stands for its last job. Once
+ * added to a flow, jobs appended to it are added to that flow too.
  *
  * @example
  * ```ts ignore
@@ -105,37 +136,87 @@ export interface JobSequence {
   readonly last: Job | undefined;
   /** Makes the first job require `requirements`; returns the sequence. */
   requires(...requirements: Requirement[]): JobSequence;
-  /** Appends a job or a sequence, chained after the last job; returns the sequence. */
-  append(...items: (Job | JobSequence)[]): JobSequence;
+  /**
+   * Appends jobs or sequences, chained after the last job (and added to
+   * the flow the sequence was added to); returns the sequence.
+   */
+  append(...items: (Job | JobSequence | null | undefined)[]): JobSequence;
 }
 
-const OPTION_KEYS = new Set(["label", "requires", "critical", "forever", "cache"]);
+const JOB_OPTION_KEYS = ["label", "requires", "critical", "forever", "cache"] as const;
+const JOB_OPTION_HINTS = {
+  scheduler: "add the job to its flow with flow.add(job, options)",
+  coshutdown: "override shutdown() in a Job subclass",
+};
 
-/** The engine's hooks into jobs; only flows use them. */
+// Bits of Job.#flags (one field, not one per boolean: a flow may hold 100k jobs).
+const FAILED = 1;
+const CANCELLED = 2;
+const NOT_CRITICAL = 4;
+const FOREVER = 8;
+const CACHE = 16;
+
+/** What few jobs need (a signal, a cancel reason, a requirement index…), kept apart. */
+interface Extras {
+  controller?: AbortController;
+  why?: string;
+  index?: Set<Job>;
+  /** The job whose output this one's is (a job run by another job for it). */
+  outputOf?: Job;
+}
+
+/** Past this many requirements, a job indexes them in a Set (dedup stays O(1)). */
+const INDEX_AT = 16;
+
+const NO_JOBS: readonly Job[] = Object.freeze([]);
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The engine's hooks into jobs; only flows (and the workflow builder) use them. */
 export interface JobInternals {
   attach(job: Job, flow: Flow): void;
-  setState(job: Job, state: JobState): void;
-  succeed(job: Job, result: unknown): void;
-  fail(job: Job, error: unknown): void;
-  cancel(job: Job): void;
+  detach(job: Job): void;
+  /** `now` (a `performance.now()` reading) stamps the start; the caller reads the clock. */
+  setState(job: Job, state: JobState, now?: number): void;
+  succeed(job: Job, result: unknown, now?: number): void;
+  fail(job: Job, error: unknown, now?: number): void;
+  /** Marks a running job cancelled and aborts its signal (made lazily) with `why`. */
+  cancel(job: Job, why: string, now?: number): void;
+  /** Runs the job's work; function jobs make their signal only if they read it. */
+  start(job: Job): Promise<unknown>;
   execute(job: Job, signal: AbortSignal): Promise<unknown>;
   awaitsCancellation(job: Job): boolean;
+  /** The requirements as a list (do not change it). */
+  requirementList(job: Job): readonly Job[];
+  /** The requirements as stored: none, the only one, or a list (do not change it). */
+  requirementsRaw(job: Job): Job | readonly Job[] | undefined;
   dropRequirement(job: Job, requirement: Job): void;
+  /**
+   * Makes `from`'s output count as `to`'s: a job that runs another job for
+   * itself (a workflow `run:` job runs a fresh command per attempt) has the
+   * output emitted as its own.
+   */
+  forwardOutput(from: Job, to: Job): void;
+  /** The job's index in the run of its flow. */
+  slot(job: Job): number;
+  setSlot(job: Job, slot: number): void;
 }
 
 /** Set in Job's static block; the flow module uses it. */
 export let jobInternals: JobInternals;
+let signalOf: (job: Job) => AbortSignal;
 
 /**
  * A node of a {@linkcode Flow}: something to run once, after its
  * requirements. Make one with `job(fn, ...args)`, `job(task, ...args)` or
  * `command(argv)`; a `Flow` is a job too. Subclass it and implement
- * `execute(signal)` for a job of your own.
+ * `execute(signal)` for a job of your own (and `shutdown()`, `details()`
+ * if it holds resources or has more to say).
  *
  * A job belongs to at most one flow, and runs at most once.
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Flow, Job } from "@baton/baton";
  *
  * class Sleep extends Job<number> {
@@ -151,56 +232,79 @@ export let jobInternals: JobInternals;
  * }
  * const a = new Sleep(10), b = new Sleep(20);
  * b.requires(a);
- * await new Flow(a, b).run(); // true
- * b.result; // 20
+ * assert.equal(await new Flow(a, b).run(), true);
+ * assert.equal(b.result, 20);
  * ```
  */
 export abstract class Job<R = unknown> extends Emitter {
-  /** Whether a failure of this job fails its flow. */
-  critical = true;
-  /** Whether the flow does not wait for this job (it is cancelled once the others are done). */
-  forever = false;
-  /** Whether a stored success with the same definition and inputs stands in for running it. */
-  cache = false;
-  #label?: string;
+  // Few fields, most left undefined: a flow may hold 100k jobs.
+  #label: string | (() => string) | undefined;
   #state: JobState = "idle";
-  #result?: R;
-  #error?: unknown;
-  #failed = false;
-  #cancelled = false;
-  #flow?: Flow;
-  #startedAt?: number;
-  #endedAt?: number;
-  readonly #requirements = new Set<Job>();
+  #value: unknown;
+  #flags = 0;
+  #flow: Flow | undefined;
+  // The only requirement, or a list of them (most jobs have at most one: no list then).
+  #requirements: Job | Job[] | undefined;
+  #slot = -1;
+  #startedAt: number | undefined;
+  #endedAt: number | undefined;
+  #extras: Extras | undefined;
 
   static {
+    signalOf = (job) => {
+      const extras = job.#extras ??= {};
+      let controller = extras.controller;
+      if (!controller) {
+        controller = extras.controller = new AbortController();
+        if (job.#flags & CANCELLED) controller.abort(new JobCancelledError(job.label, extras.why!));
+      }
+      return controller.signal;
+    };
     jobInternals = {
       attach(job, flow) {
         job.#flow = flow;
       },
-      setState(job, state) {
+      detach(job) {
+        job.#flow = undefined;
+      },
+      setState(job, state, now) {
         job.#state = state;
-        if (state === "running") job.#startedAt = performance.now();
+        if (state === "running") job.#startedAt = now ?? performance.now();
       },
-      succeed(job, result) {
+      succeed(job, result, now) {
         job.#state = "done";
-        job.#result = result as never;
-        job.#endedAt = performance.now();
+        job.#value = result;
+        job.#endedAt = now ?? performance.now();
       },
-      fail(job, error) {
+      fail(job, error, now) {
         job.#state = "done";
-        job.#error = error;
-        job.#failed = true;
-        job.#endedAt = performance.now();
+        job.#value = toError(error);
+        job.#flags |= FAILED;
+        job.#endedAt = now ?? performance.now();
       },
-      cancel(job) {
-        job.#cancelled = true;
-        job.#endedAt = performance.now();
+      cancel(job, why, now) {
+        job.#flags |= CANCELLED;
+        job.#endedAt = now ?? performance.now();
+        const extras = job.#extras ??= {};
+        extras.why = why;
+        extras.controller?.abort(new JobCancelledError(job.label, why));
       },
+      start: (job) =>
+        job instanceof FunctionJob ? FunctionJob.invoke(job) : job.execute(signalOf(job)),
       execute: (job, signal) => job.execute(signal),
       awaitsCancellation: (job) => job.awaitsCancellation,
-      dropRequirement(job, requirement) {
-        job.#requirements.delete(requirement);
+      requirementList: (job) => {
+        const r = job.#requirements;
+        return r === undefined ? NO_JOBS : r instanceof Job ? [r] : r;
+      },
+      requirementsRaw: (job) => job.#requirements,
+      dropRequirement: (job, requirement) => job.#remove(requirement),
+      forwardOutput(from, to) {
+        (from.#extras ??= {}).outputOf = to;
+      },
+      slot: (job) => job.#slot,
+      setSlot(job, slot) {
+        job.#slot = slot;
       },
     };
   }
@@ -209,28 +313,67 @@ export abstract class Job<R = unknown> extends Emitter {
    * Creates an idle job. `label` may be a function, computed when first
    * read (labels of thousands of jobs are rarely all needed).
    */
-  constructor(label?: string | (() => string), options: JobOptions = {}) {
+  constructor(label?: string | (() => string), options?: JobOptions) {
     super(typeof label === "string" ? label : "job");
-    if (typeof label === "function") this.#lazyLabel = label;
+    if (typeof label === "function") this.#label = label;
     else if (label !== undefined) this.label = label;
-    this.configure(options);
+    if (options !== undefined) this.configure(options);
   }
-
-  #lazyLabel?: () => string;
 
   /** Display name in listings, graphs and errors. */
   get label(): string {
-    if (this.#label === undefined) this.label = this.#lazyLabel?.() ?? this.constructor.name;
-    return this.#label!;
+    const label = this.#label;
+    if (typeof label === "string") return label;
+    const computed = label ? label() : this.defaultLabel();
+    this.label = computed;
+    return computed;
   }
 
   set label(value: string) {
     if (typeof value !== "string") {
-      throw new TypeError(`A job label must be a string, got ${JSON.stringify(value)}`);
+      throw new TypeError(`A job label must be a string, got ${quote(value)}`);
     }
     this.#label = value;
     // The emitter's name follows the label (set by the emitter, readonly only to callers).
     (this as { name: string }).name = value;
+  }
+
+  /** Whether a failure of this job fails its flow (default `true`). */
+  get critical(): boolean {
+    return (this.#flags & NOT_CRITICAL) === 0;
+  }
+
+  set critical(value: boolean) {
+    this.#flags = value ? this.#flags & ~NOT_CRITICAL : this.#flags | NOT_CRITICAL;
+  }
+
+  /**
+   * Whether the flow does not wait for this job: it is cancelled once the
+   * others are done (default `false`).
+   */
+  get forever(): boolean {
+    return (this.#flags & FOREVER) !== 0;
+  }
+
+  set forever(value: boolean) {
+    this.#flags = value ? this.#flags | FOREVER : this.#flags & ~FOREVER;
+  }
+
+  /**
+   * In a flow with a run store: whether a stored success with the same
+   * definition and inputs stands in for running it (default `false`).
+   */
+  get cache(): boolean {
+    return (this.#flags & CACHE) !== 0;
+  }
+
+  set cache(value: boolean) {
+    this.#flags = value ? this.#flags | CACHE : this.#flags & ~CACHE;
+  }
+
+  /** The label of a job given none: its class name; subclasses may say more. */
+  protected defaultLabel(): string {
+    return this.constructor.name;
   }
 
   /** `idle`, `scheduled` (waiting for a window slot), `running` or `done`. */
@@ -240,17 +383,20 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** What the job returned, once done without error. */
   get result(): R | undefined {
-    return this.#result;
+    return this.#flags & FAILED ? undefined : this.#value as R | undefined;
   }
 
-  /** What the job threw, once done with an error. */
-  get error(): unknown {
-    return this.#error;
+  /**
+   * What the job threw, once done with an error; a thrown value that is
+   * not an `Error` is wrapped in a `ThrownValueError` (its `value` holds it).
+   */
+  get error(): Error | undefined {
+    return this.#flags & FAILED ? this.#value as Error : undefined;
   }
 
   /** Whether the job is done and threw. */
   get failed(): boolean {
-    return this.#failed;
+    return (this.#flags & FAILED) !== 0;
   }
 
   /**
@@ -259,7 +405,7 @@ export abstract class Job<R = unknown> extends Emitter {
    * cancelled job keeps the state it had, so `isDone()` stays `false`.
    */
   get cancelled(): boolean {
-    return this.#cancelled;
+    return (this.#flags & CANCELLED) !== 0;
   }
 
   /** The flow the job was added to, if any. */
@@ -267,9 +413,10 @@ export abstract class Job<R = unknown> extends Emitter {
     return this.#flow;
   }
 
-  /** The jobs this one requires. */
+  /** The jobs this one requires (a snapshot: a new set at each read). */
   get requirements(): ReadonlySet<Job> {
-    return this.#requirements;
+    const r = this.#requirements;
+    return new Set(r === undefined ? undefined : r instanceof Job ? [r] : r);
   }
 
   /** How long it ran (so far), in milliseconds; `undefined` before it started. */
@@ -285,54 +432,98 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /**
    * Makes this job start only after `requirements` are done (a sequence
-   * stands for its last job). Returns the job.
+   * stands for its last job; `null` and `undefined` are ignored, and so is
+   * the job itself, as in asynciojobs). With `{ remove: true }` last, drops
+   * them instead. A requirement on a job of no flow or of another flow is
+   * accepted: `flow.sanitize()` drops it, and `flow.run()` refuses to start
+   * until it is gone. Returns the job.
    *
-   * @throws {Error} when a requirement is the job itself or belongs to another flow.
+   * @throws {TypeError} for a value that is not a job, sequence or list.
+   * @throws {Error} with `remove`, when a requirement to drop is not there.
    */
-  requires(...requirements: Requirement[]): this {
-    for (const requirement of flattenRequirements(requirements)) {
-      if (requirement === (this as Job)) {
-        throw new Error(`job "${this.label}" cannot require itself`);
-      }
-      const theirs = requirement.#flow, ours = this.#flow;
-      if (theirs && ours && theirs !== ours) {
+  requires(...requirements: (Requirement | RequiresOptions)[]): this {
+    const last = requirements[requirements.length - 1];
+    let remove = false;
+    if (isOptionsObject(last)) {
+      requirements.pop();
+      checkOptions(last, ["remove"], "job.requires()");
+      remove = (last as RequiresOptions).remove === true;
+    }
+    // The common case, one job, without building a list.
+    const only = requirements.length === 1 ? requirements[0] : undefined;
+    if (!remove && only instanceof Job) {
+      this.#add(only);
+      return this;
+    }
+    for (const requirement of flattenRequirements(requirements as Requirement[])) {
+      if (!remove) this.#add(requirement);
+      else if (!this.#remove(requirement)) {
         throw new Error(
-          `job "${this.label}" (in flow "${ours.label}") cannot require job ` +
-            `"${requirement.label}" of flow "${theirs.label}": requirements must stay inside ` +
-            `one flow; require the nested flow itself instead`,
+          `job "${this.label}" does not require job "${requirement.label}", so it cannot be removed`,
         );
       }
-      this.#requirements.add(requirement);
     }
     return this;
   }
 
+  #add(requirement: Job): void {
+    if (requirement === this) return;
+    const held = this.#requirements;
+    if (held === undefined) {
+      this.#requirements = requirement;
+      return;
+    }
+    if (held instanceof Job) {
+      if (held !== requirement) this.#requirements = [held, requirement];
+      return;
+    }
+    const list = held;
+    const index = this.#extras?.index;
+    if (index ? index.has(requirement) : list.includes(requirement)) return;
+    if (index) {
+      list.push(requirement);
+      index.add(requirement);
+    } else if (list.length < INDEX_AT) {
+      // A new list of the exact size: push() would reserve room for ~16 more.
+      this.#requirements = [...list, requirement];
+    } else {
+      list.push(requirement);
+      (this.#extras ??= {}).index = new Set(list);
+    }
+  }
+
+  #remove(requirement: Job): boolean {
+    const held = this.#requirements;
+    if (held instanceof Job) {
+      if (held !== requirement) return false;
+      this.#requirements = undefined;
+      return true;
+    }
+    const list = held;
+    const at = list ? list.indexOf(requirement) : -1;
+    if (at < 0) return false;
+    list!.splice(at, 1);
+    const extras = this.#extras;
+    extras?.index?.delete(requirement);
+    if (list!.length === 0) {
+      this.#requirements = undefined;
+      if (extras) extras.index = undefined;
+    }
+    return true;
+  }
+
   /**
-   * Applies job options (label, requires, critical, forever); returns the job.
+   * Applies job options (label, requires, critical, forever, cache); returns the job.
    *
    * @throws {TypeError} naming an unknown option or a value of the wrong type.
    */
   configure(options: JobOptions): this {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Job options must be an object like { label, requires, critical, forever }, got ${
-          String(options)
-        }`,
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw new TypeError(
-          `Unknown job option "${key}"; accepted: label, requires, critical, forever, cache`,
-        );
-      }
-    }
+    if (options === undefined) return this;
+    checkOptions(options, JOB_OPTION_KEYS, "job", JOB_OPTION_HINTS);
     for (const key of ["critical", "forever", "cache"] as const) {
       const value = options[key];
       if (value !== undefined && typeof value !== "boolean") {
-        throw new TypeError(
-          `Job option ${key} must be true or false, got ${JSON.stringify(value)}`,
-        );
+        throw new TypeError(`Job option ${key} must be true or false, got ${quote(value)}`);
       }
     }
     if (options.label !== undefined) this.label = options.label;
@@ -354,11 +545,19 @@ export abstract class Job<R = unknown> extends Emitter {
   }
 
   /**
-   * Releases resources the job holds once its flow is over (connections,
-   * pools…); called by `flow.shutdown()`. Does nothing by default.
+   * More about the job than its label, shown by `flow.list({ details: true })`
+   * (asynciojobs' `details()`); `undefined` when there is nothing more to say.
    */
-  shutdown(): Promise<void> {
-    return Promise.resolve();
+  details(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * Releases what the job holds (connections, pools…); `flow.shutdown()`
+   * calls it once per job, with a signal that aborts when the flow's
+   * `shutdownTimeout` is over. Does nothing by default.
+   */
+  shutdown(_signal?: AbortSignal): void | Promise<unknown> {
   }
 
   /** The label. */
@@ -373,6 +572,14 @@ export abstract class Job<R = unknown> extends Emitter {
   protected abstract execute(signal: AbortSignal): Promise<R>;
 
   /**
+   * Emits `job-output` (this job, `text`, `stream`) on the job's flow and
+   * on every flow around it, so that the top flow sees all output.
+   */
+  protected output(text: string, stream: OutputStream = "stdout"): void {
+    emitOutput(this.#extras?.outputOf ?? this, text, stream);
+  }
+
+  /**
    * Whether the flow waits for `execute` to settle after cancelling the job
    * (`true` for subprocesses and nested flows, which end promptly and hold
    * resources; `false` for functions, which may ignore their signal).
@@ -382,14 +589,28 @@ export abstract class Job<R = unknown> extends Emitter {
   }
 }
 
-/** Flattens jobs, sequences (their last job) and nested lists into jobs. */
+/** Emits `job-output` for `job` on its flow and every flow around it. */
+function emitOutput(job: Job, text: string, stream: OutputStream): void {
+  for (let flow = job.flow; flow; flow = flow.flow) flow.emit(JOB_OUTPUT, job, text, stream);
+}
+
+/** Whether `value` is the options object that may end `requires(...)`. */
+function isOptionsObject(value: unknown): value is RequiresOptions {
+  if (typeof value !== "object" || value === null || value instanceof Job) return false;
+  if (isSequence(value) || Symbol.iterator in value) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Flattens jobs, sequences (their last job) and nested lists into jobs; skips null/undefined. */
 export function flattenRequirements(items: Iterable<Requirement>): Job[] {
   const out: Job[] = [];
   const visit = (item: Requirement): void => {
+    if (item === null || item === undefined) return;
     if (item instanceof Job) out.push(item);
     else if (isSequence(item)) {
       if (item.last) out.push(item.last);
-    } else if (item !== null && typeof item === "object" && Symbol.iterator in item) {
+    } else if (typeof item === "object" && Symbol.iterator in item) {
       for (const inner of item) visit(inner);
     } else {
       throw new TypeError(
@@ -408,10 +629,16 @@ export function isSequence(value: unknown): value is JobSequence {
   return typeof value === "object" && value !== null && SEQUENCE in value;
 }
 
-/** Marks an object as a sequence. */
-export function markSequence<T extends object>(value: T): T {
-  Object.defineProperty(value, SEQUENCE, { value: true });
+/** Marks an object as a sequence; `attach` is told the flow it is added to. */
+export function markSequence<T extends object>(value: T, attach: (flow: Flow) => void): T {
+  Object.defineProperty(value, SEQUENCE, { value: attach });
   return value;
+}
+
+/** Tells a sequence the flow it was added to, so that it adds what it grows by. */
+export function attachSequence(sequence: JobSequence, flow: Flow): void {
+  const attach = (sequence as unknown as Record<symbol, unknown>)[SEQUENCE];
+  if (typeof attach === "function") attach(flow);
 }
 
 /** A short rendering of a value for labels and messages. */
@@ -446,27 +673,77 @@ function callLabel(name: string, args: readonly unknown[]): string {
   return `${name || "anonymous"}(${args.map((a) => describe(a, 20)).join(", ")})`;
 }
 
+/** Jobs whose arguments hold `resultOf()` placeholders (few: a set, not a field per job). */
+const WITH_REFS = new WeakSet<Job>();
+
+/** Notes the placeholders among `args`, making `job` require their jobs. */
+function noteRefs(job: Job, args: readonly unknown[]): void {
+  const refs = args.length ? findResultRefs(args) : undefined;
+  if (!refs) return;
+  WITH_REFS.add(job);
+  job.requires(refs.map((ref) => ref.jobs));
+}
+
+/** The arguments to call with: placeholders resolved, if there are any. */
+function argsFor<A extends readonly unknown[]>(job: Job, args: A): A {
+  return WITH_REFS.has(job) ? resolveArgs(args) as unknown as A : args;
+}
+
+/** The arguments as a definition holds them: placeholders by what they stand for. */
+function definedArgs(job: Job, args: readonly unknown[]): readonly unknown[] {
+  return WITH_REFS.has(job) ? resolveArgs(args, (ref) => ref.identity) : args;
+}
+
+/** `this` of a function job: its signal is made only if the function reads it. */
+class CallContext implements JobContext {
+  readonly #job: Job;
+  constructor(job: Job) {
+    this.#job = job;
+  }
+  get signal(): AbortSignal {
+    return signalOf(this.#job);
+  }
+  output(text: string, stream: OutputStream = "stdout"): void {
+    emitOutput(this.#job, text, stream);
+  }
+}
+
 /** A job that calls an async (or plain) function in the main thread. */
 class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
   readonly #fn: (this: JobContext, ...args: A) => R;
   readonly #args: A;
 
   constructor(fn: (this: JobContext, ...args: A) => R, args: A) {
-    super(() => callLabel(fn.name, args));
+    super();
     this.#fn = fn;
-    this.#args = args;
+    // One shared empty list for the many jobs without arguments.
+    this.#args = args.length ? args : NO_ARGS as unknown as A;
+    noteRefs(this, args);
+  }
+
+  protected override defaultLabel(): string {
+    return callLabel(this.#fn.name, this.#args);
   }
 
   /** The function's source and arguments (none for a native or bound function). */
   override definition(): JobDefinition | undefined {
     const code = functionIdentity(this.#fn);
-    return code && { kind: "function", ...code, args: this.#args };
+    return code && { kind: "function", ...code, args: definedArgs(this, this.#args) };
   }
 
-  protected execute(signal: AbortSignal): Promise<Awaited<R>> {
+  /** The engine's entry: calls the function, making no signal unless it is read. */
+  static invoke<A extends unknown[], R>(job: FunctionJob<A, R>): Promise<Awaited<R>> {
+    return job.#call(new CallContext(job));
+  }
+
+  protected execute(_signal: AbortSignal): Promise<Awaited<R>> {
+    return this.#call(new CallContext(this));
+  }
+
+  #call(context: JobContext): Promise<Awaited<R>> {
     // Calling synchronously keeps dispatch cheap; a synchronous throw becomes a rejection.
     try {
-      return Promise.resolve(this.#fn.call({ signal }, ...this.#args));
+      return Promise.resolve(this.#fn.apply(context, argsFor(this, this.#args)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -490,11 +767,22 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
   readonly task: Task<A, R>;
   readonly #args: A;
 
-  /** Creates a job that calls `task.submit(...args)`. */
+  /** Creates a job that calls `task.submit(...args)`; `resultOf()` arguments are resolved first. */
   constructor(task: Task<A, R>, args: A) {
-    super(() => callLabel(task.name, args));
+    super();
     this.task = task;
     this.#args = args;
+    noteRefs(this, args);
+  }
+
+  /** The call, e.g. `square(3)`. */
+  protected override defaultLabel(): string {
+    return callLabel(this.task.name, this.#args);
+  }
+
+  /** The task and its scheduler. */
+  override details(): string | undefined {
+    return `task "${this.task.name}" of scheduler "${this.task.scheduler.name}"`;
   }
 
   /** The task's function (source, or module and name), arguments, limits and permissions. */
@@ -503,7 +791,7 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
     return code && {
       kind: "task",
       ...code,
-      args: this.#args,
+      args: definedArgs(this, this.#args),
       limits: this.task.limits,
       permissions: this.task.permissions,
     };
@@ -512,18 +800,45 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
   /** Submits the call and awaits its future; cancels the future when `signal` aborts. */
   protected async execute(signal: AbortSignal): Promise<Awaited<R>> {
     signal.throwIfAborted();
-    const future = this.task.submit(...this.#args);
+    return await this.awaitCall(this.submitCall(argsFor(this, this.#args)), signal);
+  }
+
+  /**
+   * Submits a call of the task for this job: when someone listens to the
+   * job's output, the call captures what it writes (see `awaitCall`).
+   * Subclasses that make their own calls submit them with this.
+   *
+   * @throws {Error} when a plugin of the task vetoes the call.
+   */
+  protected submitCall(args: A): Future<Awaited<R>> {
+    const future = submitForJob(this, this.task, () => this.task.submit(...args));
     if (!future) {
       throw new Error(
         `task "${this.task.name}" did not accept the call of job "${this.label}": ` +
           `one of its plugins vetoed it`,
       );
     }
+    return future;
+  }
+
+  /**
+   * Awaits a call of the task (made with `submitCall`), cancelling it when
+   * `signal` aborts, and forwards what the call writes (task event
+   * `output`) as `job-output`.
+   */
+  protected async awaitCall(future: Future<Awaited<R>>, signal: AbortSignal): Promise<Awaited<R>> {
     const cancel = () => future.cancel();
     signal.addEventListener("abort", cancel, { once: true });
+    // OUTPUT OF TASK CALLS: forwarded here as job-output (a run store takes it from there).
+    const stopForwarding = forwardTaskOutput(
+      this.task,
+      future,
+      (text, stream) => this.output(text, stream),
+    );
     try {
       return await future;
     } finally {
+      stopForwarding();
       signal.removeEventListener("abort", cancel);
     }
   }
@@ -533,10 +848,12 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
  * Makes a job that calls `fn(...args)` in the main thread, or submits
  * `task.submit(...args)` through a {@linkcode Task} (compute elsewhere). A
  * function job receives a {@linkcode JobContext} as `this`: its `signal`
- * aborts when the flow cancels the job.
+ * aborts when the flow cancels the job. An argument made by
+ * {@linkcode resultOf} becomes a requirement's result.
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { Flow, job, type JobContext, Scheduler } from "@baton/baton";
  *
  * async function download(this: JobContext, url: string): Promise<number> {
@@ -546,8 +863,8 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
  * const square = scheduler.task((n: number) => n * n);
  * const fetch = job(download, "https://example.com");
  * const prep = job(square, 12);
- * await new Flow(fetch, prep).run(); // true
- * prep.result; // 144
+ * assert.equal(await new Flow(fetch, prep).run(), true);
+ * assert.equal(prep.result, 144);
  * ```
  */
 export function job<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<Awaited<R>>;

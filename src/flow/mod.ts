@@ -1,6 +1,6 @@
 /**
  * Flows: static graphs of jobs with requirements, critical and forever jobs,
- * a window, a timeout, nesting, listings and Graphviz export.
+ * a window, a timeout, nesting, graph editing, listings and Graphviz export.
  *
  * @module
  */
@@ -13,10 +13,21 @@ export {
   type JobSequence,
   type JobState,
   type Requirement,
+  type RequiresOptions,
   TaskJob,
 } from "./job.ts";
 export { command, type CommandOptions, type CommandResult } from "./command.ts";
-export { Flow, type FlowOptions } from "./flow.ts";
+export {
+  type ExitJobsOptions,
+  Flow,
+  type FlowItem,
+  type FlowOptions,
+  type IterateJobsOptions,
+  type KeepOnlyBetweenOptions,
+} from "./flow.ts";
+export type { OutputStream } from "./events.ts";
+export type { GraphicFormat } from "./dot.ts";
+export { resultOf, ResultRef } from "./results.ts";
 export {
   DurableRun,
   type DurableRunOptions,

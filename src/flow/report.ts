@@ -4,8 +4,9 @@
  * @module
  */
 
+import { checkOptions } from "../options.ts";
 import { topologicalSort } from "./graph.ts";
-import { describe, type Job, type JobState } from "./job.ts";
+import { describe, type Job, jobInternals, type JobState } from "./job.ts";
 import { Flow } from "./flow.ts";
 import { reuseOf } from "./durable.ts";
 
@@ -23,7 +24,11 @@ export interface ListOptions {
    * `NO_COLOR` is set or the locale (`LC_ALL`, `LC_CTYPE`, `LANG`) is not UTF-8.
    */
   ascii?: boolean;
+  /** Each job's `details()` (when it has some) on the lines below it (default `false`). */
+  details?: boolean;
 }
+
+const LIST_OPTION_KEYS = ["ascii", "details"];
 
 interface Marks {
   critical: string;
@@ -67,7 +72,13 @@ function errorText(error: unknown): string {
   return describe(error, 80);
 }
 
-function listLines(flow: Flow, indent: string, marks: Marks, lines: string[]): void {
+function listLines(
+  flow: Flow,
+  indent: string,
+  marks: Marks,
+  details: boolean,
+  lines: string[],
+): void {
   const members = new Set(flow.jobs);
   const { order, rest } = topologicalSort(members);
   const onCycle = new Set(rest);
@@ -75,6 +86,8 @@ function listLines(flow: Flow, indent: string, marks: Marks, lines: string[]): v
   const width = Math.max(2, String(all.length).length);
   const numbers = new Map<Job, string>();
   all.forEach((job, i) => numbers.set(job, String(i + 1).padStart(width, "0")));
+  // Details line up under the labels.
+  const pad = " ".repeat(width + 9);
   for (const job of all) {
     const started = job.state === "running" || job.state === "done";
     const parts = [
@@ -91,20 +104,27 @@ function listLines(flow: Flow, indent: string, marks: Marks, lines: string[]): v
     if (job.cancelled) line += " [cancelled]";
     const reuse = reuseOf(job);
     if (reuse) line += ` [${reuse.cached ? "cached" : "skipped"}: from run ${reuse.run}]`;
-    if (job.requirements.size > 0) {
-      const refs = [...job.requirements].map((r) => numbers.get(r) ?? `?"${r.label}"`);
+    const requirements = jobInternals.requirementList(job);
+    if (requirements.length > 0) {
+      const refs = requirements.map((r) => numbers.get(r) ?? `?"${r.label}"`);
       line += ` - requires {${refs.join(", ")}}`;
     }
     if (onCycle.has(job)) line += " (on a cycle)";
     lines.push(line);
-    if (job instanceof Flow) listLines(job, indent + "    ", marks, lines);
+    if (details) {
+      const text = job.details();
+      if (text) { for (const row of text.split("\n")) lines.push(`${indent}${pad}${row}`); }
+    }
+    if (job instanceof Flow) listLines(job, indent + "    ", marks, details, lines);
   }
 }
 
 /** The listing behind `flow.list()`. */
 export function list(flow: Flow, options: ListOptions = {}): string {
+  checkOptions(options, LIST_OPTION_KEYS, "flow.list()");
   const lines: string[] = [];
-  listLines(flow, "", (options.ascii ?? prefersAscii()) ? ASCII : UNICODE, lines);
+  const marks = (options.ascii ?? prefersAscii()) ? ASCII : UNICODE;
+  listLines(flow, "", marks, options.details ?? false, lines);
   return lines.join("\n");
 }
 
@@ -131,6 +151,7 @@ function failedJobs(flow: Flow, path: string, out: [string, Job][]): void {
 
 /** The report behind `flow.debrief()`. */
 export function debrief(flow: Flow, options: ListOptions = {}): string {
+  checkOptions(options, LIST_OPTION_KEYS, "flow.debrief()");
   const lines = [
     `flow "${flow.label}": ${flow.why()}`,
     stats(flow),

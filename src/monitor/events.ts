@@ -213,6 +213,8 @@ export class EventHub {
     if (this.#closed) return;
     this.#observe(flow, (name, args) => {
       const job = args[0];
+      // job-output goes up to every outer flow (watched too): taken once, on the job's own flow.
+      if (name === "job-output" && job instanceof Job && job.flow !== flow) return;
       // Nested flows and task jobs can be added until the run starts.
       if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
         this.#targets.rescanFlow(flow);

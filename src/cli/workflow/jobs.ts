@@ -7,7 +7,6 @@
  */
 
 import { Event } from "../../events/event.ts";
-import { currentSink } from "../../executors/capture.ts";
 import { LimitError } from "../../executors/errors.ts";
 import { command, type CommandOptions, type CommandResult } from "../../flow/command.ts";
 import {
@@ -19,7 +18,6 @@ import {
 } from "../../flow/job.ts";
 import { backoffDelay } from "../../plugins/backoff.ts";
 import { CancelledError } from "../../scheduler/errors.ts";
-import { CommandError } from "../../flow/errors.ts";
 import type { Task } from "../../scheduler/task.ts";
 import { startTimer, stopTimer } from "../../timers.ts";
 import type { ModuleJobSpec, RetrySpec, RunJobSpec } from "./types.ts";
@@ -114,18 +112,6 @@ class Attempts implements RetryState {
   }
 }
 
-/**
- * Hands a retried command's output to the run that captures this job's
- * output, if any: the run store logs a command's output from its outcome,
- * which is only the last attempt's.
- */
-function logRetriedOutput(error: unknown): void {
-  if (!(error instanceof CommandError)) return;
-  const sink = currentSink();
-  sink?.(error.stdout, "stdout");
-  sink?.(error.stderr, "stderr");
-}
-
 /** A `run:` job: a fresh `command()` job per attempt, so retries start a new process. */
 export class RunJob extends Job<CommandResult> {
   /** The command line. */
@@ -174,13 +160,12 @@ export class RunJob extends Job<CommandResult> {
   }
 
   protected execute(signal: AbortSignal): Promise<CommandResult> {
-    return this.#attempts.run(
-      this,
-      signal,
-      () =>
-        jobInternals.execute(command(this.argv, this.#options), signal) as Promise<CommandResult>,
-      logRetriedOutput,
-    );
+    return this.#attempts.run(this, signal, () => {
+      const attempt = command(this.argv, this.#options);
+      // Each attempt's output streams as this job's own (job-output): every attempt is logged.
+      jobInternals.forwardOutput(attempt, this);
+      return jobInternals.execute(attempt, signal) as Promise<CommandResult>;
+    });
   }
 }
 
@@ -248,16 +233,7 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
 
   protected override execute(signal: AbortSignal): Promise<unknown> {
     const args = this.arguments();
-    return this.#attempts.run(this, signal, async () => {
-      const future = this.task.submit(...args);
-      if (!future) throw new Error(`task "${this.task.name}" did not accept the call`);
-      const cancel = () => future.cancel();
-      signal.addEventListener("abort", cancel, { once: true });
-      try {
-        return await future;
-      } finally {
-        signal.removeEventListener("abort", cancel);
-      }
-    });
+    // Through the task job's own calls, so that what a call writes is this job's output.
+    return this.#attempts.run(this, signal, () => this.awaitCall(this.submitCall(args), signal));
   }
 }
