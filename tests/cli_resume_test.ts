@@ -127,7 +127,8 @@ jobs:
     await until(
       () =>
         withStore(store, (s) => s.jobs("1").map((j) => j.state).join(",")) ===
-          "succeeded,running,idle" && countOf(dir, "go") === 1 &&
+          "succeeded,running,idle" &&
+        countOf(dir, "go") === 1 &&
         // Its output reaches the log through the output events: wait for it too.
         withStore(store, (s) => s.readLog("1", "slow")) === "waiting for go\n",
       "quick done, slow running and its output logged",
