@@ -42,3 +42,23 @@ export const assertEquals: <T>(actual: T, expected: T, message?: string) => void
 export const assertMatch = (text: string, re: RegExp): void => assert.match(text, re);
 export const assertStringIncludes = (text: string, part: string): void =>
   assert.ok(text.includes(part), `expected to find ${JSON.stringify(part)} in:\n${text}`);
+
+/** Reads a stream into `sink.text` as it comes. */
+export async function collect(
+  stream: ReadableStream<Uint8Array>,
+  sink: { text: string },
+): Promise<void> {
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) sink.text += chunk;
+}
+
+/** Polls `check` every 25 ms until it is true (a throw counts as not yet), or fails after `ms`. */
+export async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (check()) return;
+    } catch { /* not there yet */ }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${ms} ms)`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

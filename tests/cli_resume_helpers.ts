@@ -107,17 +107,7 @@ export function integrity(path: string): string {
   }
 }
 
-/** Polls `check` every 25 ms until it is true, or fails after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (check()) return;
-    } catch { /* not there yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from "./cli_helpers.ts";
 
 /**
  * Makes `dir` unwritable even for root (the immutable attribute), else by mode;

@@ -3,19 +3,7 @@
  * runs, their jobs with errors, timelines and logs — until Ctrl-C.
  */
 import assert from "node:assert/strict";
-import { cli, cliCommand, FIXTURES } from "./cli_helpers.ts";
-
-async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) sink.text += chunk;
-}
-
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `${what} not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { cli, cliCommand, collect, FIXTURES, until } from "./cli_helpers.ts";
 
 Deno.test("baton serve shows two recorded runs, a failed job's error and its log, then exits on Ctrl-C", async () => {
   const store = await Deno.makeTempDir({ prefix: "baton-serve-" });

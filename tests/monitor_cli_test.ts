@@ -3,20 +3,7 @@
  * until Ctrl-C; `--monitor-exit` ends with the run. Both print the URL.
  */
 import assert from "node:assert/strict";
-import { cli, cliCommand, FIXTURES } from "./cli_helpers.ts";
-
-/** Reads a stream into `sink.text` as it comes. */
-async function collect(stream: ReadableStream<Uint8Array>, sink: { text: string }): Promise<void> {
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) sink.text += chunk;
-}
-
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `${what} not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { cli, cliCommand, collect, FIXTURES, until } from "./cli_helpers.ts";
 
 Deno.test("baton run --monitor keeps serving the finished run until Ctrl-C, then exits with the run's code", async () => {
   const child = cliCommand(["run", `${FIXTURES}/fails.yaml`, "--monitor", "0"]).spawn();
