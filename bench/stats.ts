@@ -28,3 +28,73 @@ export function row(name: string, m: Measurement, ratio?: number): string {
   if (ratio !== undefined) cells.push(`ratio ${ratio.toFixed(2)}`);
   return cells.join("  ");
 }
+
+/** A subject measured against its reference in alternating rounds of one run. */
+export interface Comparison {
+  /** The reference's measurements, one per round. */
+  reference: Measurement[];
+  /** The subject's measurements, one per round. */
+  subject: Measurement[];
+  /** Per-round ratios subject/reference of the chosen figure, sorted. */
+  ratios: number[];
+}
+
+/** Which figure a comparison divides: throughput (higher is better) or p99 latency. */
+export type Figure = "perSecond" | "p99" | "p50";
+
+/**
+ * Runs `reference` and `subject` alternately for `rounds` rounds (the order
+ * flips every round so neither always runs on a warmer machine) and returns
+ * each round's ratio `subject / reference` for `figure`. A ratio within a
+ * round is what a noisy 2-core machine can compare; absolute figures are not.
+ */
+export async function compareRounds(
+  rounds: number,
+  reference: () => Promise<Measurement>,
+  subject: () => Promise<Measurement>,
+  figure: Figure = "perSecond",
+): Promise<Comparison> {
+  const result: Comparison = { reference: [], subject: [], ratios: [] };
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      result.reference.push(await reference());
+      result.subject.push(await subject());
+    } else {
+      result.subject.push(await subject());
+      result.reference.push(await reference());
+    }
+    result.ratios.push(result.subject[round][figure] / result.reference[round][figure]);
+  }
+  result.ratios.sort((a, b) => a - b);
+  return result;
+}
+
+/** The median of sorted `values`. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One line: the scenario, both medians, and the ratio's median with its min–max. */
+export function ratioLine(
+  name: string,
+  comparison: Comparison,
+  figure: Figure = "perSecond",
+  target?: string,
+): string {
+  const pick = (ms: Measurement[]) => median(ms.map((m) => m[figure]));
+  const show = (value: number) =>
+    figure === "perSecond"
+      ? `${Math.round(value).toLocaleString("en-US")}/s`
+      : `${value.toFixed(3)} ms`;
+  const r = comparison.ratios;
+  const cells = [
+    name.padEnd(46),
+    `baton ${show(pick(comparison.subject)).padStart(11)}`,
+    `ref ${show(pick(comparison.reference)).padStart(11)}`,
+    `ratio ${median(r).toFixed(2)} (${r[0].toFixed(2)}–${r.at(-1)!.toFixed(2)})`,
+  ];
+  if (target) cells.push(`target ${target}`);
+  return cells.join("  ");
+}
