@@ -70,13 +70,13 @@ interface Link {
 }
 
 function links(file: string, text: string): Link[] {
+  // Links inside inline code are not links; link text may wrap onto the next line.
+  const body = prose(text).join("\n").replace(/`[^`\n]*`/g, "");
   const found: Link[] = [];
-  prose(text).forEach((line, i) => {
-    const code = line.replace(/`[^`]*`/g, ""); // links inside inline code are not links
-    for (const m of code.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      found.push({ file, line: i + 1, target: m[1] });
-    }
-  });
+  for (const m of body.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
+    const line = body.slice(0, m.index).split("\n").length;
+    found.push({ file, line, target: m[1] });
+  }
   return found;
 }
 
