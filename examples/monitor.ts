@@ -2,14 +2,15 @@
  * `deno task example:monitor`: a random search whose trials run on a pool of
  * Web Workers, watched live in the browser. Open the printed URL (it carries
  * the token, so Stop, Cancel and Retry work). The run ends by itself after
- * 10 s; pass another duration as `deno task example:monitor 60s`. Afterwards
- * the dashboard stays up for a look at the finished run until Ctrl-C
- * (`--exit` ends with the run).
+ * 10 s; pass another duration as `deno task example:monitor 60s` (a `--`
+ * before it, as in `deno task example:monitor -- 60s`, is accepted too: deno
+ * task passes it along). Afterwards the dashboard stays up for a look at the
+ * finished run until Ctrl-C (`--exit` ends with the run).
  *
  * @module
  */
 
-import { Scheduler, serveMonitor } from "../mod.ts";
+import { parseDuration, Scheduler, serveMonitor } from "../mod.ts";
 
 /** One trial: a noisy score for a configuration, taking 50–250 ms; high rates diverge. */
 async function trial(config: { lr: number; depth: number; optimizer: string }): Promise<number> {
@@ -26,7 +27,16 @@ async function trial(config: { lr: number; depth: number; optimizer: string }): 
 // `deno task example:monitor -- 60s` passes the `--` along: skip it.
 const args = Deno.args.filter((a) => a !== "--");
 const exitAtEnd = args.includes("--exit");
-const duration = args.find((a) => !a.startsWith("--")) ?? "10s";
+const unknown = args.filter((a) => a.startsWith("-") && a !== "--exit");
+const duration = args.find((a) => !a.startsWith("-")) ?? "10s";
+try {
+  if (unknown.length > 0) throw new TypeError(`unknown option ${unknown.join(", ")}`);
+  parseDuration(duration);
+} catch (error) {
+  console.error(`example:monitor: ${(error as Error).message}`);
+  console.error("usage: deno task example:monitor [DURATION, e.g. 60s] [--exit]");
+  Deno.exit(2);
+}
 
 const scheduler = Scheduler.withWorkers(2, { name: "random-search" });
 const task = scheduler.task(trial, { limits: { wallTime: "30s" } });
