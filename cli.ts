@@ -38,6 +38,7 @@ const WORKER_ENTRY = "__worker";
  * import { main } from "@baton/baton/cli";
  * const code = await main(["--help"]); // 0
  * ```
+ * @category CLI
  */
 export function main(args: string[]): Promise<number> {
   return dispatch(args);
@@ -58,6 +59,7 @@ export function main(args: string[]): Promise<number> {
  *   // the program's own work
  * }
  * ```
+ * @category CLI
  */
 export async function serveAsProcessChild(args: readonly string[]): Promise<boolean> {
   if (args[0] !== WORKER_ENTRY) return false;

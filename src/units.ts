@@ -14,6 +14,7 @@ import { quote } from "./options.ts";
  * ```ts ignore
  * const timeout: Duration = "90s";
  * ```
+ * @category Core
  */
 export type Duration = number | string;
 
@@ -24,6 +25,7 @@ export type Duration = number | string;
  * ```ts ignore
  * const memory: Size = "512MB";
  * ```
+ * @category Core
  */
 export type Size = number | string;
 
@@ -66,6 +68,7 @@ function parseWithUnits(
  * parseDuration("1.5s"); // 1500
  * parseDuration(250); // 250
  * ```
+ * @category Core
  */
 export function parseDuration(value: Duration): number {
   return parseWithUnits(
@@ -85,6 +88,7 @@ export function parseDuration(value: Duration): number {
  * import { parseSize } from "@baton/baton";
  * parseSize("256MB"); // 268435456
  * ```
+ * @category Core
  */
 export function parseSize(value: Size): number {
   return parseWithUnits(

@@ -15,6 +15,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  * import { UsageError } from "@baton/baton/cli";
  * new UsageError("--workers must be a positive integer, got 0").exitCode; // 2
  * ```
+ * @category CLI
  */
 export class UsageError extends Error {
   /** Always 2. */
@@ -27,7 +28,11 @@ export class UsageError extends Error {
   }
 }
 
-/** One problem in a workflow file, at a line and column (1-based). */
+/**
+ * One problem in a workflow file, at a line and column (1-based).
+ *
+ * @category CLI
+ */
 export interface WorkflowIssue {
   /** The file, as given or resolved. */
   readonly file: string;
@@ -57,6 +62,7 @@ export function formatIssue(issue: WorkflowIssue): string {
  * ]);
  * error.message; // 'flow.yaml:3:5: unknown key "requries"'
  * ```
+ * @category CLI
  */
 export class WorkflowError extends Error {
   /** Always 2. */

@@ -18,6 +18,7 @@ import type { CommFrame } from "../wire/frames.ts";
  * ```ts ignore
  * const answer = await comm.request({ need: "config" }, { timeout: 5_000 });
  * ```
+ * @category Extending
  */
 export interface RequestOptions {
   /** Reject with `CommTimeoutError` when no answer came in this many ms. */
@@ -33,6 +34,7 @@ export interface RequestOptions {
  *   message: (data) => console.log("got", data),
  * });
  * ```
+ * @category Extending
  */
 export interface CommHooks {
   /** A one-way message arrived. */
@@ -63,6 +65,7 @@ interface PendingRequest {
  * end.send({ progress: 0.5 });
  * console.log(sent); // [{ k: "msg", data: { progress: 0.5 } }]
  * ```
+ * @category Extending
  */
 export class CommChannel implements AsyncIterable<unknown> {
   readonly #post: (frame: CommFrame) => void;

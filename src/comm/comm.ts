@@ -37,6 +37,7 @@ import { CommChannel } from "./channel.ts";
  * scheduler.onStart(() => task.submit(5));
  * await scheduler.run();
  * ```
+ * @category Extending
  */
 export class Comm extends CommChannel {
   /** The compute side opened its channel: (msg). */
@@ -60,6 +61,7 @@ export class Comm extends CommChannel {
  * const task = scheduler.task(async (comm: Comm) => await comm.request("hi"), { comm: true });
  * task.on(Comm.REQUEST, (msg: Msg) => msg.respond(`${msg.data} back`));
  * ```
+ * @category Extending
  */
 export class Msg {
   /** What was sent (undefined for `comm-open` and `comm-close`). */

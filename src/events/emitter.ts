@@ -21,6 +21,7 @@ import { UnknownEventError } from "./errors.ts";
  * onTick.emit(1);
  * onTick.count; // 1
  * ```
+ * @category Core
  */
 export interface Subscriber<A extends unknown[]> {
   /** Subscribes `callback` to the event. */
@@ -41,6 +42,7 @@ export interface Subscriber<A extends unknown[]> {
  * const TICK = new Event<[n: number]>("tick");
  * type TickArgs = EventArgs<typeof TICK>; // [n: number]
  * ```
+ * @category Core
  */
 export type EventArgs<E> = E extends Event<infer A> ? A : never;
 
@@ -57,6 +59,7 @@ export type EventArgs<E> = E extends Event<infer A> ? A : never;
  *   }
  * }
  * ```
+ * @category Core
  */
 export interface CallbackHost {
   /** A callback threw or rejected; return `true` to go on with the emission. */
@@ -79,6 +82,7 @@ export interface CallbackHost {
  * em.eventCounts.get("user-joined"); // 1
  * h.remove();
  * ```
+ * @category Core
  */
 export class Emitter {
   /** The emitter's name, used in rendering and errors. */

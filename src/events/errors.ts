@@ -38,6 +38,7 @@ function suggestion(name: string, known: readonly string[]): string | undefined 
  *   error instanceof UnknownEventError; // true
  * }
  * ```
+ * @category Core
  */
 export class UnknownEventError extends Error {
   /** The name that was asked for. */

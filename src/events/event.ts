@@ -16,6 +16,7 @@
  * const USER_JOINED = new Event<[name: string]>("user-joined");
  * String(USER_JOINED); // "user-joined"
  * ```
+ * @category Core
  */
 export class Event<A extends unknown[] = unknown[]> {
   /** The event's name, unique within an emitter. */

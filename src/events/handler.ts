@@ -14,6 +14,7 @@ import type { Event } from "./event.ts";
  * ```ts ignore
  * scheduler.onFutureResult(report, { every: 10, maxCalls: 5, name: "progress" });
  * ```
+ * @category Core
  */
 export interface CallbackOptions {
   /** Name shown when the emitter is rendered; defaults to the function's name. */
@@ -37,6 +38,7 @@ export interface CallbackOptions {
  * ```ts ignore
  * const log: Callback<[name: string]> = (name) => console.log(name);
  * ```
+ * @category Core
  */
 export type Callback<A extends unknown[]> = (...args: A) => unknown;
 
@@ -72,6 +74,7 @@ let nextHandlerId = 1;
  * em.emit(TICK, 2);
  * h.callCount; // 1
  * ```
+ * @category Core
  */
 export class Handler<A extends unknown[] = unknown[]> {
   /** Unique, increasing id, shown in renderings (`#3`). */

@@ -23,6 +23,7 @@ import type { OutputMode, OutputStream } from "../wire/messages.ts";
  *   while (!this.signal.aborted) await new Promise((r) => setTimeout(r, 10));
  * }, { limits: { wallTime: "50ms" } });
  * ```
+ * @category Executors
  */
 export interface TaskContext {
   /** Aborts at the wall-time deadline or on cancellation. */
@@ -36,6 +37,7 @@ export interface TaskContext {
  * ```ts ignore
  * const call: Call = { id: 1, fn: (x: number) => x * 2, args: [21], limits: {} };
  * ```
+ * @category Executors
  */
 export interface Call {
   /** The id of the call's future. */
@@ -72,6 +74,7 @@ export interface Call {
  *   comm: () => {},
  * };
  * ```
+ * @category Executors
  */
 export interface ExecutorHost {
   /**
@@ -97,6 +100,7 @@ export interface ExecutorHost {
  * ```ts ignore
  * for (const w of scheduler.executor.info().workers) console.log(w.id, w.busy ? "busy" : "idle");
  * ```
+ * @category Executors
  */
 export interface WorkerInfo {
   /** Stable label, e.g. `worker-1`. */
@@ -117,6 +121,7 @@ export interface WorkerInfo {
  * const info = scheduler.executor.info();
  * console.log(info.kind, info.queued, info.workers.length);
  * ```
+ * @category Executors
  */
 export interface ExecutorInfo {
   /** e.g. `"sequential"`, `"workers"`, `"processes"`. */
@@ -142,6 +147,7 @@ export interface ExecutorInfo {
  * import { Scheduler, SequentialExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new SequentialExecutor() });
  * ```
+ * @category Executors
  */
 export interface Executor {
   /** e.g. `"sequential"`, `"workers"`, `"processes"`. */

@@ -14,6 +14,7 @@ import { checkPermissionEntry } from "./permission_entries.ts";
  * ```ts ignore
  * scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
  * ```
+ * @category Executors
  */
 export interface Limits {
   /** Wall-clock time per call. */
@@ -31,6 +32,7 @@ export interface Limits {
  * ```ts ignore
  * task.limits; // { wallTime: 300000, memory: 2147483648 }
  * ```
+ * @category Executors
  */
 export interface ResolvedLimits {
   /** Milliseconds. */
@@ -48,6 +50,7 @@ export interface ResolvedLimits {
  * ```ts ignore
  * const read: PermissionValue = ["./data", "/tmp"];
  * ```
+ * @category Executors
  */
 export type PermissionValue = boolean | string[];
 
@@ -58,6 +61,7 @@ export type PermissionValue = boolean | string[];
  * ```ts ignore
  * Scheduler.withProcesses(2, { permissions: { net: false, read: ["./data"] } });
  * ```
+ * @category Executors
  */
 export type Permissions =
   | "none"

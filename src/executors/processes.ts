@@ -31,6 +31,7 @@ import { whyNoKernelLimits } from "./prlimit.ts";
  * ```ts ignore
  * Scheduler.withProcesses(4, { permissions: "none", limits: { wallTime: "1m" } });
  * ```
+ * @category Executors
  */
 export interface ProcessExecutorOptions {
   /** Permissions of every process (a task's own `permissions` replace them for its calls). Default: the kinds this process holds in full. */
@@ -63,6 +64,7 @@ const DATA_HEADROOM = 1024 ** 3;
  *   executor: new ProcessExecutor(2, { permissions: "none", limits: { wallTime: "5s" } }),
  * });
  * ```
+ * @category Executors
  */
 export class ProcessExecutor implements Executor {
   /** Always `"processes"`. */

@@ -34,6 +34,7 @@ interface Running {
  * import { Scheduler, SequentialExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new SequentialExecutor(), name: "local" });
  * ```
+ * @category Executors
  */
 export class SequentialExecutor implements Executor {
   /** Always `"sequential"`. */

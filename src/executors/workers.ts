@@ -25,6 +25,7 @@ import type { CommFrame } from "../wire/frames.ts";
  * ```ts ignore
  * Scheduler.withWorkers(4, { permissions: { net: false }, prefetch: 1 });
  * ```
+ * @category Executors
  */
 export interface WorkerExecutorOptions {
   /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
@@ -53,6 +54,7 @@ const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
  * import { Scheduler, WorkerExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new WorkerExecutor(2) });
  * ```
+ * @category Executors
  */
 export class WorkerExecutor implements Executor {
   /** Always `"workers"`. */

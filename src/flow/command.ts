@@ -20,6 +20,7 @@ import { type GroupOutcome, spawnGroup } from "./process_group.ts";
  * ```ts ignore
  * const result = (await flow.run(), build.result); // { code: 0, stdout: "...", stderr: "" }
  * ```
+ * @category Flow
  */
 export interface CommandResult {
   /** The exit code (always 0: a non-zero exit fails the job). */
@@ -37,6 +38,7 @@ export interface CommandResult {
  * ```ts ignore
  * command(["deno", "run", "train.ts"], { cwd: "./models", limits: { wallTime: "1h" } });
  * ```
+ * @category Flow
  */
 export interface CommandOptions {
   /** Working directory. */
@@ -220,6 +222,7 @@ function withPermissions(argv: readonly string[], permissions?: Permissions): re
  * assert.equal(hello.result?.stdout, "hi\n");
  * assert.deepEqual(seen, ["stdout: hi\n"]);
  * ```
+ * @category Flow
  */
 export function command(argv: readonly string[], options: CommandOptions = {}): Job<CommandResult> {
   if (

@@ -17,6 +17,7 @@ import { Flow } from "./flow.ts";
  * ```ts ignore
  * await flow.exportAsGraphic("pipeline", "pdf" satisfies GraphicFormat);
  * ```
+ * @category Flow
  */
 export type GraphicFormat = "svg" | "png" | "pdf" | (string & Record<never, never>);
 

@@ -48,6 +48,7 @@ import {
  * ```ts ignore
  * const onOutput = ({ key, text, stream }: JobOutput) => Deno.stdout.writeSync(enc(`${key} | ${text}`));
  * ```
+ * @category Flow
  */
 export interface JobOutput {
   /** The job that wrote it. */
@@ -67,6 +68,7 @@ export interface JobOutput {
  * ```ts ignore
  * const reuse = reuseOf(job); // { run: "3", cached: false }: skipped on resume of run 3
  * ```
+ * @category Flow
  */
 export interface Reuse {
   /** The run whose stored result stands in. */
@@ -82,6 +84,7 @@ export interface Reuse {
  * ```ts ignore
  * await flow.run({ resume: true }); // skip what the latest run of this flow did already
  * ```
+ * @category Flow
  */
 export interface FlowRunOptions {
   /**
@@ -103,6 +106,7 @@ export interface FlowRunOptions {
  * ```ts ignore
  * DurableRun.open(flow, { store, workflow: "/abs/flow.yaml", resume: true, onOutput });
  * ```
+ * @category Flow
  */
 export interface DurableRunOptions extends FlowRunOptions {
   /** The store, or its directory. */
@@ -152,6 +156,7 @@ const reuses = new WeakMap<Job, Reuse>();
  * assert.equal(again.answer.result, 42);
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export function reuseOf(job: Job): Reuse | undefined {
   return reuses.get(job);
@@ -275,6 +280,7 @@ function declares(emitter: { events: readonly { toString(): string }[] }, name: 
  * run.store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export class DurableRun {
   /**

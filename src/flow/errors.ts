@@ -26,6 +26,7 @@ import { formatDuration } from "../units.ts";
  *   error instanceof TimeoutError; // true
  * }
  * ```
+ * @category Flow
  */
 export class TimeoutError extends Error {
   /** The label of the flow that timed out. */
@@ -60,6 +61,7 @@ export class TimeoutError extends Error {
  *   error instanceof CycleError; // true
  * }
  * ```
+ * @category Flow
  */
 export class CycleError extends Error {
   /** The labels of the jobs on the cycle, first one repeated at the end. */
@@ -87,6 +89,7 @@ export class CycleError extends Error {
  * await new Flow(fail, { critical: false }).run();
  * (fail.error as CommandError).code; // 3
  * ```
+ * @category Flow
  */
 export class CommandError extends Error {
   /** The command line. */
@@ -131,6 +134,7 @@ export class CommandError extends Error {
  * new JobCancelledError("monitor", "the other jobs are done").message;
  * // 'job "monitor" was cancelled: the other jobs are done'
  * ```
+ * @category Flow
  */
 export class JobCancelledError extends Error {
   /** The label of the cancelled job. */

@@ -63,6 +63,7 @@ import { debrief, list, type ListOptions, stats } from "./report.ts";
  * ```ts ignore
  * new Flow({ label: "nightly", window: 4, timeout: "2h", critical: false });
  * ```
+ * @category Flow
  */
 export interface FlowOptions {
   /** Display name (default `"flow"`). */
@@ -94,6 +95,7 @@ export interface FlowOptions {
  * ```ts ignore
  * new Flow(prepare, [train, evaluate], maybe ?? null, { label: "main" });
  * ```
+ * @category Flow
  */
 export type FlowItem = Job | JobSequence | null | undefined | Iterable<FlowItem>;
 
@@ -104,6 +106,7 @@ export type FlowItem = Job | JobSequence | null | undefined | Iterable<FlowItem>
  * ```ts ignore
  * flow.keepOnlyBetween({ starts: [prepare], ends: [train], keepEnds: false });
  * ```
+ * @category Flow
  */
 export interface KeepOnlyBetweenOptions {
   /** Keep only jobs reachable from (after) one of these; none: no such constraint. */
@@ -123,6 +126,7 @@ export interface KeepOnlyBetweenOptions {
  * ```ts ignore
  * [...flow.iterateJobs({ nested: false })]; // the jobs at every depth, without the flows
  * ```
+ * @category Flow
  */
 export interface IterateJobsOptions {
   /** Also yield the flows: this one first, each nested flow before its jobs (default `true`). */
@@ -136,6 +140,7 @@ export interface IterateJobsOptions {
  * ```ts ignore
  * flow.exitJobs({ discardForever: false });
  * ```
+ * @category Flow
  */
 export interface ExitJobsOptions {
   /** Leave out forever jobs (default `true`, as asynciojobs does). */
@@ -198,6 +203,7 @@ export let assertEditable: (flow: Flow, what: string) => void;
  * assert.equal(prep.result, 4);
  * console.log(flow.list());
  * ```
+ * @category Flow
  */
 export class Flow extends Job<boolean> implements Iterable<Job> {
   /** A job has its requirements done and waits for a window slot or starts: (job). */

@@ -23,6 +23,7 @@ import { findResultRefs, resolveArgs } from "./results.ts";
  * ```ts ignore
  * const state: JobState = job.state; // "idle" | "scheduled" | "running" | "done"
  * ```
+ * @category Flow
  */
 export type JobState = "idle" | "scheduled" | "running" | "done";
 
@@ -34,6 +35,7 @@ export type JobState = "idle" | "scheduled" | "running" | "done";
  * ```ts ignore
  * flow.add(job(train), { requires: [prepare, Sequence(download, unpack), maybe ?? null] });
  * ```
+ * @category Flow
  */
 export type Requirement = Job | JobSequence | null | undefined | Iterable<Requirement>;
 
@@ -44,6 +46,7 @@ export type Requirement = Job | JobSequence | null | undefined | Iterable<Requir
  * ```ts ignore
  * b.requires(a, { remove: true }); // b no longer requires a
  * ```
+ * @category Flow
  */
 export interface RequiresOptions {
   /** Drop these requirements instead of adding them (each must be there). */
@@ -57,6 +60,7 @@ export interface RequiresOptions {
  * ```ts ignore
  * flow.add(job(report), { label: "report", requires: [train], critical: false });
  * ```
+ * @category Flow
  */
 export interface JobOptions {
   /** Display name in listings and graphs; defaults to the function's name and arguments. */
@@ -83,6 +87,7 @@ export interface JobOptions {
  * ```ts ignore
  * const definition: JobDefinition = { kind: "command", argv: ["make"], cwd: "/src" };
  * ```
+ * @category Flow
  */
 export interface JobDefinition {
   /** The job kind: `function`, `task`, `command`, or your own. */
@@ -104,6 +109,7 @@ export interface JobDefinition {
  *   }
  * }
  * ```
+ * @category Flow
  */
 export interface JobContext {
   /** Aborts (with a `JobCancelledError`) when the flow cancels the job. */
@@ -126,6 +132,7 @@ export interface JobContext {
  * const steps = Sequence(job(download), job(unpack), job(train));
  * flow.add(steps);
  * ```
+ * @category Flow
  */
 export interface JobSequence {
   /** The jobs, in order. */
@@ -235,6 +242,7 @@ let signalOf: (job: Job) => AbortSignal;
  * assert.equal(await new Flow(a, b).run(), true);
  * assert.equal(b.result, 20);
  * ```
+ * @category Flow
  */
 export abstract class Job<R = unknown> extends Emitter {
   // Few fields, most left undefined: a flow may hold 100k jobs.
@@ -761,6 +769,7 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
  * const flow = new Flow();
  * flow.add(job(square, 12)); // a TaskJob
  * ```
+ * @category Flow
  */
 export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<Awaited<R>> {
   /** The task the call goes through. */
@@ -866,6 +875,7 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
  * assert.equal(await new Flow(fetch, prep).run(), true);
  * assert.equal(prep.result, 144);
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<Awaited<R>>;
 /**
@@ -878,6 +888,7 @@ export function job<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<A
  * flow.add(job(async (x: number) => x + 1, 41), { requires: [a] });
  * await flow.run();
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(
   fn: (this: JobContext, ...args: A) => R,
@@ -890,6 +901,7 @@ export function job<A extends unknown[], R>(
  * ```ts ignore
  * flow.add(job(squareTask, 12));
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(
   target: Task<A, R> | ((this: JobContext, ...args: A) => R),

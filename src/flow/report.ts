@@ -17,6 +17,7 @@ import { reuseOf } from "./durable.ts";
  * ```ts ignore
  * console.log(flow.list({ ascii: true }));
  * ```
+ * @category Flow
  */
 export interface ListOptions {
   /**

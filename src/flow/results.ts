@@ -19,6 +19,7 @@ import type { Job } from "./job.ts";
  * const ref = new ResultRef(() => jobs.get("prep"), "prep");
  * resolveArgs([ref, 2]); // [prep.result, 2], once prep is done
  * ```
+ * @category Flow
  */
 export class ResultRef {
   readonly #source: () => Job | readonly (Job | undefined)[] | undefined;
@@ -107,6 +108,7 @@ export class ResultRef {
  * assert.equal(total.result, 6);
  * assert.equal(count.result, 3);
  * ```
+ * @category Flow
  */
 export function resultOf<T>(job: Job<T>): T;
 /**
@@ -116,6 +118,7 @@ export function resultOf<T>(job: Job<T>): T;
  * ```ts ignore
  * job(compare, resultOf([trainA, trainB]));
  * ```
+ * @category Flow
  */
 export function resultOf<T>(jobs: readonly Job<T>[]): T[];
 /**
@@ -125,6 +128,7 @@ export function resultOf<T>(jobs: readonly Job<T>[]): T[];
  * ```ts ignore
  * job(report, resultOf(build, (r) => r.stdout));
  * ```
+ * @category Flow
  */
 export function resultOf<T, U>(job: Job<T>, pick: (result: T) => U): U;
 /**
@@ -134,6 +138,7 @@ export function resultOf<T, U>(job: Job<T>, pick: (result: T) => U): U;
  * ```ts ignore
  * job(train, resultOf(prep));
  * ```
+ * @category Flow
  */
 export function resultOf<T, U>(
   job: Job<T> | readonly Job<T>[],

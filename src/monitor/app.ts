@@ -33,6 +33,7 @@ import { type MonitorTarget, Targets } from "./target.ts";
  * const options: MonitorOptions = { token: "s3cret", protectReads: true, bufferSize: 5000 };
  * const app = monitor(Scheduler.sequential(), options);
  * ```
+ * @category Monitor
  */
 export interface MonitorOptions {
   /**
@@ -94,6 +95,7 @@ export interface MonitorOptions {
  * const res = await app.request("/metrics");
  * Deno.serve({ port: 0, onListen() {} }, app.fetch).shutdown();
  * ```
+ * @category Monitor
  */
 export interface MonitorApp {
   /** Answers an HTTP request (what `Deno.serve` calls). */
@@ -144,6 +146,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = [
  * const res = await app.request("/monitor/api/status");
  * console.log((await res.json()).schedulers[0].name); // "scheduler"
  * ```
+ * @category Monitor
  */
 export function monitor(target: MonitorTarget, options: MonitorOptions = {}): MonitorApp {
   const opts = checkMonitorOptions(options);

@@ -17,6 +17,7 @@ import type { MonitorTarget } from "./target.ts";
  * import type { ServeMonitorOptions } from "@baton/baton";
  * const options: ServeMonitorOptions = { hostname: "0.0.0.0", port: 8080, token: "s3cret" };
  * ```
+ * @category Monitor
  */
 export interface ServeMonitorOptions extends MonitorOptions {
   /**
@@ -39,6 +40,7 @@ export interface ServeMonitorOptions extends MonitorOptions {
  * console.log(server.url); // e.g. http://127.0.0.1:41234/
  * await server.shutdown();
  * ```
+ * @category Monitor
  */
 export interface MonitorServer {
   /** The dashboard's address, e.g. `http://127.0.0.1:41234/`. */
@@ -69,6 +71,7 @@ export interface MonitorServer {
  * await scheduler.run();
  * await server.shutdown();
  * ```
+ * @category Monitor
  */
 export function serveMonitor(
   target: MonitorTarget,

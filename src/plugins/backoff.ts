@@ -18,6 +18,7 @@ import { checkOptions } from "../options.ts";
  * ```ts ignore
  * const policy: BackoffOptions = { delay: "200ms", factor: 2, maxDelay: "10s", jitter: false };
  * ```
+ * @category Extending
  */
 export interface BackoffOptions {
   /** The wait before the first retry (default `"100ms"`). */
@@ -38,6 +39,7 @@ export interface BackoffOptions {
  * const policy = resolveBackoff({ delay: "1s" }, "new Retry()");
  * policy.delay; // 1000
  * ```
+ * @category Extending
  */
 export interface BackoffPolicy {
   /** Milliseconds before the first retry. */

@@ -18,6 +18,7 @@ import type { Plugin } from "./plugin.ts";
  * new Limiter({ maxCalls: 100, maxConcurrent: 4, notWhileRunning: [otherTask] });
  * new Limiter({ maxConcurrent: 2, queue: true }); // calls over 2 wait instead
  * ```
+ * @category Extending
  */
 export interface LimiterOptions {
   /** Successful submissions allowed in total (queued ones count). */
@@ -61,6 +62,7 @@ function positive(name: string, value: number | undefined): number | undefined {
  * });
  * task.on(Limiter.CONCURRENT_LIMIT_REACHED, (_task, x) => console.log("refused", x));
  * ```
+ * @category Extending
  */
 export class Limiter implements Plugin {
   /** A call was refused over `maxCalls`: (task, ...args). */

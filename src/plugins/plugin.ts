@@ -40,6 +40,7 @@ import type { AnyTask } from "../scheduler/task.ts";
  * const scheduler = Scheduler.sequential();
  * const task = scheduler.task((x: number) => x, { plugins: [onlyPositive] });
  * ```
+ * @category Extending
  */
 export interface Plugin {
   /** Shown in renderings. */

@@ -18,6 +18,7 @@
  * items.append(4);
  * [...items]; // [1, 2, 3, 4]
  * ```
+ * @category Extending
  */
 export class Requeue<T> implements IterableIterator<T> {
   readonly #front: T[] = [];

@@ -31,6 +31,7 @@ import type { Plugin } from "./plugin.ts";
  * ```ts ignore
  * new Retry({ attempts: 5, delay: "1s", factor: 2, maxDelay: "1m", jitter: true, on: [TypeError] });
  * ```
+ * @category Extending
  */
 export interface RetryOptions extends BackoffOptions {
   /** Attempts in all, the first call included (default 3; 1 = never retry). */
@@ -84,6 +85,7 @@ const RETRY_HINTS = {
  * const [greeting] = await scheduler.map(flaky, ["ada"]);
  * console.log(greeting, calls); // "hello ada" 3
  * ```
+ * @category Extending
  */
 export class Retry implements Plugin {
   /** A failed attempt will run again: (future, error, attempt, delayMs). */

@@ -23,6 +23,7 @@ export { CancelledError, ThrownValueError } from "../wire/errors.ts";
  *   error instanceof SchedulerNotRunningError; // true
  * }
  * ```
+ * @category Core
  */
 export class SchedulerNotRunningError extends Error {
   /** Creates the error for the scheduler called `scheduler`. */
@@ -44,6 +45,7 @@ export class SchedulerNotRunningError extends Error {
  * import { SubmitRefusedError } from "@baton/baton";
  * new SubmitRefusedError("train", [3]).message.startsWith('Task "train" refused'); // true
  * ```
+ * @category Core
  */
 export class SubmitRefusedError extends Error {
   /** The arguments of the refused call. */

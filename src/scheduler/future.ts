@@ -14,6 +14,7 @@ import type { AnyTask } from "./task.ts";
  * ```ts ignore
  * if (future.status === "rejected") console.error(future.error);
  * ```
+ * @category Core
  */
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
@@ -54,6 +55,7 @@ export let settleFuture: (
  * });
  * await scheduler.run();
  * ```
+ * @category Core
  */
 export class Future<T = unknown, A extends readonly unknown[] = readonly unknown[]>
   implements PromiseLike<T> {

@@ -17,6 +17,7 @@ import type { Future } from "./future.ts";
  * ```ts ignore
  * const results = await scheduler.map(train, configs, { concurrency: 4, settle: true });
  * ```
+ * @category Core
  */
 export interface MapOptions {
   /** Calls in flight at most (default: no cap; the executor's pool still bounds what runs). */

@@ -17,6 +17,7 @@ import { LimitError, type LimitKind, WorkerCrashedError } from "../executors/err
  * ```ts ignore
  * const failed = reports.filter((r) => r.status !== "success");
  * ```
+ * @category Core
  */
 export type TrialStatus = "success" | "fail" | "crashed";
 
@@ -34,6 +35,7 @@ export type TrialStatus = "success" | "fail" | "crashed";
  * const reports: TrialReport<number>[] = await scheduler.map(score, [0.1, 2]);
  * reports.map((r) => r.status); // ["success", "fail"]
  * ```
+ * @category Core
  */
 export type TrialReport<T> =
   | {

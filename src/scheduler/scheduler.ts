@@ -47,6 +47,7 @@ import {
  * ```ts ignore
  * await scheduler.run({ onException: "end", onCancelled: "continue" });
  * ```
+ * @category Core
  */
 export type ExceptionAction = "raise" | "end" | "continue";
 
@@ -57,6 +58,7 @@ export type ExceptionAction = "raise" | "end" | "continue";
  * ```ts ignore
  * await scheduler.run({ onException: [[LimitError, "continue"]] });
  * ```
+ * @category Core
  */
 // deno-lint-ignore no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => unknown;
@@ -68,6 +70,7 @@ export type ErrorClass = abstract new (...args: any[]) => unknown;
  * ```ts ignore
  * await scheduler.run({ onException: [[LimitError, "continue"], [Error, "end"]] });
  * ```
+ * @category Core
  */
 export type ExceptionPolicy =
   | ExceptionAction
@@ -81,6 +84,7 @@ export type ExceptionPolicy =
  * const exit = await scheduler.run({ timeout: "1h" });
  * if (exit.code === "timeout") console.log("out of time");
  * ```
+ * @category Core
  */
 export type ExitCode = "stopped" | "timeout" | "exhausted" | "cancelled" | "exception";
 
@@ -92,6 +96,7 @@ export type ExitCode = "stopped" | "timeout" | "exhausted" | "cancelled" | "exce
  * const { code, error } = await scheduler.run();
  * if (code === "exception") console.error(error);
  * ```
+ * @category Core
  */
 export interface ExitState {
   /** Why it ended. */
@@ -107,6 +112,7 @@ export interface ExitState {
  * ```ts ignore
  * const exit = await scheduler.run({ timeout: "10m", wait: false, onException: "end" });
  * ```
+ * @category Core
  */
 export interface RunOptions {
   /** End with `"timeout"` after this long (emitting `timeout`). */
@@ -128,6 +134,7 @@ export interface RunOptions {
  * ```ts ignore
  * const scheduler = new Scheduler({ executor: new WorkerExecutor(4), name: "search" });
  * ```
+ * @category Core
  */
 export interface SchedulerOptions {
   /** Where compute runs. */
@@ -149,6 +156,7 @@ export interface SchedulerOptions {
  * ```ts ignore
  * scheduler.stop({ reason: "found a good enough model" });
  * ```
+ * @category Core
  */
 export interface StopOptions {
   /** Why (passed to `stop` callbacks); default `"stop() was called"`. */
@@ -165,6 +173,7 @@ export interface StopOptions {
  * const later = scheduler.callLater("30s", () => scheduler.stop());
  * later.cancel();
  * ```
+ * @category Core
  */
 export interface LaterHandle {
   /** Cancels it if it has not fired; returns whether it was cancelled. */
@@ -217,6 +226,7 @@ export let adoptTask: (scheduler: Scheduler, task: AnyTask) => CallbackHost;
  *   console.log(`${index + 1}/${configs.length}`, item, value);
  * }
  * ```
+ * @category Core
  */
 export interface MapResult<T, R> {
   /** The item's position in the input. */
@@ -237,6 +247,7 @@ export interface MapResult<T, R> {
  *   if (r.status === "rejected") console.error(r.item, r.reason);
  * }
  * ```
+ * @category Core
  */
 export type MapSettled<T, R> =
   & { readonly index: number; readonly item: T }
@@ -251,6 +262,7 @@ export type MapSettled<T, R> =
  * const byFunction: MapTarget<number, number> = (x: number) => x * 2;
  * const byTask: MapTarget<number, number> = scheduler.task((x: number) => x * 2);
  * ```
+ * @category Core
  */
 export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
 
@@ -277,6 +289,7 @@ export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
  * const exit = await scheduler.run({ timeout: "1s" });
  * console.log(answers, exit.code); // [12, 6, 3, 10, 5, 16, 8, 4, 2, 1] "exhausted"
  * ```
+ * @category Core
  */
 export class Scheduler extends Emitter {
   /** Emitted first when `run()` starts. */

@@ -32,6 +32,7 @@ import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
  * ```ts ignore
  * scheduler.task(train, { name: "train", limits: { wallTime: "1h" }, plugins: [new Limiter({ maxConcurrent: 2 })] });
  * ```
+ * @category Core
  */
 export interface TaskOptions {
   /** Display name; defaults to the function's name. */
@@ -95,6 +96,7 @@ function pluginList(plugins: TaskOptions["plugins"]): readonly Plugin[] {
  *   return `${task.name}: ${task.nRunning} running`;
  * }
  * ```
+ * @category Core
  */
 // deno-lint-ignore no-explicit-any
 export type AnyTask = Task<any, any>;
@@ -178,6 +180,7 @@ let nextTaskNumber = 1;
  *   }
  * }
  * ```
+ * @category Core
  */
 export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter {
   /** A call was submitted: (future, ...args). */

@@ -19,13 +19,19 @@ export const DATABASE_FILE = "baton.db";
 /** The folder of log files inside a store directory: `logs/<run>/<job>.log`. */
 export const LOGS_FOLDER = "logs";
 
-/** How a run ended; `lost` is a run whose process is gone without recording an end. */
+/**
+ * How a run ended; `lost` is a run whose process is gone without recording an end.
+ *
+ * @category Extending
+ */
 export type RunState = "running" | "ok" | "failed" | "stopped" | "lost";
 
 /**
  * Where a job of a stored run is: not started, running, or finished one way
  * or another; `skipped` (a resume reused its result from the run it resumed)
  * and `cached` (`cache: true` reused a stored success) count as successes.
+ *
+ * @category Extending
  */
 export type JobRecordState =
   | "idle"
@@ -47,6 +53,7 @@ export const SUCCESS_STATES: readonly JobRecordState[] = ["succeeded", "skipped"
  * const [latest] = store.runs({ limit: 1 });
  * console.log(latest.id, latest.state, latest.counts.succeeded);
  * ```
+ * @category Extending
  */
 export interface RunRecord {
   /** The run id; it names the run's folder under `logs/`. */
@@ -89,6 +96,7 @@ export interface RunRecord {
  * const plan: JobPlan = { key: "train", label: "train", kind: "module", position: 0, depth: 0,
  *   requires: ["prep"], critical: true, forever: false, cache: false };
  * ```
+ * @category Extending
  */
 export interface JobPlan {
   /** Its id in the run: the label, with nested flows' labels as a path (`sub/train`). */
@@ -120,6 +128,7 @@ export interface JobPlan {
  * ```ts ignore
  * for (const job of store.jobs("3")) console.log(job.key, job.state, job.attempts);
  * ```
+ * @category Extending
  */
 export interface JobRecord extends JobPlan {
   /** The run it belongs to. */
@@ -159,6 +168,7 @@ export interface JobRecord extends JobPlan {
  * ```ts ignore
  * for (const e of store.events("3")) console.log(e.seq, e.type, e.job ?? "");
  * ```
+ * @category Extending
  */
 export interface EventRecord {
   /** The run. */
@@ -186,6 +196,7 @@ export interface EventRecord {
  * ```ts ignore
  * store.updateJob("3", "train", { state: "running", startedAt: Date.now() });
  * ```
+ * @category Extending
  */
 export interface JobUpdate {
   /** Where it is. */
@@ -223,6 +234,7 @@ export interface JobUpdate {
  * ```ts ignore
  * RunStore.open(".baton", { create: false }); // for reading: refuse a missing store
  * ```
+ * @category Extending
  */
 export interface OpenOptions {
   /** Make the directory and the database when missing, and require write access (default `true`). */
@@ -313,6 +325,7 @@ function processGone(pid: number | undefined, host: string | undefined): boolean
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export class RunStore {
   /** The store's directory (absolute). */

@@ -29,6 +29,7 @@ import { BATON_ERRORS, describeValue, ThrownValueError } from "./errors.ts";
  *   chain: ["TypeError", "Error"], known: "TypeError",
  * };
  * ```
+ * @category Extending
  */
 export interface WireError {
   /** The error's `name`, e.g. `"TypeError"`. */
@@ -60,6 +61,7 @@ export interface WireError {
  * ```ts ignore
  * const cause: WireValue = { value: { status: 503 } };
  * ```
+ * @category Extending
  */
 export type WireValue = { error: WireError } | { value: unknown };
 
@@ -105,6 +107,7 @@ const moduleClasses = new Map<string, Map<string, ErrorClass>>();
  * }
  * registerErrors(QuotaError);
  * ```
+ * @category Extending
  */
 // deno-lint-ignore no-explicit-any
 export function registerErrors(...classes: Array<abstract new (...args: any[]) => Error>): void {

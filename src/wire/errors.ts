@@ -16,6 +16,7 @@ import { formatDuration } from "../units.ts";
  * ```ts ignore
  * task.onException((_f, e) => { if (e instanceof LimitError && e.kind === "memory") shrink(); });
  * ```
+ * @category Executors
  */
 export type LimitKind = "wallTime" | "cpuTime" | "memory";
 
@@ -29,6 +30,7 @@ export type LimitKind = "wallTime" | "cpuTime" | "memory";
  * error instanceof LimitError; // true
  * error.limit; // 1000
  * ```
+ * @category Executors
  */
 export class LimitError extends Error {
   /** Which limit. */
@@ -62,6 +64,7 @@ export class LimitError extends Error {
  * import { WallTimeLimitError } from "@baton/baton";
  * new WallTimeLimitError(500).message; // "wall-time limit of 500ms reached"
  * ```
+ * @category Executors
  */
 export class WallTimeLimitError extends LimitError {
   /** `limit` and `observed` are milliseconds. */
@@ -86,6 +89,7 @@ export class WallTimeLimitError extends LimitError {
  * import { CpuTimeLimitError } from "@baton/baton";
  * new CpuTimeLimitError(2000).kind; // "cpuTime"
  * ```
+ * @category Executors
  */
 export class CpuTimeLimitError extends LimitError {
   /** `limit` and `observed` are milliseconds. */
@@ -110,6 +114,7 @@ export class CpuTimeLimitError extends LimitError {
  * import { MemoryLimitError } from "@baton/baton";
  * new MemoryLimitError(256 * 1024 ** 2).kind; // "memory"
  * ```
+ * @category Executors
  */
 export class MemoryLimitError extends LimitError {
   /** `limit` and `observed` (the peak resident set, when known) are bytes. */
@@ -137,6 +142,7 @@ export class MemoryLimitError extends LimitError {
  * const error = new WorkerCrashedError("process 2 exited with code 3", { code: 3 });
  * error.code; // 3
  * ```
+ * @category Executors
  */
 export class WorkerCrashedError extends Error {
   /** The exit code, for a process. */
@@ -168,6 +174,7 @@ export class WorkerCrashedError extends Error {
  * import { CancelledError } from "@baton/baton";
  * new CancelledError(3).message; // "Future 3 was cancelled"
  * ```
+ * @category Core
  */
 export class CancelledError extends Error {
   /** Creates the error for the future `id`. */
@@ -188,6 +195,7 @@ export class CancelledError extends Error {
  * import { ThrownValueError } from "@baton/baton";
  * new ThrownValueError(42).value; // 42
  * ```
+ * @category Core
  */
 export class ThrownValueError extends Error {
   /** What was thrown. */
@@ -225,6 +233,7 @@ export function describeValue(value: unknown): string {
  * import { CommTimeoutError } from "@baton/baton";
  * new CommTimeoutError(100).message; // "comm request got no answer within 100ms"
  * ```
+ * @category Extending
  */
 export class CommTimeoutError extends Error {
   /** Creates the error for a request that waited `ms`. */
@@ -243,6 +252,7 @@ export class CommTimeoutError extends Error {
  * import { CommClosedError } from "@baton/baton";
  * new CommClosedError("the call ended").message; // "comm channel closed: the call ended"
  * ```
+ * @category Extending
  */
 export class CommClosedError extends Error {
   /** Creates the error; `why` says what closed it. */

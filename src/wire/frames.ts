@@ -13,6 +13,7 @@ import type { WireError } from "./codec.ts";
  * ```ts ignore
  * const frame: CommFrame = { k: "req", rid: 1, data: { need: "config" } };
  * ```
+ * @category Extending
  */
 export type CommFrame =
   /** A one-way message. */

@@ -24,6 +24,7 @@ export type FunctionRef =
  * ```ts ignore
  * task.onOutput((future, text, stream: OutputStream) => log[stream].push(text));
  * ```
+ * @category Executors
  */
 export type OutputStream = "stdout" | "stderr";
 
@@ -36,6 +37,7 @@ export type OutputStream = "stdout" | "stderr";
  * ```ts ignore
  * const call: Call = { id: 1, fn, args: [], limits: {}, output: "capture" };
  * ```
+ * @category Executors
  */
 export type OutputMode = "capture" | "discard";
 

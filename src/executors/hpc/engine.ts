@@ -16,6 +16,7 @@ import type { JobLostError } from "./errors.ts";
  * ```ts ignore
  * const job: QueuedJob = { jobId: "42", state: "RUNNING", reason: "None", node: "node7" };
  * ```
+ * @category Distributed
  */
 export interface QueuedJob {
   /** The job id. */
@@ -39,6 +40,7 @@ export interface QueuedJob {
  * ```ts ignore
  * const context: ScriptContext = { jobName: "baton-1", connect: "login1:4000", token, workerCommand: ["baton", "worker"] };
  * ```
+ * @category Distributed
  */
 export interface ScriptContext {
   /** The job name, by which the engine's listing finds the executor's jobs. */
@@ -60,6 +62,7 @@ export interface ScriptContext {
  * (await engine.queue()).get(id)?.state; // "PENDING"
  * await engine.cancel([id]);
  * ```
+ * @category Distributed
  */
 export interface Engine {
   /** `"slurm"` or `"sge"`: the executor's kind and the prefix of its workers' labels. */

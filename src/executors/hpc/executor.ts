@@ -35,6 +35,7 @@ import { JobLostError } from "./errors.ts";
  * ```ts ignore
  * for (const w of executor.info().workers as HpcWorkerInfo[]) console.log(w.jobId, w.state);
  * ```
+ * @category Distributed
  */
 export interface HpcWorkerInfo extends WorkerInfo {
   /** The job id (undefined while the submit command runs, or for a worker started by hand). */
@@ -96,6 +97,7 @@ const CLI = new URL("../../../cli.ts", import.meta.url);
  * import { Scheduler, SlurmExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new SlurmExecutor({ workers: 4, time: "1h" }) });
  * ```
+ * @category Distributed
  */
 export class HpcExecutor implements Executor {
   /** `"slurm"` or `"sge"`. */

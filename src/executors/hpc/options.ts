@@ -19,6 +19,7 @@ import { checkOptions, quote } from "../../options.ts";
  * const fixed: HpcWorkers = 4;
  * const adaptive: HpcWorkers = { min: 0, max: 16 };
  * ```
+ * @category Distributed
  */
 export type HpcWorkers = number | { min: number; max: number };
 
@@ -29,6 +30,7 @@ export type HpcWorkers = number | { min: number; max: number };
  * ```ts ignore
  * const options: HpcOptions = { workers: { min: 0, max: 8 }, memory: "8GB", time: "2h" };
  * ```
+ * @category Distributed
  */
 export interface HpcOptions {
   /** Jobs to keep: a number, or `{ min, max }` to grow with the queue and release idle jobs. */
@@ -105,6 +107,7 @@ export const HPC_OPTION_KEYS: readonly string[] = [
  * ```ts ignore
  * resolveHpcOptions({ workers: { min: 0, max: 4 } }, 1).adaptive; // true
  * ```
+ * @category Distributed
  */
 export interface ResolvedHpcOptions {
   /** Jobs kept at least (the fixed number, or `workers.min`). */

@@ -76,6 +76,7 @@ const MAX_ATTEMPT_RECORDS = 100_000;
  *   executor: new RedisExecutor({ connection: "redis://127.0.0.1:6379", queue: "jobs" }),
  * });
  * ```
+ * @category Distributed
  */
 export class RedisExecutor implements Executor {
   /** Always `"redis"`. */

@@ -31,7 +31,11 @@ import { Heartbeat } from "./heartbeat.ts";
 import { type LockTimings, resolveLockTimings, WORKER_OPTION_KEYS } from "./options.ts";
 import { checkOptions } from "../../options.ts";
 
-/** Options of a {@linkcode RedisWorker} (and of `baton worker`). */
+/**
+ * Options of a {@linkcode RedisWorker} (and of `baton worker`).
+ *
+ * @category Distributed
+ */
 export interface RedisWorkerOptions {
   /** Where Redis is. */
   connection: RedisConnection;
@@ -92,6 +96,7 @@ let nextCallId = 1;
  * // ... later, e.g. on SIGTERM: finish running jobs, then close.
  * await worker.close();
  * ```
+ * @category Distributed
  */
 export class RedisWorker {
   /** The queue it serves. */

@@ -17,6 +17,7 @@ import { resolveSgeOptions, type SgeOptions } from "./options.ts";
  * ```ts ignore
  * for (const w of executor.info().workers as SgeWorkerInfo[]) console.log(w.jobId, w.state);
  * ```
+ * @category Distributed
  */
 export type SgeWorkerInfo = HpcWorkerInfo;
 
@@ -36,6 +37,7 @@ export type SgeWorkerInfo = HpcWorkerInfo;
  *   executor: new SgeExecutor({ workers: 4, queue: "all.q", time: "1h" }),
  * });
  * ```
+ * @category Distributed
  */
 export class SgeExecutor extends HpcExecutor {
   /** Checks the options; nothing starts until the scheduler runs. */

@@ -25,6 +25,7 @@ import {
  * ```ts ignore
  * Scheduler.withSge({ workers: 4, queue: "all.q", slots: 2, memory: "4GB", time: "2h" });
  * ```
+ * @category Distributed
  */
 export interface SgeOptions extends HpcOptions {
   /** `-q` of every job: the cluster queue, e.g. `"all.q"` (default: the cluster's choice). */

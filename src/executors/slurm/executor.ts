@@ -16,6 +16,7 @@ import { resolveSlurmOptions, type SlurmOptions } from "./options.ts";
  * ```ts ignore
  * for (const w of executor.info().workers as SlurmWorkerInfo[]) console.log(w.jobId, w.state);
  * ```
+ * @category Distributed
  */
 export type SlurmWorkerInfo = HpcWorkerInfo;
 
@@ -40,6 +41,7 @@ export type SlurmWorkerInfo = HpcWorkerInfo;
  *   executor: new SlurmExecutor({ workers: 4, partition: "cpu", time: "1h", memory: "4GB" }),
  * });
  * ```
+ * @category Distributed
  */
 export class SlurmExecutor extends HpcExecutor {
   /** Checks the options; nothing starts until the scheduler runs. */

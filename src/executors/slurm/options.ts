@@ -24,6 +24,7 @@ import {
  * const fixed: SlurmWorkers = 4;
  * const adaptive: SlurmWorkers = { min: 0, max: 16 };
  * ```
+ * @category Distributed
  */
 export type SlurmWorkers = HpcWorkers;
 
@@ -38,6 +39,7 @@ export type SlurmWorkers = HpcWorkers;
  * ```ts ignore
  * Scheduler.withSlurm({ workers: { min: 0, max: 8 }, partition: "cpu", cpus: 4, memory: "8GB", time: "2h" });
  * ```
+ * @category Distributed
  */
 export interface SlurmOptions extends HpcOptions {
   /** `--partition` of every job. */
