@@ -15,13 +15,10 @@ export { CancelledError, ThrownValueError } from "../wire/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SchedulerNotRunningError } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
- * try {
- *   scheduler.submit(() => 1);
- * } catch (error) {
- *   error instanceof SchedulerNotRunningError; // true
- * }
+ * assert.throws(() => scheduler.submit(() => 1), SchedulerNotRunningError);
  * ```
  * @category Core
  */
@@ -42,8 +39,9 @@ export class SchedulerNotRunningError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SubmitRefusedError } from "@baton/baton";
- * new SubmitRefusedError("train", [3]).message.startsWith('Task "train" refused'); // true
+ * assert.match(new SubmitRefusedError("train", [3]).message, /^Task "train" refused/);
  * ```
  * @category Core
  */

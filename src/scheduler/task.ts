@@ -29,8 +29,15 @@ import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
  * Options for `scheduler.task(fn, options)`.
  *
  * @example
- * ```ts ignore
- * scheduler.task(train, { name: "train", limits: { wallTime: "1h" }, plugins: [new Limiter({ maxConcurrent: 2 })] });
+ * ```ts
+ * import { Limiter, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const train = (lr: number) => 1 - lr;
+ * scheduler.task(train, {
+ *   name: "train",
+ *   limits: { wallTime: "1h" },
+ *   plugins: [new Limiter({ maxConcurrent: 2 })],
+ * });
  * ```
  * @category Core
  */
@@ -91,10 +98,14 @@ function pluginList(plugins: TaskOptions["plugins"]): readonly Plugin[] {
  * A task of any signature, where the exact types do not matter.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AnyTask, Scheduler } from "@baton/baton";
  * function describe(task: AnyTask): string {
  *   return `${task.name}: ${task.nRunning} running`;
  * }
+ * const scheduler = Scheduler.sequential();
+ * assert.equal(describe(scheduler.task((x: number) => x, { name: "double" })), "double: 0 running");
  * ```
  * @category Core
  */
