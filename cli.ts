@@ -14,8 +14,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@baton/baton/cli";
- * const code = await main(["validate", "flow.yaml"]);
+ * const flow = await Deno.makeTempFile({ suffix: ".yaml" });
+ * await Deno.writeTextFile(flow, 'name: hello\njobs:\n  hi:\n    run: "true"\n');
+ * assert.equal(await main(["validate", flow]), 0);
+ * await Deno.remove(flow);
  * ```
  *
  * @module
@@ -35,8 +39,9 @@ const WORKER_ENTRY = "__worker";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@baton/baton/cli";
- * const code = await main(["--help"]); // 0
+ * assert.equal(await main(["--help"]), 0);
  * ```
  * @category CLI
  */
