@@ -13,8 +13,20 @@ import { formatDuration } from "../units.ts";
  * Which limit a {@linkcode LimitError} is about.
  *
  * @example
- * ```ts ignore
- * task.onException((_f, e) => { if (e instanceof LimitError && e.kind === "memory") shrink(); });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LimitError, MemoryLimitError, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const task = scheduler.task(() => {
+ *   throw new MemoryLimitError(256 * 1024 ** 2);
+ * });
+ * const kinds: string[] = [];
+ * task.onException((_f, e) => {
+ *   if (e instanceof LimitError) kinds.push(e.kind);
+ * });
+ * scheduler.onStart(() => task.submit());
+ * await scheduler.run({ onException: "continue" });
+ * assert.deepEqual(kinds, ["memory"]);
  * ```
  * @category Executors
  */
@@ -25,10 +37,11 @@ export type LimitKind = "wallTime" | "cpuTime" | "memory";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LimitError, WallTimeLimitError } from "@baton/baton";
  * const error = new WallTimeLimitError(1000, 1003);
- * error instanceof LimitError; // true
- * error.limit; // 1000
+ * assert.ok(error instanceof LimitError);
+ * assert.equal(error.limit, 1000);
  * ```
  * @category Executors
  */
@@ -61,8 +74,9 @@ export class LimitError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WallTimeLimitError } from "@baton/baton";
- * new WallTimeLimitError(500).message; // "wall-time limit of 500ms reached"
+ * assert.equal(new WallTimeLimitError(500).message, "wall-time limit of 500ms reached");
  * ```
  * @category Executors
  */
@@ -86,8 +100,9 @@ export class WallTimeLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CpuTimeLimitError } from "@baton/baton";
- * new CpuTimeLimitError(2000).kind; // "cpuTime"
+ * assert.equal(new CpuTimeLimitError(2000).kind, "cpuTime");
  * ```
  * @category Executors
  */
@@ -111,8 +126,9 @@ export class CpuTimeLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryLimitError } from "@baton/baton";
- * new MemoryLimitError(256 * 1024 ** 2).kind; // "memory"
+ * assert.equal(new MemoryLimitError(256 * 1024 ** 2).kind, "memory");
  * ```
  * @category Executors
  */
@@ -138,9 +154,10 @@ export class MemoryLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkerCrashedError } from "@baton/baton";
  * const error = new WorkerCrashedError("process 2 exited with code 3", { code: 3 });
- * error.code; // 3
+ * assert.equal(error.code, 3);
  * ```
  * @category Executors
  */
@@ -171,8 +188,9 @@ export class WorkerCrashedError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CancelledError } from "@baton/baton";
- * new CancelledError(3).message; // "Future 3 was cancelled"
+ * assert.equal(new CancelledError(3).message, "Future 3 was cancelled");
  * ```
  * @category Core
  */
@@ -192,8 +210,9 @@ export class CancelledError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ThrownValueError } from "@baton/baton";
- * new ThrownValueError(42).value; // 42
+ * assert.equal(new ThrownValueError(42).value, 42);
  * ```
  * @category Core
  */
@@ -230,8 +249,9 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommTimeoutError } from "@baton/baton";
- * new CommTimeoutError(100).message; // "comm request got no answer within 100ms"
+ * assert.equal(new CommTimeoutError(100).message, "comm request got no answer within 100ms");
  * ```
  * @category Extending
  */
@@ -249,8 +269,9 @@ export class CommTimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommClosedError } from "@baton/baton";
- * new CommClosedError("the call ended").message; // "comm channel closed: the call ended"
+ * assert.equal(new CommClosedError("the call ended").message, "comm channel closed: the call ended");
  * ```
  * @category Extending
  */
