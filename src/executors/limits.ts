@@ -11,7 +11,10 @@ import { checkPermissionEntry } from "./permission_entries.ts";
  * Resource limits for one call of a task.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1);
+ * const train = (lr: number) => 1 - lr;
  * scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
  * ```
  * @category Executors
@@ -29,8 +32,12 @@ export interface Limits {
  * {@linkcode Limits} in milliseconds and bytes.
  *
  * @example
- * ```ts ignore
- * task.limits; // { wallTime: 300000, memory: 2147483648 }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1);
+ * const task = scheduler.task((lr: number) => 1 - lr, { limits: { wallTime: "5m", memory: "2GB" } });
+ * assert.deepEqual(task.limits, { wallTime: 300000, memory: 2147483648 });
  * ```
  * @category Executors
  */
@@ -47,7 +54,8 @@ export interface ResolvedLimits {
  * One Deno permission: all, none, or a list of allowed values.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { PermissionValue } from "@baton/baton";
  * const read: PermissionValue = ["./data", "/tmp"];
  * ```
  * @category Executors
@@ -58,8 +66,14 @@ export type PermissionValue = boolean | string[];
  * Deno's permission descriptor for task code: `"none"`, `"inherit"` or per kind.
  *
  * @example
- * ```ts ignore
- * Scheduler.withProcesses(2, { permissions: { net: false, read: ["./data"] } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1, { permissions: { net: false, read: false } });
+ * const [settled] = await scheduler.map(() => Deno.readTextFileSync("/etc/hostname"), [0], {
+ *   settle: true,
+ * });
+ * assert.ok(settled.status === "rejected" && settled.reason instanceof Deno.errors.NotCapable);
  * ```
  * @category Executors
  */

@@ -28,7 +28,8 @@ import { whyNoKernelLimits } from "./prlimit.ts";
  * Options of `Scheduler.withProcesses(n, options)`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
  * Scheduler.withProcesses(4, { permissions: "none", limits: { wallTime: "1m" } });
  * ```
  * @category Executors
@@ -59,10 +60,12 @@ const DATA_HEADROOM = 1024 ** 3;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProcessExecutor, Scheduler } from "@baton/baton";
  * const scheduler = new Scheduler({
  *   executor: new ProcessExecutor(2, { permissions: "none", limits: { wallTime: "5s" } }),
  * });
+ * assert.deepEqual(await scheduler.map((x: number) => x * x, [1, 2, 3]), [1, 4, 9]);
  * ```
  * @category Executors
  */
