@@ -17,8 +17,12 @@ import { type GroupOutcome, spawnGroup } from "./process_group.ts";
  * What a command job returns.
  *
  * @example
- * ```ts ignore
- * const result = (await flow.run(), build.result); // { code: 0, stdout: "...", stderr: "" }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { command, Flow } from "@baton/baton";
+ * const build = command(["echo", "built"]);
+ * await new Flow(build).run();
+ * assert.deepEqual(build.result, { code: 0, stdout: "built\n", stderr: "" });
  * ```
  * @category Flow
  */
@@ -35,7 +39,8 @@ export interface CommandResult {
  * Options of {@linkcode command}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { command } from "@baton/baton";
  * command(["deno", "run", "train.ts"], { cwd: "./models", limits: { wallTime: "1h" } });
  * ```
  * @category Flow
