@@ -121,16 +121,18 @@ export interface PastLogLine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monitor, type RunSource } from "@baton/baton";
  * const runs: RunSource = {
  *   runs: () => [{ id: "r1", label: "demo", started: 0, ended: 1000, ok: true, jobs: 1, failed: 0 }],
  *   jobs: (run) => run === "r1" ? [{ id: "a", label: "a", state: "done", requires: [] }] : undefined,
  *   events: (run) => run === "r1" ? [] : undefined,
- *   logs: (run, job) => run === "r1" && job === "a" ? [{ seq: 1, stream: "stdout", text: "hi" }] : undefined,
+ *   logs: (run, job) =>
+ *     run === "r1" && job === "a" ? [{ seq: 1, stream: "stdout", text: "hi" }] : undefined,
  * };
  * const app = monitor([], { runs });
  * const res = await app.request("/api/runs");
- * console.log((await res.json())[0].id); // "r1"
+ * assert.equal((await res.json())[0].id, "r1");
  * ```
  * @category Monitor
  */

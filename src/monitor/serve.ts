@@ -35,9 +35,10 @@ export interface ServeMonitorOptions extends MonitorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MonitorServer, Scheduler, serveMonitor } from "@baton/baton";
  * const server: MonitorServer = serveMonitor(Scheduler.sequential());
- * console.log(server.url); // e.g. http://127.0.0.1:41234/
+ * assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/); // a free port
  * await server.shutdown();
  * ```
  * @category Monitor
@@ -61,14 +62,16 @@ export interface MonitorServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, serveMonitor } from "@baton/baton";
  *
  * const scheduler = Scheduler.sequential();
  * const task = scheduler.task((n: number) => n * 2);
  * scheduler.onStart(() => task.submit(21));
- * const server = serveMonitor(scheduler);
- * console.log(`dashboard: ${server.url}`);
+ * const server = serveMonitor(scheduler); // open server.url in a browser
  * await scheduler.run();
+ * const status = await (await fetch(`${server.url}api/status`)).json();
+ * assert.equal(status.schedulers[0].name, "scheduler");
  * await server.shutdown();
  * ```
  * @category Monitor

@@ -19,10 +19,11 @@ import type { EventHub } from "./events.ts";
  *
  * @example
  * ```ts
- * import { monitor, Scheduler, type MonitorStatus } from "@baton/baton";
+ * import assert from "node:assert/strict";
+ * import { monitor, type MonitorStatus, Scheduler } from "@baton/baton";
  * const app = monitor(Scheduler.sequential());
  * const status: MonitorStatus = await (await app.request("/api/status")).json();
- * status.schedulers[0].running; // false
+ * assert.equal(status.schedulers[0].running, false);
  * ```
  * @category Monitor
  */
