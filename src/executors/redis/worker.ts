@@ -90,6 +90,7 @@ let nextCallId = 1;
  *
  * @example
  * ```ts ignore
+ * // needs a Redis server
  * import { RedisWorker } from "@baton/baton";
  * const worker = new RedisWorker({ connection: "redis://127.0.0.1:6379", queue: "jobs", concurrency: 2 });
  * await worker.start();
