@@ -114,14 +114,14 @@ export interface ExecutorHost {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Scheduler } from "@baton/baton";
+ * import { Scheduler, type WorkerInfo } from "@baton/baton";
  * const scheduler = Scheduler.withWorkers(2);
- * scheduler.onStart(() => {
- *   scheduler.submit(() => new Promise((r) => setTimeout(r, 20)));
- *   const busy = scheduler.executor.info().workers.filter((w) => w.busy);
- *   assert.ok(busy.length <= 1);
- * });
+ * let workers: readonly WorkerInfo[] = [];
+ * scheduler.onStart(() => scheduler.submit((x: number) => x * 2, 21));
+ * scheduler.onFutureDone(() => (workers = scheduler.executor.info().workers));
  * await scheduler.run();
+ * // Workers start on demand: one call needed one worker.
+ * assert.ok(workers.length >= 1 && workers.every((w) => /^worker-\d+$/.test(w.id)));
  * ```
  * @category Executors
  */
