@@ -12,10 +12,14 @@ import { checkPermissionEntry } from "./permission_entries.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler } from "@baton/baton";
  * const scheduler = Scheduler.withProcesses(1);
  * const train = (lr: number) => 1 - lr;
- * scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
+ * const task = scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
+ * assert.equal(task.limits.cpuTime, 120_000);
+ * // Threads cannot enforce CPU or memory limits: the worker executor refuses them.
+ * assert.throws(() => Scheduler.withWorkers(1).task(train, { limits: { memory: "2GB" } }));
  * ```
  * @category Executors
  */

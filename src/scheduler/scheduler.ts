@@ -338,10 +338,13 @@ export type MapSettled<T, R> =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MapTarget, Scheduler } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
  * const byFunction: MapTarget<number, number> = (x: number) => x * 2;
  * const byTask: MapTarget<number, number> = scheduler.task((x: number) => x * 2);
+ * assert.deepEqual(await scheduler.map(byFunction, [1, 2]), [2, 4]);
+ * assert.deepEqual(await scheduler.map(byTask, [1, 2]), [2, 4]);
  * ```
  * @category Core
  */

@@ -174,6 +174,7 @@ let nextTaskNumber = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Event, Scheduler, Task } from "@baton/baton";
  *
  * class SeedTask extends Task<[seed: number], number> {
@@ -190,6 +191,12 @@ let nextTaskNumber = 1;
  *     });
  *   }
  * }
+ * const scheduler = Scheduler.sequential();
+ * const task = new SeedTask((seed) => seed * 10, scheduler); // stands in for a timed run
+ * const records: number[] = [];
+ * task.onLongestRun((seed) => records.push(seed));
+ * await scheduler.map(task, [2, 1, 3]);
+ * assert.deepEqual(records, [2, 3]);
  * ```
  * @category Core
  */
