@@ -14,8 +14,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@baton/baton/cli";
- * const code = await main(["validate", "flow.yaml"]);
+ * const flow = await Deno.makeTempFile({ suffix: ".yaml" });
+ * await Deno.writeTextFile(flow, 'name: hello\njobs:\n  hi:\n    run: "true"\n');
+ * assert.equal(await main(["validate", flow]), 0);
+ * await Deno.remove(flow);
  * ```
  *
  * @module
@@ -35,9 +39,11 @@ const WORKER_ENTRY = "__worker";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "@baton/baton/cli";
- * const code = await main(["--help"]); // 0
+ * assert.equal(await main(["--help"]), 0);
  * ```
+ * @category CLI
  */
 export function main(args: string[]): Promise<number> {
   return dispatch(args);
@@ -58,6 +64,7 @@ export function main(args: string[]): Promise<number> {
  *   // the program's own work
  * }
  * ```
+ * @category CLI
  */
 export async function serveAsProcessChild(args: readonly string[]): Promise<boolean> {
   if (args[0] !== WORKER_ENTRY) return false;

@@ -3,6 +3,7 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler } from "@baton/baton";
  *
  * function collatz(n: number): number {
@@ -10,11 +11,16 @@
  * }
  * const scheduler = Scheduler.withWorkers(2);
  * const task = scheduler.task(collatz);
+ * const steps: number[] = [];
  * scheduler.onStart(() => task.submit(12));
  * task.onResult((_future, n) => {
- *   if (n !== 1) task.submit(n);
+ *   steps.push(n);
+ *   // After a timeout, results still arrive but nothing new may be submitted.
+ *   if (n !== 1 && scheduler.running()) task.submit(n);
  * });
- * const exit = await scheduler.run({ timeout: "1s" });
+ * const exit = await scheduler.run({ timeout: "10s" });
+ * assert.equal(exit.code, "exhausted");
+ * assert.deepEqual(steps, [6, 3, 10, 5, 16, 8, 4, 2, 1]);
  * ```
  *
  * @module

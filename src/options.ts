@@ -16,10 +16,13 @@ import { closest } from "./similar.ts";
  *
  * @throws {TypeError} naming the unknown key, the accepted keys and the closest match.
  * @example
- * ```ts ignore
- * checkOptions({ limts: {} }, ["name", "limits"], "scheduler.task()");
- * // TypeError: Unknown option "limts" in scheduler.task() options (did you mean "limits"?);
- * //   accepted: name, limits
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkOptions } from "./options.ts";
+ * assert.throws(
+ *   () => checkOptions({ limts: {} }, ["name", "limits"], "scheduler.task()"),
+ *   /Unknown option "limts" in scheduler.task\(\) options \(did you mean "limits"\?\)/,
+ * );
  * ```
  */
 export function checkOptions(

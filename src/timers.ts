@@ -25,7 +25,8 @@ class Chain {
  * `Number.MAX_SAFE_INTEGER`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { startTimer, stopTimer } from "./timers.ts";
  * const timer = startTimer(() => console.log("30 days later"), 30 * 24 * 3_600_000);
  * stopTimer(timer);
  * ```

@@ -11,9 +11,11 @@ import { quote } from "./options.ts";
  * A duration: milliseconds, or a string such as `"250ms"`, `"10s"`, `"5m"`, `"1h"`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Duration } from "@baton/baton";
  * const timeout: Duration = "90s";
  * ```
+ * @category Core
  */
 export type Duration = number | string;
 
@@ -21,9 +23,11 @@ export type Duration = number | string;
  * A size: bytes, or a string such as `"512KB"`, `"256MB"`, `"2GB"` (powers of 1024).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Size } from "@baton/baton";
  * const memory: Size = "512MB";
  * ```
+ * @category Core
  */
 export type Size = number | string;
 
@@ -62,10 +66,12 @@ function parseWithUnits(
  * @throws {TypeError} naming the value when it is not a duration.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDuration } from "@baton/baton";
- * parseDuration("1.5s"); // 1500
- * parseDuration(250); // 250
+ * assert.equal(parseDuration("1.5s"), 1500);
+ * assert.equal(parseDuration(250), 250);
  * ```
+ * @category Core
  */
 export function parseDuration(value: Duration): number {
   return parseWithUnits(
@@ -82,9 +88,11 @@ export function parseDuration(value: Duration): number {
  * @throws {TypeError} naming the value when it is not a size.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSize } from "@baton/baton";
- * parseSize("256MB"); // 268435456
+ * assert.equal(parseSize("256MB"), 268435456);
  * ```
+ * @category Core
  */
 export function parseSize(value: Size): number {
   return parseWithUnits(

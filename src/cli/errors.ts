@@ -12,9 +12,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "@baton/baton/cli";
- * new UsageError("--workers must be a positive integer, got 0").exitCode; // 2
+ * assert.equal(new UsageError("--workers must be a positive integer, got 0").exitCode, 2);
  * ```
+ * @category CLI
  */
 export class UsageError extends Error {
   /** Always 2. */
@@ -27,7 +29,11 @@ export class UsageError extends Error {
   }
 }
 
-/** One problem in a workflow file, at a line and column (1-based). */
+/**
+ * One problem in a workflow file, at a line and column (1-based).
+ *
+ * @category CLI
+ */
 export interface WorkflowIssue {
   /** The file, as given or resolved. */
   readonly file: string;
@@ -51,12 +57,14 @@ export function formatIssue(issue: WorkflowIssue): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkflowError } from "@baton/baton/cli";
  * const error = new WorkflowError([
  *   { file: "flow.yaml", line: 3, col: 5, message: 'unknown key "requries"' },
  * ]);
- * error.message; // 'flow.yaml:3:5: unknown key "requries"'
+ * assert.equal(error.message, 'flow.yaml:3:5: unknown key "requries"');
  * ```
+ * @category CLI
  */
 export class WorkflowError extends Error {
   /** Always 2. */
@@ -85,8 +93,13 @@ const CLI_WORDS: readonly [RegExp, string][] = [
  * library's own messages stay as they are, for library users.
  *
  * @example
- * ```ts ignore
- * cliWording("use Scheduler.withProcesses(n), which enforces CPU"); // "use --executor processes, which enforces CPU"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cliWording } from "./errors.ts";
+ * assert.equal(
+ *   cliWording("use Scheduler.withProcesses(n), which enforces CPU"),
+ *   "use --executor processes, which enforces CPU",
+ * );
  * ```
  */
 export function cliWording(message: string): string {
@@ -100,8 +113,12 @@ export function cliWording(message: string): string {
  * unless the message already names the command (`baton run needs …`).
  *
  * @example
- * ```ts ignore
- * usageLine(new UsageError("baton run needs exactly one workflow file")); // no "baton: baton"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UsageError, usageLine } from "./errors.ts";
+ * const line = usageLine(new UsageError("baton run needs exactly one workflow file"));
+ * assert.equal(line, "baton run needs exactly one workflow file"); // no "baton: baton"
+ * assert.equal(usageLine(new UsageError("no such file")), "baton: no such file");
  * ```
  */
 export function usageLine(error: UsageError): string {

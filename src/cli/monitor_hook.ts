@@ -13,10 +13,16 @@ import { err } from "./io.ts";
  * Serves the monitor for `flow` on `port` (loopback) and prints its URL with `print`.
  *
  * @example
- * ```ts ignore
- * const server = await startMonitor(flow, 8080, console.log);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * import { startMonitor } from "./monitor_hook.ts";
+ * const flow = new Flow(job(() => 1));
+ * const lines: string[] = [];
+ * const server = startMonitor(flow, 0, (line) => lines.push(line)); // 0: any free port
  * await flow.run();
  * await server.shutdown();
+ * assert.match(lines[0], /^monitor: http:\/\//);
  * ```
  */
 export function startMonitor(
@@ -35,6 +41,8 @@ export function startMonitor(
  *
  * @example
  * ```ts ignore
+ * // serves until Ctrl-C
+ * import { servePostMortem } from "./monitor_hook.ts";
  * await flow.run();
  * await servePostMortem(server, console.error);
  * ```
@@ -56,6 +64,8 @@ export async function servePostMortem(
  *
  * @example
  * ```ts ignore
+ * // waits for Ctrl-C
+ * import { untilInterrupted } from "./monitor_hook.ts";
  * await untilInterrupted();
  * ```
  */
@@ -76,8 +86,15 @@ export function untilInterrupted(): Promise<void> {
  * else after a post-mortem look. Resolves with `code`.
  *
  * @example
- * ```ts ignore
- * return await afterRun(monitor, options.monitorExit, code);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * import { afterRun, startMonitor } from "./monitor_hook.ts";
+ * const flow = new Flow(job(() => 1));
+ * const server = startMonitor(flow, 0, () => {});
+ * const code = (await flow.run()) ? 0 : 1;
+ * // exit = true: shut the monitor down now (false serves it until Ctrl-C)
+ * assert.equal(await afterRun(server, true, code), 0);
  * ```
  */
 export async function afterRun(

@@ -23,6 +23,8 @@ const OPTIONS = ["port", "hostname", "token", "help"];
  *
  * @example
  * ```ts ignore
+ * // serves until Ctrl-C
+ * import { serveCommand } from "./serve_command.ts";
  * Deno.exit(await serveCommand([".baton", "--port", "8080"]));
  * ```
  */

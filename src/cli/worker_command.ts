@@ -48,7 +48,8 @@ class UsageError extends Error {}
  *
  * @example
  * ```ts ignore
- * import { workerCommand } from "./src/cli/worker_command.ts";
+ * // needs a Redis server, and serves until Ctrl-C
+ * import { workerCommand } from "./worker_command.ts";
  * Deno.exit(await workerCommand(["--redis", "redis://127.0.0.1:6379", "--queue", "jobs"]));
  * ```
  */

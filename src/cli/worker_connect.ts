@@ -30,6 +30,8 @@ import { type Duration, parseDuration } from "../units.ts";
  *
  * @example
  * ```ts ignore
+ * // needs a baton endpoint (Scheduler.withSlurm or withSge) listening at login1:40123
+ * import { connectWorker } from "./worker_connect.ts";
  * await connectWorker({ connect: "login1:40123", token: Deno.env.get("BATON_TOKEN")!, concurrency: 4 });
  * ```
  */
@@ -63,9 +65,10 @@ const USAGE = "usage: baton worker --connect HOST:PORT [--token T (or BATON_TOKE
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseConnectArgs } from "./worker_connect.ts";
- * const options = parseConnectArgs(["--connect", "login1:40123", "--token", "s3cret", "--concurrency", "4"]);
- * console.log(options.concurrency); // 4
+ * const argv = ["--connect", "login1:40123", "--token", "s3cret", "--concurrency", "4"];
+ * assert.equal(parseConnectArgs(argv).concurrency, 4);
  * ```
  */
 export function parseConnectArgs(
@@ -129,6 +132,7 @@ export function parseConnectArgs(
  *
  * @example
  * ```ts ignore
+ * // needs a baton endpoint to connect to (what an HPC job runs)
  * import { connectWorker, parseConnectArgs } from "./worker_connect.ts";
  * Deno.exit(await connectWorker(parseConnectArgs(Deno.args)));
  * ```
@@ -279,8 +283,10 @@ class Session {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAddress } from "./worker_connect.ts";
- * parseAddress("[::1]:4000"); // ["::1", 4000]
+ * assert.deepEqual(parseAddress("[::1]:4000"), ["::1", 4000]);
+ * assert.deepEqual(parseAddress("login1:40123"), ["login1", 40123]);
  * ```
  */
 export function parseAddress(address: string): [hostname: string, port: number] {

@@ -15,6 +15,8 @@ import { connectWorker, parseConnectArgs } from "./worker_connect.ts";
  *
  * @example
  * ```ts ignore
+ * // needs a baton endpoint (an HPC scheduler's) at login1:40123
+ * import { workerCommand } from "./worker_hook.ts";
  * Deno.exit(await workerCommand(["--connect", "login1:40123", "--concurrency", "4"]));
  * ```
  */

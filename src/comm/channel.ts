@@ -15,9 +15,18 @@ import type { CommFrame } from "../wire/frames.ts";
  * Options of `comm.request()`.
  *
  * @example
- * ```ts ignore
- * const answer = await comm.request({ need: "config" }, { timeout: 5_000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Comm, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const task = scheduler.task(async (comm: Comm) => {
+ *   return await comm.request({ need: "config" }, { timeout: 5_000 });
+ * }, { comm: true });
+ * task.on("comm-request", (msg) => msg.respond({ lr: 0.1 }));
+ * scheduler.onStart(async () => assert.deepEqual(await task.submit(), { lr: 0.1 }));
+ * await scheduler.run();
  * ```
+ * @category Extending
  */
 export interface RequestOptions {
   /** Reject with `CommTimeoutError` when no answer came in this many ms. */
@@ -28,11 +37,19 @@ export interface RequestOptions {
  * What one end does with incoming messages and requests, when not iterated.
  *
  * @example
- * ```ts ignore
- * const comm = new CommChannel((frame) => port.postMessage(frame), {
- *   message: (data) => console.log("got", data),
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CommChannel } from "@baton/baton";
+ * const got: unknown[] = [];
+ * // Two ends wired back to back: what one sends, the other receives.
+ * const a: CommChannel = new CommChannel((frame) => b.receive(frame));
+ * const b: CommChannel = new CommChannel((frame) => a.receive(frame), {
+ *   message: (data) => got.push(data),
  * });
+ * a.send({ progress: 0.5 });
+ * assert.deepEqual(got, [{ progress: 0.5 }]);
  * ```
+ * @category Extending
  */
 export interface CommHooks {
   /** A one-way message arrived. */
@@ -57,12 +74,14 @@ interface PendingRequest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommChannel } from "@baton/baton";
  * const sent: unknown[] = [];
  * const end = new CommChannel((frame) => sent.push(frame));
  * end.send({ progress: 0.5 });
- * console.log(sent); // [{ k: "msg", data: { progress: 0.5 } }]
+ * assert.deepEqual(sent, [{ k: "msg", data: { progress: 0.5 } }]);
  * ```
+ * @category Extending
  */
 export class CommChannel implements AsyncIterable<unknown> {
   readonly #post: (frame: CommFrame) => void;

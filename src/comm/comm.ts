@@ -19,6 +19,7 @@ import { CommChannel } from "./channel.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Comm, Scheduler } from "@baton/baton";
  *
  * async function optimise(comm: Comm, rounds: number) {
@@ -32,11 +33,15 @@ import { CommChannel } from "./channel.ts";
  * }
  * const scheduler = Scheduler.withWorkers(1);
  * const task = scheduler.task(optimise, { comm: true });
- * task.on("comm-request", (msg) => msg.respond({ x: Math.random() * 6 }));
- * task.on("comm-message", (msg) => console.log(msg.data));
- * scheduler.onStart(() => task.submit(5));
- * await scheduler.run();
+ * const xs = [1, 4, 2.5];
+ * const progress: unknown[] = [];
+ * task.on("comm-request", (msg) => msg.respond({ x: xs.shift() }));
+ * task.on("comm-message", (msg) => progress.push(msg.data));
+ * const [best] = await scheduler.map(task, [3]);
+ * assert.equal(best, 0.25);
+ * assert.deepEqual(progress.at(-1), { round: 2, best: 0.25 });
  * ```
+ * @category Extending
  */
 export class Comm extends CommChannel {
   /** The compute side opened its channel: (msg). */
@@ -55,11 +60,15 @@ export class Comm extends CommChannel {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Comm, type Msg, Scheduler } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
  * const task = scheduler.task(async (comm: Comm) => await comm.request("hi"), { comm: true });
  * task.on(Comm.REQUEST, (msg: Msg) => msg.respond(`${msg.data} back`));
+ * scheduler.onStart(async () => assert.equal(await task.submit(), "hi back"));
+ * await scheduler.run();
  * ```
+ * @category Extending
  */
 export class Msg {
   /** What was sent (undefined for `comm-open` and `comm-close`). */

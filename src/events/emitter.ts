@@ -14,13 +14,17 @@ import { UnknownEventError } from "./errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Emitter, Event } from "@baton/baton";
  * const em = new Emitter();
  * const onTick = em.subscriber(new Event<[n: number]>("tick"));
- * onTick((n) => console.log("tick", n));
+ * const ticks: number[] = [];
+ * onTick((n) => ticks.push(n));
  * onTick.emit(1);
- * onTick.count; // 1
+ * assert.deepEqual(ticks, [1]);
+ * assert.equal(onTick.count, 1);
  * ```
+ * @category Core
  */
 export interface Subscriber<A extends unknown[]> {
   /** Subscribes `callback` to the event. */
@@ -37,10 +41,13 @@ export interface Subscriber<A extends unknown[]> {
  * The callback arguments of an event type.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Event, type EventArgs } from "@baton/baton";
  * const TICK = new Event<[n: number]>("tick");
  * type TickArgs = EventArgs<typeof TICK>; // [n: number]
+ * const args: TickArgs = [1];
  * ```
+ * @category Core
  */
 export type EventArgs<E> = E extends Event<infer A> ? A : never;
 
@@ -49,14 +56,26 @@ export type EventArgs<E> = E extends Event<infer A> ? A : never;
  * and promises of async callbacks (so an owner can wait for them).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Emitter, Event } from "@baton/baton";
+ * const FAIL = new Event<[]>("fail");
+ * const errors: unknown[] = [];
  * class Owned extends Emitter {
  *   constructor() {
  *     super("owned");
- *     this.callbackHost = { error: (e) => (console.error(e), true), pending: () => {} };
+ *     // A callback's error goes to the host; `true` means it was handled.
+ *     this.callbackHost = { error: (e) => (errors.push(e), true), pending: () => {} };
  *   }
  * }
+ * const owned = new Owned();
+ * owned.on(FAIL, () => {
+ *   throw new Error("boom");
+ * });
+ * owned.emit(FAIL);
+ * assert.equal((errors[0] as Error).message, "boom");
  * ```
+ * @category Core
  */
 export interface CallbackHost {
   /** A callback threw or rejected; return `true` to go on with the emission. */
@@ -71,14 +90,18 @@ export interface CallbackHost {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Emitter, Event } from "@baton/baton";
  * const USER_JOINED = new Event<[name: string]>("user-joined");
  * const em = new Emitter("chat");
- * const h = em.on(USER_JOINED, (name) => console.log(name), { name: "greet" });
+ * const names: string[] = [];
+ * const h = em.on(USER_JOINED, (name) => names.push(name), { name: "greet" });
  * em.emit(USER_JOINED, "ada");
- * em.eventCounts.get("user-joined"); // 1
+ * assert.deepEqual(names, ["ada"]);
+ * assert.equal(em.eventCounts.get("user-joined"), 1);
  * h.remove();
  * ```
+ * @category Core
  */
 export class Emitter {
   /** The emitter's name, used in rendering and errors. */
@@ -176,13 +199,14 @@ export class Emitter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Emitter, Event } from "@baton/baton";
    * const em = new Emitter();
    * const seen: string[] = [];
    * const untap = em.tap((event) => seen.push(event));
    * em.emit(new Event<[]>("ping"));
    * untap();
-   * seen; // ["ping"]
+   * assert.deepEqual(seen, ["ping"]);
    * ```
    */
   tap(observer: (event: string, args: readonly unknown[]) => void): () => void {

@@ -31,13 +31,14 @@ function suggestion(name: string, known: readonly string[]): string | undefined 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Emitter, UnknownEventError } from "@baton/baton";
- * try {
- *   new Emitter("chat").on("no-such-event", () => {});
- * } catch (error) {
- *   error instanceof UnknownEventError; // true
- * }
+ * assert.throws(
+ *   () => new Emitter("chat").on("no-such-event", () => {}),
+ *   UnknownEventError,
+ * );
  * ```
+ * @category Core
  */
 export class UnknownEventError extends Error {
   /** The name that was asked for. */

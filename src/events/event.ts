@@ -12,10 +12,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Event } from "@baton/baton";
  * const USER_JOINED = new Event<[name: string]>("user-joined");
- * String(USER_JOINED); // "user-joined"
+ * assert.equal(String(USER_JOINED), "user-joined");
  * ```
+ * @category Core
  */
 export class Event<A extends unknown[] = unknown[]> {
   /** The event's name, unique within an emitter. */

@@ -11,9 +11,18 @@ import type { Event } from "./event.ts";
  * Options accepted by every `on(...)` / subscriber call.
  *
  * @example
- * ```ts ignore
- * scheduler.onFutureResult(report, { every: 10, maxCalls: 5, name: "progress" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Emitter, Event } from "@baton/baton";
+ * const TICK = new Event<[n: number]>("tick");
+ * const em = new Emitter();
+ * const seen: number[] = [];
+ * // Every 10th emit, at most 5 times.
+ * em.on(TICK, (n) => seen.push(n), { every: 10, maxCalls: 5, name: "progress" });
+ * for (let n = 1; n <= 100; n++) em.emit(TICK, n);
+ * assert.deepEqual(seen, [10, 20, 30, 40, 50]);
  * ```
+ * @category Core
  */
 export interface CallbackOptions {
   /** Name shown when the emitter is rendered; defaults to the function's name. */
@@ -34,9 +43,13 @@ export interface CallbackOptions {
  * A callback for an event with arguments `A`; it may be async.
  *
  * @example
- * ```ts ignore
- * const log: Callback<[name: string]> = (name) => console.log(name);
+ * ```ts
+ * import type { Callback } from "@baton/baton";
+ * const names: string[] = [];
+ * const log: Callback<[name: string]> = (name) => names.push(name);
+ * log("ada");
  * ```
+ * @category Core
  */
 export type Callback<A extends unknown[]> = (...args: A) => unknown;
 
@@ -64,14 +77,16 @@ let nextHandlerId = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Emitter, Event } from "@baton/baton";
  * const TICK = new Event<[n: number]>("tick");
  * const em = new Emitter();
- * const h = em.on(TICK, (n) => console.log(n), { maxCalls: 1 });
+ * const h = em.on(TICK, () => {}, { maxCalls: 1 });
  * em.emit(TICK, 1);
  * em.emit(TICK, 2);
- * h.callCount; // 1
+ * assert.equal(h.callCount, 1);
  * ```
+ * @category Core
  */
 export class Handler<A extends unknown[] = unknown[]> {
   /** Unique, increasing id, shown in renderings (`#3`). */

@@ -15,9 +15,11 @@ const MAX_PARAMS = 60;
  * or `(…)`.
  *
  * @example
- * ```ts ignore
- * signature(function collatz(n: number) { return n; }); // "collatz(n)"
- * signature((a, { b = 1 }) => a, "cb"); // "cb(a, { b = 1 })"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { signature } from "./signature.ts";
+ * assert.equal(signature(function collatz(n: number) { return n; }), "collatz(n)");
+ * assert.equal(signature((a: number, { b = 1 }) => a + b, "cb"), "cb(a, { b = 1 })");
  * ```
  */
 export function signature(fn: (...args: never[]) => unknown, name?: string): string {

@@ -17,12 +17,16 @@ import type { OutputMode, OutputStream } from "../wire/messages.ts";
  *
  * @example
  * ```ts
- * import { Scheduler, type TaskContext } from "@baton/baton";
- * const scheduler = Scheduler.sequential();
- * scheduler.task(async function poll(this: TaskContext) {
+ * import assert from "node:assert/strict";
+ * import { Scheduler, type TaskContext, WallTimeLimitError } from "@baton/baton";
+ * const scheduler = Scheduler.withWorkers(1);
+ * const poll = scheduler.task(async function poll(this: TaskContext, _round: number) {
  *   while (!this.signal.aborted) await new Promise((r) => setTimeout(r, 10));
  * }, { limits: { wallTime: "50ms" } });
+ * const [settled] = await scheduler.map(poll, [1], { settle: true });
+ * assert.ok(settled.status === "rejected" && settled.reason instanceof WallTimeLimitError);
  * ```
+ * @category Executors
  */
 export interface TaskContext {
   /** Aborts at the wall-time deadline or on cancellation. */
@@ -33,9 +37,11 @@ export interface TaskContext {
  * One call handed to an executor.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Call } from "@baton/baton";
  * const call: Call = { id: 1, fn: (x: number) => x * 2, args: [21], limits: {} };
  * ```
+ * @category Executors
  */
 export interface Call {
   /** The id of the call's future. */
@@ -64,14 +70,26 @@ export interface Call {
  * How an executor reports back to the scheduler. Each call is reported at most once as settled.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Call, type ExecutorHost, SequentialExecutor } from "@baton/baton";
+ * const events: string[] = [];
+ * const settled = Promise.withResolvers<void>();
  * const host: ExecutorHost = {
- *   started: (call) => console.log("started", call.id),
- *   fulfilled: (call, value) => console.log(call.id, value),
- *   rejected: (call, error) => console.error(call.id, error),
+ *   started: (call) => events.push(`started ${call.id}`),
+ *   fulfilled: (call, value) => (events.push(`${call.id} = ${value}`), settled.resolve()),
+ *   rejected: (call, error) => (events.push(`${call.id} failed: ${error}`), settled.resolve()),
  *   comm: () => {},
  * };
+ * const executor = new SequentialExecutor();
+ * await executor.start(host);
+ * const call: Call = { id: 1, fn: (x: number) => x * 2, args: [21], limits: {} };
+ * executor.execute(call);
+ * await settled.promise;
+ * await executor.shutdown(true);
+ * assert.deepEqual(events, ["started 1", "1 = 42"]);
  * ```
+ * @category Executors
  */
 export interface ExecutorHost {
   /**
@@ -94,9 +112,18 @@ export interface ExecutorHost {
  * One worker (thread or process) as shown in renderings and the monitor.
  *
  * @example
- * ```ts ignore
- * for (const w of scheduler.executor.info().workers) console.log(w.id, w.busy ? "busy" : "idle");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler, type WorkerInfo } from "@baton/baton";
+ * const scheduler = Scheduler.withWorkers(2);
+ * let workers: readonly WorkerInfo[] = [];
+ * scheduler.onStart(() => scheduler.submit((x: number) => x * 2, 21));
+ * scheduler.onFutureDone(() => (workers = scheduler.executor.info().workers));
+ * await scheduler.run();
+ * // Workers start on demand: one call needed one worker.
+ * assert.ok(workers.length >= 1 && workers.every((w) => /^worker-\d+$/.test(w.id)));
  * ```
+ * @category Executors
  */
 export interface WorkerInfo {
   /** Stable label, e.g. `worker-1`. */
@@ -113,10 +140,15 @@ export interface WorkerInfo {
  * A snapshot of an executor for rendering.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withWorkers(2);
  * const info = scheduler.executor.info();
- * console.log(info.kind, info.queued, info.workers.length);
+ * assert.equal(info.kind, "workers");
+ * assert.equal(info.queued, 0);
  * ```
+ * @category Executors
  */
 export interface ExecutorInfo {
   /** e.g. `"sequential"`, `"workers"`, `"processes"`. */
@@ -139,9 +171,12 @@ export interface ExecutorInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SequentialExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new SequentialExecutor() });
+ * assert.equal(scheduler.executor.kind, "sequential");
  * ```
+ * @category Executors
  */
 export interface Executor {
   /** e.g. `"sequential"`, `"workers"`, `"processes"`. */

@@ -11,9 +11,17 @@ import { checkPermissionEntry } from "./permission_entries.ts";
  * Resource limits for one call of a task.
  *
  * @example
- * ```ts ignore
- * scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1);
+ * const train = (lr: number) => 1 - lr;
+ * const task = scheduler.task(train, { limits: { wallTime: "5m", cpuTime: "2m", memory: "2GB" } });
+ * assert.equal(task.limits.cpuTime, 120_000);
+ * // Threads cannot enforce CPU or memory limits: the worker executor refuses them.
+ * assert.throws(() => Scheduler.withWorkers(1).task(train, { limits: { memory: "2GB" } }));
  * ```
+ * @category Executors
  */
 export interface Limits {
   /** Wall-clock time per call. */
@@ -28,9 +36,14 @@ export interface Limits {
  * {@linkcode Limits} in milliseconds and bytes.
  *
  * @example
- * ```ts ignore
- * task.limits; // { wallTime: 300000, memory: 2147483648 }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1);
+ * const task = scheduler.task((lr: number) => 1 - lr, { limits: { wallTime: "5m", memory: "2GB" } });
+ * assert.deepEqual(task.limits, { wallTime: 300000, memory: 2147483648 });
  * ```
+ * @category Executors
  */
 export interface ResolvedLimits {
   /** Milliseconds. */
@@ -45,9 +58,11 @@ export interface ResolvedLimits {
  * One Deno permission: all, none, or a list of allowed values.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { PermissionValue } from "@baton/baton";
  * const read: PermissionValue = ["./data", "/tmp"];
  * ```
+ * @category Executors
  */
 export type PermissionValue = boolean | string[];
 
@@ -55,9 +70,16 @@ export type PermissionValue = boolean | string[];
  * Deno's permission descriptor for task code: `"none"`, `"inherit"` or per kind.
  *
  * @example
- * ```ts ignore
- * Scheduler.withProcesses(2, { permissions: { net: false, read: ["./data"] } });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withProcesses(1, { permissions: { net: false, read: false } });
+ * const [settled] = await scheduler.map(() => Deno.readTextFileSync("/etc/hostname"), [0], {
+ *   settle: true,
+ * });
+ * assert.ok(settled.status === "rejected" && settled.reason instanceof Deno.errors.NotCapable);
  * ```
+ * @category Executors
  */
 export type Permissions =
   | "none"

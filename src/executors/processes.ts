@@ -28,9 +28,11 @@ import { whyNoKernelLimits } from "./prlimit.ts";
  * Options of `Scheduler.withProcesses(n, options)`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
  * Scheduler.withProcesses(4, { permissions: "none", limits: { wallTime: "1m" } });
  * ```
+ * @category Executors
  */
 export interface ProcessExecutorOptions {
   /** Permissions of every process (a task's own `permissions` replace them for its calls). Default: the kinds this process holds in full. */
@@ -58,11 +60,14 @@ const DATA_HEADROOM = 1024 ** 3;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProcessExecutor, Scheduler } from "@baton/baton";
  * const scheduler = new Scheduler({
  *   executor: new ProcessExecutor(2, { permissions: "none", limits: { wallTime: "5s" } }),
  * });
+ * assert.deepEqual(await scheduler.map((x: number) => x * x, [1, 2, 3]), [1, 4, 9]);
  * ```
+ * @category Executors
  */
 export class ProcessExecutor implements Executor {
   /** Always `"processes"`. */

@@ -38,6 +38,7 @@ function registry(): Map<string, AnyFunction> {
  *   return lr * 2;
  * });
  * ```
+ * @category Executors
  */
 // deno-lint-ignore no-explicit-any
 export function remote<F extends (...args: any[]) => any>(moduleUrl: string | URL, fn: F): F {

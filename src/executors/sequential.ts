@@ -31,9 +31,12 @@ interface Running {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SequentialExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new SequentialExecutor(), name: "local" });
+ * assert.deepEqual(await scheduler.map((x: number) => x + 1, [1, 2]), [2, 3]);
  * ```
+ * @category Executors
  */
 export class SequentialExecutor implements Executor {
   /** Always `"sequential"`. */

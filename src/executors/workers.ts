@@ -22,9 +22,13 @@ import type { CommFrame } from "../wire/frames.ts";
  * Options of `Scheduler.withWorkers(n, options)`.
  *
  * @example
- * ```ts ignore
- * Scheduler.withWorkers(4, { permissions: { net: false }, prefetch: 1 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withWorkers(2, { permissions: { net: false }, prefetch: 1 });
+ * assert.deepEqual(await scheduler.map((x: number) => x * 2, [1, 2, 3]), [2, 4, 6]);
  * ```
+ * @category Executors
  */
 export interface WorkerExecutorOptions {
   /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
@@ -50,9 +54,12 @@ const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, WorkerExecutor } from "@baton/baton";
  * const scheduler = new Scheduler({ executor: new WorkerExecutor(2) });
+ * assert.deepEqual(await scheduler.map((x: number) => x * x, [1, 2, 3]), [1, 4, 9]);
  * ```
+ * @category Executors
  */
 export class WorkerExecutor implements Executor {
   /** Always `"workers"`. */

@@ -17,9 +17,14 @@ import { type GroupOutcome, spawnGroup } from "./process_group.ts";
  * What a command job returns.
  *
  * @example
- * ```ts ignore
- * const result = (await flow.run(), build.result); // { code: 0, stdout: "...", stderr: "" }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { command, Flow } from "@baton/baton";
+ * const build = command(["echo", "built"]);
+ * await new Flow(build).run();
+ * assert.deepEqual(build.result, { code: 0, stdout: "built\n", stderr: "" });
  * ```
+ * @category Flow
  */
 export interface CommandResult {
   /** The exit code (always 0: a non-zero exit fails the job). */
@@ -34,9 +39,11 @@ export interface CommandResult {
  * Options of {@linkcode command}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { command } from "@baton/baton";
  * command(["deno", "run", "train.ts"], { cwd: "./models", limits: { wallTime: "1h" } });
  * ```
+ * @category Flow
  */
 export interface CommandOptions {
   /** Working directory. */
@@ -220,6 +227,7 @@ function withPermissions(argv: readonly string[], permissions?: Permissions): re
  * assert.equal(hello.result?.stdout, "hi\n");
  * assert.deepEqual(seen, ["stdout: hi\n"]);
  * ```
+ * @category Flow
  */
 export function command(argv: readonly string[], options: CommandOptions = {}): Job<CommandResult> {
   if (

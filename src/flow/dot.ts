@@ -15,8 +15,12 @@ import { Flow } from "./flow.ts";
  *
  * @example
  * ```ts ignore
+ * // needs Graphviz's `dot` on the PATH
+ * import { Flow, type GraphicFormat, job } from "@baton/baton";
+ * const flow = new Flow(job(() => 1));
  * await flow.exportAsGraphic("pipeline", "pdf" satisfies GraphicFormat);
  * ```
+ * @category Flow
  */
 export type GraphicFormat = "svg" | "png" | "pdf" | (string & Record<never, never>);
 

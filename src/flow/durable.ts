@@ -45,9 +45,21 @@ import {
  * stdout/stderr of commands, console output of task calls.
  *
  * @example
- * ```ts ignore
- * const onOutput = ({ key, text, stream }: JobOutput) => Deno.stdout.writeSync(enc(`${key} | ${text}`));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DurableRun, Flow, job, type JobOutput } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * const lines: string[] = [];
+ * const onOutput = ({ key, text, stream }: JobOutput) => lines.push(`${key} ${stream} | ${text}`);
+ * const flow = new Flow({ label: "demo" });
+ * flow.add(job(() => console.log("hello")), { label: "greet" });
+ * const run = DurableRun.open(flow, { store: dir, onOutput });
+ * await run.run();
+ * run.store.close();
+ * assert.deepEqual(lines, ["greet stdout | hello\n"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export interface JobOutput {
   /** The job that wrote it. */
@@ -64,9 +76,22 @@ export interface JobOutput {
  * How a job's result was reused instead of running it.
  *
  * @example
- * ```ts ignore
- * const reuse = reuseOf(job); // { run: "3", cached: false }: skipped on resume of run 3
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, reuseOf } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * const make = () => {
+ *   const flow = new Flow({ label: "demo", store: dir });
+ *   return { flow, answer: flow.add(job(() => 42), { label: "answer" }) };
+ * };
+ * await make().flow.run();
+ * const again = make();
+ * await again.flow.run({ resume: true });
+ * // skipped on resume: run 1 did it already
+ * assert.deepEqual(reuseOf(again.answer), { run: "1", cached: false });
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export interface Reuse {
   /** The run whose stored result stands in. */
@@ -79,9 +104,18 @@ export interface Reuse {
  * Options of `flow.run(options)`.
  *
  * @example
- * ```ts ignore
- * await flow.run({ resume: true }); // skip what the latest run of this flow did already
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * let calls = 0;
+ * const make = () => new Flow(job(() => ++calls), { label: "nightly", store: dir });
+ * await make().run();
+ * await make().run({ resume: true }); // skip what the latest run of this flow did already
+ * assert.equal(calls, 1);
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export interface FlowRunOptions {
   /**
@@ -100,9 +134,25 @@ export interface FlowRunOptions {
  * store, plus what a program such as the CLI needs to show the run.
  *
  * @example
- * ```ts ignore
- * DurableRun.open(flow, { store, workflow: "/abs/flow.yaml", resume: true, onOutput });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DurableRun, Flow, job, RunStore } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * const store = RunStore.open(dir);
+ * const flow = new Flow(job(() => 1), { label: "flow" });
+ * const warnings: string[] = [];
+ * const run = DurableRun.open(flow, {
+ *   store,
+ *   workflow: "/abs/flow.yaml",
+ *   resume: true,
+ *   onWarning: (message) => warnings.push(message),
+ * });
+ * assert.equal(await run.run(), true);
+ * assert.match(warnings[0], /no earlier run of "\/abs\/flow.yaml"/);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export interface DurableRunOptions extends FlowRunOptions {
   /** The store, or its directory. */
@@ -152,6 +202,7 @@ const reuses = new WeakMap<Job, Reuse>();
  * assert.equal(again.answer.result, 42);
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export function reuseOf(job: Job): Reuse | undefined {
   return reuses.get(job);
@@ -275,6 +326,7 @@ function declares(emitter: { events: readonly { toString(): string }[] }, name: 
  * run.store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Flow
  */
 export class DurableRun {
   /**

@@ -12,20 +12,18 @@ import { formatDuration } from "../units.ts";
  *
  * @example
  * ```ts
- * import { Flow, job, TimeoutError } from "@baton/baton";
+ * import assert from "node:assert/strict";
+ * import { Flow, job, type JobContext, TimeoutError } from "@baton/baton";
  * const flow = new Flow({ timeout: "10ms" });
- * flow.add(job(function slow(this: { signal: AbortSignal }) {
+ * flow.add(job(function slow(this: JobContext) {
  *   return new Promise((resolve) => {
  *     const timer = setTimeout(resolve, 1000);
  *     this.signal.addEventListener("abort", () => clearTimeout(timer));
  *   });
  * }));
- * try {
- *   await flow.run();
- * } catch (error) {
- *   error instanceof TimeoutError; // true
- * }
+ * await assert.rejects(flow.run(), TimeoutError);
  * ```
+ * @category Flow
  */
 export class TimeoutError extends Error {
   /** The label of the flow that timed out. */
@@ -48,18 +46,16 @@ export class TimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CycleError, Flow, job } from "@baton/baton";
  * const a = job(async () => 1);
  * const b = job(async () => 2);
  * const flow = new Flow(a, b);
  * a.requires(b);
  * b.requires(a);
- * try {
- *   await flow.run();
- * } catch (error) {
- *   error instanceof CycleError; // true
- * }
+ * await assert.rejects(flow.run(), CycleError);
  * ```
+ * @category Flow
  */
 export class CycleError extends Error {
   /** The labels of the jobs on the cycle, first one repeated at the end. */
@@ -82,11 +78,14 @@ export class CycleError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { command, CommandError, Flow } from "@baton/baton";
  * const fail = command(["sh", "-c", "echo oops >&2; exit 3"]);
  * await new Flow(fail, { critical: false }).run();
- * (fail.error as CommandError).code; // 3
+ * assert.ok(fail.error instanceof CommandError);
+ * assert.equal(fail.error.code, 3);
  * ```
+ * @category Flow
  */
 export class CommandError extends Error {
   /** The command line. */
@@ -127,10 +126,14 @@ export class CommandError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobCancelledError } from "@baton/baton";
- * new JobCancelledError("monitor", "the other jobs are done").message;
- * // 'job "monitor" was cancelled: the other jobs are done'
+ * assert.equal(
+ *   new JobCancelledError("monitor", "the other jobs are done").message,
+ *   'job "monitor" was cancelled: the other jobs are done',
+ * );
  * ```
+ * @category Flow
  */
 export class JobCancelledError extends Error {
   /** The label of the cancelled job. */

@@ -60,9 +60,14 @@ import { debrief, list, type ListOptions, stats } from "./report.ts";
  * Options of `new Flow(...jobs, options)`.
  *
  * @example
- * ```ts ignore
- * new Flow({ label: "nightly", window: 4, timeout: "2h", critical: false });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const flow = new Flow({ label: "nightly", window: 4, timeout: "2h", critical: false });
+ * flow.add(job(() => 1));
+ * assert.equal(await flow.run(), true);
  * ```
+ * @category Flow
  */
 export interface FlowOptions {
   /** Display name (default `"flow"`). */
@@ -91,9 +96,15 @@ export interface FlowOptions {
  * of them nested as deep as you like; `null` and `undefined` are skipped.
  *
  * @example
- * ```ts ignore
- * new Flow(prepare, [train, evaluate], maybe ?? null, { label: "main" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const prepare = job(() => 1), train = job(() => 2), evaluate = job(() => 3);
+ * const maybe: ReturnType<typeof job> | undefined = undefined;
+ * const flow = new Flow(prepare, [train, evaluate], maybe ?? null, { label: "main" });
+ * assert.equal([...flow].length, 3);
  * ```
+ * @category Flow
  */
 export type FlowItem = Job | JobSequence | null | undefined | Iterable<FlowItem>;
 
@@ -101,9 +112,17 @@ export type FlowItem = Job | JobSequence | null | undefined | Iterable<FlowItem>
  * Options of `flow.keepOnlyBetween(...)`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const flow = new Flow();
+ * const prepare = flow.add(job(() => 1), { label: "prepare" });
+ * const train = flow.add(job(() => 2), { label: "train", requires: prepare });
+ * flow.add(job(() => 3), { label: "report", requires: train });
  * flow.keepOnlyBetween({ starts: [prepare], ends: [train], keepEnds: false });
+ * assert.deepEqual([...flow].map((j) => j.label), ["prepare"]);
  * ```
+ * @category Flow
  */
 export interface KeepOnlyBetweenOptions {
   /** Keep only jobs reachable from (after) one of these; none: no such constraint. */
@@ -120,9 +139,18 @@ export interface KeepOnlyBetweenOptions {
  * Options of `flow.iterateJobs(...)`.
  *
  * @example
- * ```ts ignore
- * [...flow.iterateJobs({ nested: false })]; // the jobs at every depth, without the flows
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const inner = new Flow({ label: "inner" });
+ * inner.add(job(() => 1), { label: "deep" });
+ * const flow = new Flow(inner, { label: "outer" });
+ * flow.add(job(() => 2), { label: "top" });
+ * // the jobs at every depth, without the flows
+ * const labels = [...flow.iterateJobs({ nested: false })].map((j) => j.label);
+ * assert.deepEqual(labels.sort(), ["deep", "top"]);
  * ```
+ * @category Flow
  */
 export interface IterateJobsOptions {
   /** Also yield the flows: this one first, each nested flow before its jobs (default `true`). */
@@ -133,9 +161,15 @@ export interface IterateJobsOptions {
  * Options of `flow.exitJobs(...)`.
  *
  * @example
- * ```ts ignore
- * flow.exitJobs({ discardForever: false });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const a = job(() => 1), b = job(() => 2);
+ * b.requires(a);
+ * const flow = new Flow(a, b);
+ * assert.deepEqual(flow.exitJobs({ discardForever: false }), [b]);
  * ```
+ * @category Flow
  */
 export interface ExitJobsOptions {
   /** Leave out forever jobs (default `true`, as asynciojobs does). */
@@ -196,8 +230,9 @@ export let assertEditable: (flow: Flow, what: string) => void;
  * flow.add(Sequence(job(async () => sleep(10)), job(async () => 2)), { requires: prep });
  * assert.equal(await flow.run(), true);
  * assert.equal(prep.result, 4);
- * console.log(flow.list());
+ * assert.match(flow.list(), /fetch => "data"/);
  * ```
+ * @category Flow
  */
 export class Flow extends Job<boolean> implements Iterable<Job> {
   /** A job has its requirements done and waits for a window slot or starts: (job). */

@@ -20,9 +20,15 @@ import { findResultRefs, resolveArgs } from "./results.ts";
  * Where a job is in its life: `idle → scheduled → running → done`.
  *
  * @example
- * ```ts ignore
- * const state: JobState = job.state; // "idle" | "scheduled" | "running" | "done"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, type JobState } from "@baton/baton";
+ * const answer = job(() => 42);
+ * const before: JobState = answer.state;
+ * await new Flow(answer).run();
+ * assert.deepEqual([before, answer.state], ["idle", "done"]);
  * ```
+ * @category Flow
  */
 export type JobState = "idle" | "scheduled" | "running" | "done";
 
@@ -31,9 +37,19 @@ export type JobState = "idle" | "scheduled" | "running" | "done";
  * either nested as deep as you like; `null` and `undefined` are ignored.
  *
  * @example
- * ```ts ignore
- * flow.add(job(train), { requires: [prepare, Sequence(download, unpack), maybe ?? null] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, type Requirement, Sequence } from "@baton/baton";
+ * const order: string[] = [];
+ * const step = (name: string) => job(() => order.push(name));
+ * const [prepare, download, unpack] = [step("prepare"), step("download"), step("unpack")];
+ * const maybe: Requirement = undefined;
+ * const flow = new Flow(prepare, Sequence(download, unpack));
+ * flow.add(step("train"), { requires: [prepare, Sequence(download, unpack), maybe ?? null] });
+ * await flow.run();
+ * assert.equal(order.at(-1), "train");
  * ```
+ * @category Flow
  */
 export type Requirement = Job | JobSequence | null | undefined | Iterable<Requirement>;
 
@@ -41,9 +57,15 @@ export type Requirement = Job | JobSequence | null | undefined | Iterable<Requir
  * Options of `job.requires(...jobs, options)`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const a = job(() => 1), b = job(() => 2);
+ * b.requires(a);
  * b.requires(a, { remove: true }); // b no longer requires a
+ * assert.deepEqual(new Flow(a, b).predecessors(b), []);
  * ```
+ * @category Flow
  */
 export interface RequiresOptions {
   /** Drop these requirements instead of adding them (each must be there). */
@@ -54,9 +76,18 @@ export interface RequiresOptions {
  * Options of `flow.add(job, options)` and of the job factories.
  *
  * @example
- * ```ts ignore
- * flow.add(job(report), { label: "report", requires: [train], critical: false });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const flow = new Flow();
+ * const train = flow.add(job(() => 0.9), { label: "train" });
+ * const report = flow.add(job(() => {
+ *   throw new Error("no printer");
+ * }), { label: "report", requires: [train], critical: false });
+ * assert.equal(await flow.run(), true); // a non-critical failure does not fail the flow
+ * assert.equal((report.error as Error).message, "no printer");
  * ```
+ * @category Flow
  */
 export interface JobOptions {
   /** Display name in listings and graphs; defaults to the function's name and arguments. */
@@ -80,9 +111,13 @@ export interface JobOptions {
  * whether a stored result may stand in for running the job (resume, cache).
  *
  * @example
- * ```ts ignore
- * const definition: JobDefinition = { kind: "command", argv: ["make"], cwd: "/src" };
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { command, type JobDefinition } from "@baton/baton";
+ * const definition: JobDefinition | undefined = command(["make"], { cwd: "/src" }).definition();
+ * assert.equal(definition?.kind, "command");
  * ```
+ * @category Flow
  */
 export interface JobDefinition {
   /** The job kind: `function`, `task`, `command`, or your own. */
@@ -96,14 +131,23 @@ export interface JobDefinition {
  * cancels the job, and a way to report output.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, type JobContext } from "@baton/baton";
  * async function poll(this: JobContext) {
  *   while (!this.signal.aborted) {
  *     this.output?.("still polling\n");
- *     await new Promise((r) => setTimeout(r, 1000));
+ *     await new Promise((r) => setTimeout(r, 5));
  *   }
  * }
+ * const flow = new Flow({ timeout: "30ms", critical: false });
+ * flow.add(job(poll), { label: "poll" });
+ * const lines: string[] = [];
+ * flow.onJobOutput((_job, text) => lines.push(text));
+ * await flow.run().catch(() => {}); // ends with a TimeoutError
+ * assert.equal(lines[0], "still polling\n");
  * ```
+ * @category Flow
  */
 export interface JobContext {
   /** Aborts (with a `JobCancelledError`) when the flow cancels the job. */
@@ -122,10 +166,18 @@ export interface JobContext {
  * added to a flow, jobs appended to it are added to that flow too.
  *
  * @example
- * ```ts ignore
- * const steps = Sequence(job(download), job(unpack), job(train));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, Sequence } from "@baton/baton";
+ * const order: string[] = [];
+ * const step = (name: string) => job(() => order.push(name));
+ * const steps = Sequence(step("download"), step("unpack"), step("train"));
+ * const flow = new Flow();
  * flow.add(steps);
+ * await flow.run();
+ * assert.deepEqual(order, ["download", "unpack", "train"]);
  * ```
+ * @category Flow
  */
 export interface JobSequence {
   /** The jobs, in order. */
@@ -235,6 +287,7 @@ let signalOf: (job: Job) => AbortSignal;
  * assert.equal(await new Flow(a, b).run(), true);
  * assert.equal(b.result, 20);
  * ```
+ * @category Flow
  */
 export abstract class Job<R = unknown> extends Emitter {
   // Few fields, most left undefined: a flow may hold 100k jobs.
@@ -755,12 +808,18 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
  * task's scheduler running while it has such jobs to run.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, Scheduler, TaskJob } from "@baton/baton";
  * const scheduler = Scheduler.withWorkers(2);
  * const square = scheduler.task((x: number) => x * x);
  * const flow = new Flow();
- * flow.add(job(square, 12)); // a TaskJob
+ * const squared = flow.add(job(square, 12));
+ * assert.ok(squared instanceof TaskJob);
+ * await flow.run(); // runs the scheduler for as long as it needs it
+ * assert.equal(squared.result, 144);
  * ```
+ * @category Flow
  */
 export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<Awaited<R>> {
   /** The task the call goes through. */
@@ -866,18 +925,23 @@ export class TaskJob<A extends unknown[] = unknown[], R = unknown> extends Job<A
  * assert.equal(await new Flow(fetch, prep).run(), true);
  * assert.equal(prep.result, 144);
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(task: Task<A, R>, ...args: A): Job<Awaited<R>>;
 /**
  * Makes a job that calls `fn(...args)` in the main thread.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
  * const flow = new Flow();
  * const a = flow.add(job(async () => 1));
- * flow.add(job(async (x: number) => x + 1, 41), { requires: [a] });
+ * const b = flow.add(job(async (x: number) => x + 1, 41), { requires: [a] });
  * await flow.run();
+ * assert.equal(b.result, 42);
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(
   fn: (this: JobContext, ...args: A) => R,
@@ -887,9 +951,17 @@ export function job<A extends unknown[], R>(
  * Makes a job of a task call or of a main-thread function.
  *
  * @example
- * ```ts ignore
- * flow.add(job(squareTask, 12));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const squareTask = scheduler.task((x: number) => x * x);
+ * const flow = new Flow();
+ * const squared = flow.add(job(squareTask, 12));
+ * await flow.run();
+ * assert.equal(squared.result, 144);
  * ```
+ * @category Flow
  */
 export function job<A extends unknown[], R>(
   target: Task<A, R> | ((this: JobContext, ...args: A) => R),

@@ -14,9 +14,14 @@ import { reuseOf } from "./durable.ts";
  * Options of `flow.list()` and `flow.debrief()`.
  *
  * @example
- * ```ts ignore
- * console.log(flow.list({ ascii: true }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job } from "@baton/baton";
+ * const flow = new Flow();
+ * flow.add(job(() => 1), { label: "one" });
+ * assert.match(flow.list({ ascii: true }), /one/);
  * ```
+ * @category Flow
  */
 export interface ListOptions {
   /**

@@ -14,11 +14,17 @@ import type { Job } from "./job.ts";
  * arguments of another job; see {@linkcode resultOf}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, ResultRef } from "@baton/baton";
+ * import { resolveArgs } from "./results.ts";
  * // A workflow file's { from: "prep" }, resolved once every job is built:
+ * const jobs = new Map([["prep", job(() => 40)]]);
  * const ref = new ResultRef(() => jobs.get("prep"), "prep");
- * resolveArgs([ref, 2]); // [prep.result, 2], once prep is done
+ * await new Flow(...jobs.values()).run();
+ * assert.deepEqual(resolveArgs([ref, 2]), [40, 2]); // once prep is done
  * ```
+ * @category Flow
  */
 export class ResultRef {
   readonly #source: () => Job | readonly (Job | undefined)[] | undefined;
@@ -107,33 +113,52 @@ export class ResultRef {
  * assert.equal(total.result, 6);
  * assert.equal(count.result, 3);
  * ```
+ * @category Flow
  */
 export function resultOf<T>(job: Job<T>): T;
 /**
  * A placeholder for the list of the results of `jobs`, in their order.
  *
  * @example
- * ```ts ignore
- * job(compare, resultOf([trainA, trainB]));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, resultOf } from "@baton/baton";
+ * const trainA = job(() => 0.8), trainB = job(() => 0.9);
+ * const compare = job((scores: number[]) => Math.max(...scores), resultOf([trainA, trainB]));
+ * await new Flow(trainA, trainB, compare).run();
+ * assert.equal(compare.result, 0.9);
  * ```
+ * @category Flow
  */
 export function resultOf<T>(jobs: readonly Job<T>[]): T[];
 /**
  * A placeholder for `pick(job.result)`.
  *
  * @example
- * ```ts ignore
- * job(report, resultOf(build, (r) => r.stdout));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { command, Flow, job, resultOf } from "@baton/baton";
+ * const build = command(["echo", "built"]);
+ * const report = job((text: string) => text.trim(), resultOf(build, (r) => r.stdout));
+ * await new Flow(build, report).run();
+ * assert.equal(report.result, "built");
  * ```
+ * @category Flow
  */
 export function resultOf<T, U>(job: Job<T>, pick: (result: T) => U): U;
 /**
  * A placeholder for `job`'s result, mapped by `pick` when given.
  *
  * @example
- * ```ts ignore
- * job(train, resultOf(prep));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, resultOf } from "@baton/baton";
+ * const prep = job(() => [1, 2, 3]);
+ * const train = job((xs: number[]) => xs.length, resultOf(prep));
+ * await new Flow(prep, train).run();
+ * assert.equal(train.result, 3);
  * ```
+ * @category Flow
  */
 export function resultOf<T, U>(
   job: Job<T> | readonly Job<T>[],

@@ -28,6 +28,7 @@ import { isSequence, Job, type JobSequence, markSequence, type Requirement } fro
  * assert.equal(await flow.run(), true);
  * assert.deepEqual(order, [1, 2, 3]);
  * ```
+ * @category Flow
  */
 export function Sequence(...items: (Job | JobSequence | null | undefined)[]): JobSequence {
   const jobs: Job[] = [];

@@ -33,6 +33,7 @@ import { type MonitorTarget, Targets } from "./target.ts";
  * const options: MonitorOptions = { token: "s3cret", protectReads: true, bufferSize: 5000 };
  * const app = monitor(Scheduler.sequential(), options);
  * ```
+ * @category Monitor
  */
 export interface MonitorOptions {
   /**
@@ -89,11 +90,15 @@ export interface MonitorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monitor, type MonitorApp, Scheduler } from "@baton/baton";
  * const app: MonitorApp = monitor(Scheduler.sequential());
- * const res = await app.request("/metrics");
- * Deno.serve({ port: 0, onListen() {} }, app.fetch).shutdown();
+ * const res = await app.request("/api/status");
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * // app.fetch serves it: Deno.serve({ port: 8080 }, app.fetch)
  * ```
+ * @category Monitor
  */
 export interface MonitorApp {
   /** Answers an HTTP request (what `Deno.serve` calls). */
@@ -135,6 +140,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "npm:hono@4.13.19";
  * import { monitor, Scheduler } from "@baton/baton";
  *
@@ -142,8 +148,9 @@ export const MONITOR_OPTION_KEYS: readonly string[] = [
  * const app = new Hono();
  * app.route("/monitor", monitor(scheduler, { token: "s3cret" }) as Hono);
  * const res = await app.request("/monitor/api/status");
- * console.log((await res.json()).schedulers[0].name); // "scheduler"
+ * assert.equal((await res.json()).schedulers[0].name, "scheduler");
  * ```
+ * @category Monitor
  */
 export function monitor(target: MonitorTarget, options: MonitorOptions = {}): MonitorApp {
   const opts = checkMonitorOptions(options);

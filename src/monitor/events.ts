@@ -30,6 +30,7 @@ import type { Targets } from "./target.ts";
  *   scheduler: 0, task: "collatz", taskIndex: 0, future: 7, detail: "5",
  * };
  * ```
+ * @category Monitor
  */
 export interface MonitorEvent {
   /** Increasing id, unique within one monitor. */

@@ -22,6 +22,7 @@ import { type Duration, parseDuration } from "../units.ts";
  *   time: Date.now(), queued: 3, running: 2, done: 10, failed: 1, cancelled: 0, idleWorkers: 0,
  * };
  * ```
+ * @category Monitor
  */
 export interface QueueMonitorRow {
   /** When it was taken (milliseconds since the epoch). */
@@ -48,6 +49,7 @@ export interface QueueMonitorRow {
  * import type { QueueMonitorOptions } from "@baton/baton";
  * const options: QueueMonitorOptions = { interval: "100ms", maxRows: 500 };
  * ```
+ * @category Monitor
  */
 export interface QueueMonitorOptions {
   /** Time between samples while the scheduler runs (default `"250ms"`). */
@@ -101,6 +103,7 @@ let constructingFed = false;
  * assert.equal(rows.at(-1)!.done, 5); // the last one as it finishes
  * queue.close();
  * ```
+ * @category Monitor
  */
 export class QueueMonitor {
   /** The scheduler watched. */

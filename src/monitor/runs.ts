@@ -14,6 +14,7 @@
  * import type { PastRun } from "@baton/baton";
  * const run: PastRun = { id: "20260101-120000-ab12", label: "pipeline", started: Date.now(), jobs: 3, failed: 0 };
  * ```
+ * @category Monitor
  */
 export interface PastRun {
   /** The run id (the name of its folder under `.baton/logs/`). */
@@ -44,6 +45,7 @@ export interface PastRun {
  * import type { PastJob } from "@baton/baton";
  * const job: PastJob = { id: "train", label: "train", state: "failed", requires: ["prep"], error: "Error: diverged" };
  * ```
+ * @category Monitor
  */
 export interface PastJob {
   /** The job's id within its run. */
@@ -76,6 +78,7 @@ export interface PastJob {
  * import type { PastEvent } from "@baton/baton";
  * const event: PastEvent = { time: Date.now(), event: "job-failed", job: "train", detail: "Error: diverged" };
  * ```
+ * @category Monitor
  */
 export interface PastEvent {
   /** When (milliseconds since the epoch). */
@@ -96,6 +99,7 @@ export interface PastEvent {
  * import type { PastLogLine } from "@baton/baton";
  * const line: PastLogLine = { seq: 1, stream: "stdout", text: "epoch 1: loss 0.3" };
  * ```
+ * @category Monitor
  */
 export interface PastLogLine {
   /** Line number within the job's log, from 1. */
@@ -117,17 +121,20 @@ export interface PastLogLine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { monitor, type RunSource } from "@baton/baton";
  * const runs: RunSource = {
  *   runs: () => [{ id: "r1", label: "demo", started: 0, ended: 1000, ok: true, jobs: 1, failed: 0 }],
  *   jobs: (run) => run === "r1" ? [{ id: "a", label: "a", state: "done", requires: [] }] : undefined,
  *   events: (run) => run === "r1" ? [] : undefined,
- *   logs: (run, job) => run === "r1" && job === "a" ? [{ seq: 1, stream: "stdout", text: "hi" }] : undefined,
+ *   logs: (run, job) =>
+ *     run === "r1" && job === "a" ? [{ seq: 1, stream: "stdout", text: "hi" }] : undefined,
  * };
  * const app = monitor([], { runs });
  * const res = await app.request("/api/runs");
- * console.log((await res.json())[0].id); // "r1"
+ * assert.equal((await res.json())[0].id, "r1");
  * ```
+ * @category Monitor
  */
 export interface RunSource {
   /** Past runs, newest first. */

@@ -17,6 +17,7 @@ import type { MonitorTarget } from "./target.ts";
  * import type { ServeMonitorOptions } from "@baton/baton";
  * const options: ServeMonitorOptions = { hostname: "0.0.0.0", port: 8080, token: "s3cret" };
  * ```
+ * @category Monitor
  */
 export interface ServeMonitorOptions extends MonitorOptions {
   /**
@@ -34,11 +35,13 @@ export interface ServeMonitorOptions extends MonitorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MonitorServer, Scheduler, serveMonitor } from "@baton/baton";
  * const server: MonitorServer = serveMonitor(Scheduler.sequential());
- * console.log(server.url); // e.g. http://127.0.0.1:41234/
+ * assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/); // a free port
  * await server.shutdown();
  * ```
+ * @category Monitor
  */
 export interface MonitorServer {
   /** The dashboard's address, e.g. `http://127.0.0.1:41234/`. */
@@ -59,16 +62,19 @@ export interface MonitorServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, serveMonitor } from "@baton/baton";
  *
  * const scheduler = Scheduler.sequential();
  * const task = scheduler.task((n: number) => n * 2);
  * scheduler.onStart(() => task.submit(21));
- * const server = serveMonitor(scheduler);
- * console.log(`dashboard: ${server.url}`);
+ * const server = serveMonitor(scheduler); // open server.url in a browser
  * await scheduler.run();
+ * const status = await (await fetch(`${server.url}api/status`)).json();
+ * assert.equal(status.schedulers[0].name, "scheduler");
  * await server.shutdown();
  * ```
+ * @category Monitor
  */
 export function serveMonitor(
   target: MonitorTarget,

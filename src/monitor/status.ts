@@ -19,11 +19,13 @@ import type { EventHub } from "./events.ts";
  *
  * @example
  * ```ts
- * import { monitor, Scheduler, type MonitorStatus } from "@baton/baton";
+ * import assert from "node:assert/strict";
+ * import { monitor, type MonitorStatus, Scheduler } from "@baton/baton";
  * const app = monitor(Scheduler.sequential());
  * const status: MonitorStatus = await (await app.request("/api/status")).json();
- * status.schedulers[0].running; // false
+ * assert.equal(status.schedulers[0].running, false);
  * ```
+ * @category Monitor
  */
 export interface MonitorStatus {
   /** When the snapshot was taken (milliseconds since the epoch). */
@@ -36,7 +38,11 @@ export interface MonitorStatus {
   flows: FlowStatus[];
 }
 
-/** One scheduler in {@linkcode MonitorStatus}. */
+/**
+ * One scheduler in {@linkcode MonitorStatus}.
+ *
+ * @category Monitor
+ */
 export interface SchedulerStatus {
   /** Its index, as in the `scheduler` field of events. */
   index: number;
@@ -65,7 +71,11 @@ export interface SchedulerStatus {
   futures: InFlightStatus[];
 }
 
-/** One task in {@linkcode SchedulerStatus}. */
+/**
+ * One task in {@linkcode SchedulerStatus}.
+ *
+ * @category Monitor
+ */
 export interface TaskStatus {
   /** Its index in `scheduler.tasks`. */
   index: number;
@@ -83,7 +93,11 @@ export interface TaskStatus {
   limitsText: Record<string, string>;
 }
 
-/** A future in flight in {@linkcode SchedulerStatus}. */
+/**
+ * A future in flight in {@linkcode SchedulerStatus}.
+ *
+ * @category Monitor
+ */
 export interface InFlightStatus {
   /** Its id. */
   id: number;
@@ -97,7 +111,11 @@ export interface InFlightStatus {
   args: string;
 }
 
-/** One flow in {@linkcode MonitorStatus}. */
+/**
+ * One flow in {@linkcode MonitorStatus}.
+ *
+ * @category Monitor
+ */
 export interface FlowStatus {
   /** Its index, as in the `flow` field of events. */
   index: number;
@@ -117,7 +135,11 @@ export interface FlowStatus {
   dot: string;
 }
 
-/** One job in {@linkcode FlowStatus}. */
+/**
+ * One job in {@linkcode FlowStatus}.
+ *
+ * @category Monitor
+ */
 export interface JobStatus {
   /** Monitor-wide job id, as in the `job` field of events. */
   id: number;

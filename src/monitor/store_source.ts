@@ -25,12 +25,13 @@ const MONITOR_STATE: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { storeRunSource } from "./store_source.ts";
  * import { RunStore } from "../store/run_store.ts";
  * const dir = await Deno.makeTempDir();
  * const store = RunStore.open(dir);
  * const runs = storeRunSource(store);
- * console.log((await runs.runs()).length); // 0
+ * assert.equal((await runs.runs()).length, 0);
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -9,7 +9,11 @@ import { Scheduler } from "../scheduler/scheduler.ts";
 import { Flow } from "../flow/flow.ts";
 import { type Job, TaskJob } from "../flow/job.ts";
 
-/** What `monitor()` and `serveMonitor()` watch: a scheduler, a flow, or a list of them. */
+/**
+ * What `monitor()` and `serveMonitor()` watch: a scheduler, a flow, or a list of them.
+ *
+ * @category Monitor
+ */
 export type MonitorTarget = Scheduler | Flow | ReadonlyArray<Scheduler | Flow>;
 
 /** The schedulers and flows of a target, each with a stable index, plus job ids. */

@@ -15,9 +15,12 @@ import { checkOptions } from "../options.ts";
  * without ever collapsing to no wait.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { type BackoffOptions, Retry } from "@baton/baton";
  * const policy: BackoffOptions = { delay: "200ms", factor: 2, maxDelay: "10s", jitter: false };
+ * new Retry({ attempts: 3, ...policy });
  * ```
+ * @category Extending
  */
 export interface BackoffOptions {
   /** The wait before the first retry (default `"100ms"`). */
@@ -34,10 +37,13 @@ export interface BackoffOptions {
  * {@linkcode BackoffOptions} checked, in milliseconds.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveBackoff } from "./backoff.ts";
  * const policy = resolveBackoff({ delay: "1s" }, "new Retry()");
- * policy.delay; // 1000
+ * assert.equal(policy.delay, 1000);
  * ```
+ * @category Extending
  */
 export interface BackoffPolicy {
   /** Milliseconds before the first retry. */
@@ -57,8 +63,13 @@ export const BACKOFF_OPTIONS = ["delay", "factor", "maxDelay", "jitter"] as cons
  * Checks and resolves backoff options; `where` names them in errors.
  *
  * @example
- * ```ts ignore
- * resolveBackoff({ delay: "100ms", factor: 3 }, "new Retry()"); // { delay: 100, factor: 3, maxDelay: 30000, jitter: true }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveBackoff } from "./backoff.ts";
+ * assert.deepEqual(
+ *   resolveBackoff({ delay: "100ms", factor: 3 }, "new Retry()"),
+ *   { delay: 100, factor: 3, maxDelay: 30000, jitter: true },
+ * );
  * ```
  */
 export function resolveBackoff(
@@ -88,9 +99,11 @@ export function resolveBackoff(
  * The wait before retry number `retry` (1 for the first retry), in ms.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { backoffDelay, resolveBackoff } from "./backoff.ts";
  * const policy = resolveBackoff({ delay: 100, jitter: false }, "example");
- * [1, 2, 3].map((n) => backoffDelay(policy, n)); // [100, 200, 400]
+ * assert.deepEqual([1, 2, 3].map((n) => backoffDelay(policy, n)), [100, 200, 400]);
  * ```
  */
 export function backoffDelay(

@@ -14,10 +14,17 @@ import type { Plugin } from "./plugin.ts";
  * Options of {@linkcode Limiter}.
  *
  * @example
- * ```ts ignore
- * new Limiter({ maxCalls: 100, maxConcurrent: 4, notWhileRunning: [otherTask] });
- * new Limiter({ maxConcurrent: 2, queue: true }); // calls over 2 wait instead
+ * ```ts
+ * import { Limiter, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const otherTask = scheduler.task(() => "cleanup");
+ * scheduler.task((x: number) => x, {
+ *   plugins: [new Limiter({ maxCalls: 100, maxConcurrent: 4, notWhileRunning: [otherTask] })],
+ * });
+ * // calls over 2 wait instead of being refused
+ * scheduler.task((x: number) => x, { plugins: [new Limiter({ maxConcurrent: 2, queue: true })] });
  * ```
+ * @category Extending
  */
 export interface LimiterOptions {
   /** Successful submissions allowed in total (queued ones count). */
@@ -54,13 +61,21 @@ function positive(name: string, value: number | undefined): number | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Limiter, Scheduler } from "@baton/baton";
  * const scheduler = Scheduler.withWorkers(2);
  * const task = scheduler.task((x: number) => x, {
- *   plugins: [new Limiter({ maxConcurrent: 2, maxCalls: 10 })],
+ *   plugins: [new Limiter({ maxCalls: 2 })],
  * });
- * task.on(Limiter.CONCURRENT_LIMIT_REACHED, (_task, x) => console.log("refused", x));
+ * const refused: number[] = [];
+ * task.on(Limiter.CALL_LIMIT_REACHED, (_task, x) => refused.push(x as number));
+ * scheduler.onStart(() => {
+ *   for (const x of [1, 2, 3]) task.submit(x);
+ * });
+ * await scheduler.run();
+ * assert.deepEqual(refused, [3]);
  * ```
+ * @category Extending
  */
 export class Limiter implements Plugin {
   /** A call was refused over `maxCalls`: (task, ...args). */

@@ -31,6 +31,7 @@ import type { AnyTask } from "../scheduler/task.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Plugin, Scheduler } from "@baton/baton";
  * const onlyPositive: Plugin = {
  *   name: "only-positive",
@@ -39,7 +40,13 @@ import type { AnyTask } from "../scheduler/task.ts";
  * };
  * const scheduler = Scheduler.sequential();
  * const task = scheduler.task((x: number) => x, { plugins: [onlyPositive] });
+ * scheduler.onStart(() => {
+ *   assert.equal(task.submit(-1), undefined); // refused
+ *   assert.ok(task.submit(1));
+ * });
+ * await scheduler.run();
  * ```
+ * @category Extending
  */
 export interface Plugin {
   /** Shown in renderings. */

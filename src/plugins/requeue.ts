@@ -11,13 +11,16 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Requeue } from "@baton/baton";
  * const items = new Requeue([1, 2, 3]);
- * const first = items.next().value; // 1
+ * const first = items.next().value;
+ * assert.equal(first, 1);
  * items.requeue(first!);
  * items.append(4);
- * [...items]; // [1, 2, 3, 4]
+ * assert.deepEqual([...items], [1, 2, 3, 4]);
  * ```
+ * @category Extending
  */
 export class Requeue<T> implements IterableIterator<T> {
   readonly #front: T[] = [];

@@ -28,9 +28,11 @@ import type { Plugin } from "./plugin.ts";
  * backoff between attempts.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Retry } from "@baton/baton";
  * new Retry({ attempts: 5, delay: "1s", factor: 2, maxDelay: "1m", jitter: true, on: [TypeError] });
  * ```
+ * @category Extending
  */
 export interface RetryOptions extends BackoffOptions {
   /** Attempts in all, the first call included (default 3; 1 = never retry). */
@@ -71,6 +73,7 @@ const RETRY_HINTS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Retry, Scheduler } from "@baton/baton";
  * let calls = 0;
  * const scheduler = Scheduler.sequential();
@@ -78,12 +81,14 @@ const RETRY_HINTS = {
  *   if (++calls < 3) throw new Error("flaky");
  *   return `hello ${name}`;
  * }, { plugins: new Retry({ attempts: 3, delay: "1ms" }) });
- * flaky.on(Retry.RETRY, (_future, error, attempt, delayMs) => {
- *   console.log(`attempt ${attempt} failed (${(error as Error).message}); again in ${delayMs} ms`);
- * });
+ * const retries: number[] = [];
+ * flaky.on(Retry.RETRY, (_future, _error, attempt, _delayMs) => retries.push(attempt as number));
  * const [greeting] = await scheduler.map(flaky, ["ada"]);
- * console.log(greeting, calls); // "hello ada" 3
+ * assert.equal(greeting, "hello ada");
+ * assert.equal(calls, 3);
+ * assert.deepEqual(retries, [1, 2]);
  * ```
+ * @category Extending
  */
 export class Retry implements Plugin {
   /** A failed attempt will run again: (future, error, attempt, delayMs). */

@@ -15,14 +15,12 @@ export { CancelledError, ThrownValueError } from "../wire/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SchedulerNotRunningError } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
- * try {
- *   scheduler.submit(() => 1);
- * } catch (error) {
- *   error instanceof SchedulerNotRunningError; // true
- * }
+ * assert.throws(() => scheduler.submit(() => 1), SchedulerNotRunningError);
  * ```
+ * @category Core
  */
 export class SchedulerNotRunningError extends Error {
   /** Creates the error for the scheduler called `scheduler`. */
@@ -41,9 +39,11 @@ export class SchedulerNotRunningError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SubmitRefusedError } from "@baton/baton";
- * new SubmitRefusedError("train", [3]).message.startsWith('Task "train" refused'); // true
+ * assert.match(new SubmitRefusedError("train", [3]).message, /^Task "train" refused/);
  * ```
+ * @category Core
  */
 export class SubmitRefusedError extends Error {
   /** The arguments of the refused call. */

@@ -11,9 +11,22 @@ import type { AnyTask } from "./task.ts";
  * Where a future is in its life.
  *
  * @example
- * ```ts ignore
- * if (future.status === "rejected") console.error(future.error);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   scheduler.submit(() => {
+ *     throw new RangeError("diverged");
+ *   });
+ * });
+ * scheduler.onFutureDone((future) => {
+ *   assert.equal(future.status, "rejected");
+ *   assert.ok(future.error instanceof RangeError);
+ * });
+ * await scheduler.run({ onException: "continue" });
  * ```
+ * @category Core
  */
 export type FutureStatus = "pending" | "running" | "fulfilled" | "rejected" | "cancelled";
 
@@ -46,14 +59,17 @@ export let settleFuture: (
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
  * scheduler.onStart(async () => {
  *   const future = scheduler.submit((x: number) => x * 2, 21);
- *   console.log(await future, future.status); // 42 "fulfilled"
+ *   assert.equal(await future, 42);
+ *   assert.equal(future.status, "fulfilled");
  * });
  * await scheduler.run();
  * ```
+ * @category Core
  */
 export class Future<T = unknown, A extends readonly unknown[] = readonly unknown[]>
   implements PromiseLike<T> {

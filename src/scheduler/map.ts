@@ -14,9 +14,18 @@ import type { Future } from "./future.ts";
  * Options of `scheduler.map()` and `scheduler.mapUnordered()`.
  *
  * @example
- * ```ts ignore
- * const results = await scheduler.map(train, configs, { concurrency: 4, settle: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const train = (lr: number) => {
+ *   if (lr > 1) throw new RangeError("diverged");
+ *   return 1 - lr;
+ * };
+ * const results = await scheduler.map(train, [0.5, 2], { concurrency: 4, settle: true });
+ * assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected"]);
  * ```
+ * @category Core
  */
 export interface MapOptions {
   /** Calls in flight at most (default: no cap; the executor's pool still bounds what runs). */

@@ -14,9 +14,19 @@ import { LimitError, type LimitKind, WorkerCrashedError } from "../executors/err
  * process running it died).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const score = scheduler.task((lr: number) => {
+ *   if (lr > 1) throw new RangeError("diverged");
+ *   return 1 - lr;
+ * }, { report: true });
+ * const reports = await scheduler.map(score, [0.5, 2]);
  * const failed = reports.filter((r) => r.status !== "success");
+ * assert.equal(failed.length, 1);
  * ```
+ * @category Core
  */
 export type TrialStatus = "success" | "fail" | "crashed";
 
@@ -25,6 +35,7 @@ export type TrialStatus = "success" | "fail" | "crashed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, type TrialReport } from "@baton/baton";
  * const scheduler = Scheduler.sequential();
  * const score = scheduler.task((lr: number) => {
@@ -32,8 +43,9 @@ export type TrialStatus = "success" | "fail" | "crashed";
  *   return 1 - lr;
  * }, { report: true });
  * const reports: TrialReport<number>[] = await scheduler.map(score, [0.1, 2]);
- * reports.map((r) => r.status); // ["success", "fail"]
+ * assert.deepEqual(reports.map((r) => r.status), ["success", "fail"]);
  * ```
+ * @category Core
  */
 export type TrialReport<T> =
   | {

@@ -44,9 +44,20 @@ import {
  * What to do with an error: stop and reject `run()`, stop and resolve, or go on.
  *
  * @example
- * ```ts ignore
- * await scheduler.run({ onException: "end", onCancelled: "continue" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   scheduler.submit(() => {
+ *     throw new RangeError("diverged");
+ *   });
+ * });
+ * const exit = await scheduler.run({ onException: "end", onCancelled: "continue" });
+ * assert.equal(exit.code, "exception");
+ * assert.ok(exit.error instanceof RangeError);
  * ```
+ * @category Core
  */
 export type ExceptionAction = "raise" | "end" | "continue";
 
@@ -54,9 +65,20 @@ export type ExceptionAction = "raise" | "end" | "continue";
  * A class of errors, for the `[ErrorClass, action]` form of a policy.
  *
  * @example
- * ```ts ignore
- * await scheduler.run({ onException: [[LimitError, "continue"]] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LimitError, Scheduler, WallTimeLimitError } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   scheduler.submit(() => {
+ *     throw new WallTimeLimitError(1000);
+ *   });
+ * });
+ * // A limit error does not stop the run; anything else would.
+ * const exit = await scheduler.run({ onException: [[LimitError, "continue"]] });
+ * assert.equal(exit.code, "exhausted");
  * ```
+ * @category Core
  */
 // deno-lint-ignore no-explicit-any
 export type ErrorClass = abstract new (...args: any[]) => unknown;
@@ -65,9 +87,19 @@ export type ErrorClass = abstract new (...args: any[]) => unknown;
  * An action for every error, or `[ErrorClass, action]` pairs: first `instanceof` match wins, none = `"raise"`.
  *
  * @example
- * ```ts ignore
- * await scheduler.run({ onException: [[LimitError, "continue"], [Error, "end"]] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LimitError, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   scheduler.submit(() => {
+ *     throw new TypeError("bad config");
+ *   });
+ * });
+ * const exit = await scheduler.run({ onException: [[LimitError, "continue"], [Error, "end"]] });
+ * assert.equal(exit.code, "exception");
  * ```
+ * @category Core
  */
 export type ExceptionPolicy =
   | ExceptionAction
@@ -77,10 +109,15 @@ export type ExceptionPolicy =
  * How a run ended.
  *
  * @example
- * ```ts ignore
- * const exit = await scheduler.run({ timeout: "1h" });
- * if (exit.code === "timeout") console.log("out of time");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => scheduler.callLater("10ms", () => {}));
+ * const exit = await scheduler.run({ timeout: "1ms", endOnEmpty: false });
+ * assert.equal(exit.code, "timeout");
  * ```
+ * @category Core
  */
 export type ExitCode = "stopped" | "timeout" | "exhausted" | "cancelled" | "exception";
 
@@ -88,10 +125,20 @@ export type ExitCode = "stopped" | "timeout" | "exhausted" | "cancelled" | "exce
  * What `run()` resolves with.
  *
  * @example
- * ```ts ignore
- * const { code, error } = await scheduler.run();
- * if (code === "exception") console.error(error);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   scheduler.submit(() => {
+ *     throw new RangeError("diverged");
+ *   });
+ * });
+ * const { code, error } = await scheduler.run({ onException: "end" });
+ * assert.equal(code, "exception");
+ * assert.ok(error instanceof RangeError);
  * ```
+ * @category Core
  */
 export interface ExitState {
   /** Why it ended. */
@@ -104,9 +151,14 @@ export interface ExitState {
  * Options of `scheduler.run()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
  * const exit = await scheduler.run({ timeout: "10m", wait: false, onException: "end" });
+ * assert.equal(exit.code, "exhausted");
  * ```
+ * @category Core
  */
 export interface RunOptions {
   /** End with `"timeout"` after this long (emitting `timeout`). */
@@ -125,9 +177,13 @@ export interface RunOptions {
  * Options of `new Scheduler(...)`.
  *
  * @example
- * ```ts ignore
- * const scheduler = new Scheduler({ executor: new WorkerExecutor(4), name: "search" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler, WorkerExecutor } from "@baton/baton";
+ * const scheduler = new Scheduler({ executor: new WorkerExecutor(2), name: "search" });
+ * assert.deepEqual(await scheduler.map((x: number) => x + 1, [1, 2]), [2, 3]);
  * ```
+ * @category Core
  */
 export interface SchedulerOptions {
   /** Where compute runs. */
@@ -146,9 +202,18 @@ export interface SchedulerOptions {
  * Options of `scheduler.stop()`.
  *
  * @example
- * ```ts ignore
- * scheduler.stop({ reason: "found a good enough model" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const reasons: string[] = [];
+ * scheduler.onStart(() => scheduler.stop({ reason: "found a good enough model" }));
+ * scheduler.onStop((reason) => reasons.push(reason));
+ * const exit = await scheduler.run();
+ * assert.equal(exit.code, "stopped");
+ * assert.deepEqual(reasons, ["found a good enough model"]);
  * ```
+ * @category Core
  */
 export interface StopOptions {
   /** Why (passed to `stop` callbacks); default `"stop() was called"`. */
@@ -161,10 +226,17 @@ export interface StopOptions {
  * A timer made by `callLater`.
  *
  * @example
- * ```ts ignore
- * const later = scheduler.callLater("30s", () => scheduler.stop());
- * later.cancel();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * scheduler.onStart(() => {
+ *   const later = scheduler.callLater("30s", () => scheduler.stop());
+ *   assert.equal(later.cancel(), true);
+ * });
+ * assert.equal((await scheduler.run()).code, "exhausted");
  * ```
+ * @category Core
  */
 export interface LaterHandle {
   /** Cancels it if it has not fired; returns whether it was cancelled. */
@@ -212,11 +284,19 @@ export let adoptTask: (scheduler: Scheduler, task: AnyTask) => CallbackHost;
  * the item, its position in the input, and its result.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const train = (lr: number) => 1 - lr;
+ * const configs = [0.25, 0.5];
+ * const lines: string[] = [];
  * for await (const { index, item, value } of scheduler.mapUnordered(train, configs)) {
- *   console.log(`${index + 1}/${configs.length}`, item, value);
+ *   lines.push(`${index + 1}/${configs.length} ${item} ${value}`);
  * }
+ * assert.deepEqual(lines.sort(), ["1/2 0.25 0.75", "2/2 0.5 0.5"]);
  * ```
+ * @category Core
  */
 export interface MapResult<T, R> {
   /** The item's position in the input. */
@@ -232,11 +312,21 @@ export interface MapResult<T, R> {
  * its position, and its outcome as a `PromiseSettledResult`.
  *
  * @example
- * ```ts ignore
- * for await (const r of scheduler.mapUnordered(train, configs, { settle: true })) {
- *   if (r.status === "rejected") console.error(r.item, r.reason);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const train = (lr: number) => {
+ *   if (lr > 1) throw new RangeError("diverged");
+ *   return 1 - lr;
+ * };
+ * const failed: number[] = [];
+ * for await (const r of scheduler.mapUnordered(train, [0.5, 2], { settle: true })) {
+ *   if (r.status === "rejected") failed.push(r.item);
  * }
+ * assert.deepEqual(failed, [2]);
  * ```
+ * @category Core
  */
 export type MapSettled<T, R> =
   & { readonly index: number; readonly item: T }
@@ -247,10 +337,16 @@ export type MapSettled<T, R> =
  * argument, or a task of one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type MapTarget, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
  * const byFunction: MapTarget<number, number> = (x: number) => x * 2;
  * const byTask: MapTarget<number, number> = scheduler.task((x: number) => x * 2);
+ * assert.deepEqual(await scheduler.map(byFunction, [1, 2]), [2, 4]);
+ * assert.deepEqual(await scheduler.map(byTask, [1, 2]), [2, 4]);
  * ```
+ * @category Core
  */
 export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
 
@@ -261,6 +357,7 @@ export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler } from "@baton/baton";
  *
  * function collatz(n: number): number {
@@ -274,9 +371,11 @@ export type MapTarget<T, R> = ((item: T) => R) | Task<[item: T], R>;
  *   answers.push(n);
  *   if (n !== 1) task.submit(n);
  * });
- * const exit = await scheduler.run({ timeout: "1s" });
- * console.log(answers, exit.code); // [12, 6, 3, 10, 5, 16, 8, 4, 2, 1] "exhausted"
+ * const exit = await scheduler.run({ timeout: "10s" });
+ * assert.deepEqual(answers, [12, 6, 3, 10, 5, 16, 8, 4, 2, 1]);
+ * assert.equal(exit.code, "exhausted");
  * ```
+ * @category Core
  */
 export class Scheduler extends Emitter {
   /** Emitted first when `run()` starts. */
@@ -531,10 +630,11 @@ export class Scheduler extends Emitter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@baton/baton";
    * const scheduler = Scheduler.withWorkers(2);
    * const squares = await scheduler.map((x: number) => x * x, [1, 2, 3], { concurrency: 2 });
-   * console.log(squares); // [1, 4, 9]
+   * assert.deepEqual(squares, [1, 4, 9]);
    * ```
    */
   map<T, R>(
@@ -569,11 +669,14 @@ export class Scheduler extends Emitter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@baton/baton";
    * const scheduler = Scheduler.sequential();
+   * const seen: [number, number][] = [];
    * for await (const { index, value } of scheduler.mapUnordered((x: number) => x + 1, [1, 2])) {
-   *   console.log(index, value); // 0 2, then 1 3
+   *   seen.push([index, value]); // in the order they finish
    * }
+   * assert.deepEqual(seen.sort(), [[0, 2], [1, 3]]);
    * ```
    */
   mapUnordered<T, R>(
@@ -630,10 +733,11 @@ export class Scheduler extends Emitter {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Scheduler } from "@baton/baton";
    * const scheduler = Scheduler.sequential();
    * await scheduler.run();
-   * scheduler.exitState?.code; // "exhausted"
+   * assert.equal(scheduler.exitState?.code, "exhausted");
    * ```
    */
   get exitState(): ExitState | undefined {

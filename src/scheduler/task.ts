@@ -29,9 +29,17 @@ import { adoptTask, type Scheduler, submitForTask } from "./scheduler.ts";
  * Options for `scheduler.task(fn, options)`.
  *
  * @example
- * ```ts ignore
- * scheduler.task(train, { name: "train", limits: { wallTime: "1h" }, plugins: [new Limiter({ maxConcurrent: 2 })] });
+ * ```ts
+ * import { Limiter, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const train = (lr: number) => 1 - lr;
+ * scheduler.task(train, {
+ *   name: "train",
+ *   limits: { wallTime: "1h" },
+ *   plugins: [new Limiter({ maxConcurrent: 2 })],
+ * });
  * ```
+ * @category Core
  */
 export interface TaskOptions {
   /** Display name; defaults to the function's name. */
@@ -90,11 +98,16 @@ function pluginList(plugins: TaskOptions["plugins"]): readonly Plugin[] {
  * A task of any signature, where the exact types do not matter.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AnyTask, Scheduler } from "@baton/baton";
  * function describe(task: AnyTask): string {
  *   return `${task.name}: ${task.nRunning} running`;
  * }
+ * const scheduler = Scheduler.sequential();
+ * assert.equal(describe(scheduler.task((x: number) => x, { name: "double" })), "double: 0 running");
  * ```
+ * @category Core
  */
 // deno-lint-ignore no-explicit-any
 export type AnyTask = Task<any, any>;
@@ -161,6 +174,7 @@ let nextTaskNumber = 1;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Event, Scheduler, Task } from "@baton/baton";
  *
  * class SeedTask extends Task<[seed: number], number> {
@@ -177,7 +191,14 @@ let nextTaskNumber = 1;
  *     });
  *   }
  * }
+ * const scheduler = Scheduler.sequential();
+ * const task = new SeedTask((seed) => seed * 10, scheduler); // stands in for a timed run
+ * const records: number[] = [];
+ * task.onLongestRun((seed) => records.push(seed));
+ * await scheduler.map(task, [2, 1, 3]);
+ * assert.deepEqual(records, [2, 3]);
  * ```
+ * @category Core
  */
 export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter {
   /** A call was submitted: (future, ...args). */

@@ -5,7 +5,11 @@
  * @module
  */
 
-/** Why a run store cannot be used. */
+/**
+ * Why a run store cannot be used.
+ *
+ * @category Extending
+ */
 export type StoreProblem = "missing" | "not-a-directory" | "read-only" | "corrupt" | "too-new";
 
 /**
@@ -22,6 +26,7 @@ export type StoreProblem = "missing" | "not-a-directory" | "read-only" | "corrup
  *   (error) => error instanceof StoreError && error.problem === "missing",
  * );
  * ```
+ * @category Extending
  */
 export class StoreError extends Error {
   /** What is wrong with the store. */
@@ -49,6 +54,7 @@ export class StoreError extends Error {
  * const error = new UnknownRunError("12", ["3", "2", "1"]);
  * assert.equal(error.message, 'no run "12" in the run store; known runs: 3, 2, 1');
  * ```
+ * @category Extending
  */
 export class UnknownRunError extends Error {
   /** The id asked for. */
@@ -81,6 +87,7 @@ export class UnknownRunError extends Error {
  * const error = new UnstorableResultError("train", new Error("f() could not be cloned."));
  * assert.ok(error.message.startsWith('job "train" returned a result the run store cannot keep'));
  * ```
+ * @category Extending
  */
 export class UnstorableResultError extends Error {
   /** The job's key in the run (its label, with the path of nested flows). */

@@ -36,10 +36,17 @@ export interface LogEvents {
  * The log files of one run, under `folder` (inside the store at `root`).
  *
  * @example
- * ```ts ignore
- * const logs = new LogFiles("/p/.baton", "/p/.baton/logs/3", { failed: (k, f, e) => warn(e) });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LogFiles } from "./logs.ts";
+ * const root = await Deno.makeTempDir();
+ * const failures: unknown[] = [];
+ * const logs = new LogFiles(root, `${root}/logs/3`, { failed: (_k, _f, e) => failures.push(e) });
  * logs.write("train", "epoch 1\n");
  * logs.close();
+ * assert.equal(await Deno.readTextFile(logs.pathOf("train")), "epoch 1\n");
+ * assert.deepEqual(failures, []);
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export class LogFiles {

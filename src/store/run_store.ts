@@ -19,13 +19,19 @@ export const DATABASE_FILE = "baton.db";
 /** The folder of log files inside a store directory: `logs/<run>/<job>.log`. */
 export const LOGS_FOLDER = "logs";
 
-/** How a run ended; `lost` is a run whose process is gone without recording an end. */
+/**
+ * How a run ended; `lost` is a run whose process is gone without recording an end.
+ *
+ * @category Extending
+ */
 export type RunState = "running" | "ok" | "failed" | "stopped" | "lost";
 
 /**
  * Where a job of a stored run is: not started, running, or finished one way
  * or another; `skipped` (a resume reused its result from the run it resumed)
  * and `cached` (`cache: true` reused a stored success) count as successes.
+ *
+ * @category Extending
  */
 export type JobRecordState =
   | "idle"
@@ -43,10 +49,19 @@ export const SUCCESS_STATES: readonly JobRecordState[] = ["succeeded", "skipped"
  * A stored run.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, RunStore } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * await new Flow(job(() => 42), { label: "demo", store: dir }).run();
+ * const store = RunStore.open(dir);
  * const [latest] = store.runs({ limit: 1 });
- * console.log(latest.id, latest.state, latest.counts.succeeded);
+ * assert.equal(latest.state, "ok");
+ * assert.equal(latest.counts.succeeded, 1);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export interface RunRecord {
   /** The run id; it names the run's folder under `logs/`. */
@@ -85,10 +100,21 @@ export interface RunRecord {
  * A job as recorded when its run starts (what a flow tells `createRun`).
  *
  * @example
- * ```ts ignore
- * const plan: JobPlan = { key: "train", label: "train", kind: "module", position: 0, depth: 0,
- *   requires: ["prep"], critical: true, forever: false, cache: false };
+ * ```ts
+ * import type { JobPlan } from "@baton/baton";
+ * const plan: JobPlan = {
+ *   key: "train",
+ *   label: "train",
+ *   kind: "module",
+ *   position: 0,
+ *   depth: 0,
+ *   requires: ["prep"],
+ *   critical: true,
+ *   forever: false,
+ *   cache: false,
+ * };
  * ```
+ * @category Extending
  */
 export interface JobPlan {
   /** Its id in the run: the label, with nested flows' labels as a path (`sub/train`). */
@@ -117,9 +143,21 @@ export interface JobPlan {
  * A stored job of a run.
  *
  * @example
- * ```ts ignore
- * for (const job of store.jobs("3")) console.log(job.key, job.state, job.attempts);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, RunStore } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * const flow = new Flow({ label: "demo", store: dir });
+ * flow.add(job(() => 42), { label: "answer" });
+ * await flow.run();
+ * const store = RunStore.open(dir);
+ * const [run] = store.runs();
+ * const jobs = store.jobs(run.id).map((job) => [job.key, job.state, job.attempts]);
+ * assert.deepEqual(jobs, [["answer", "succeeded", 1]]);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export interface JobRecord extends JobPlan {
   /** The run it belongs to. */
@@ -156,9 +194,20 @@ export interface JobRecord extends JobPlan {
  * One event of a run's timeline, in order (`seq`).
  *
  * @example
- * ```ts ignore
- * for (const e of store.events("3")) console.log(e.seq, e.type, e.job ?? "");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, RunStore } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * await new Flow(job(() => 42), { label: "demo", store: dir }).run();
+ * const store = RunStore.open(dir);
+ * const [run] = store.runs();
+ * const events = store.events(run.id);
+ * assert.ok(events.length > 0);
+ * assert.ok(events.every((e, i) => i === 0 || e.seq > events[i - 1].seq));
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export interface EventRecord {
   /** The run. */
@@ -183,9 +232,21 @@ export interface EventRecord {
  * Fields of a job's record that change as it runs (see {@linkcode JobRecord}); `null` clears one.
  *
  * @example
- * ```ts ignore
- * store.updateJob("3", "train", { state: "running", startedAt: Date.now() });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Flow, job, RunStore } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * const flow = new Flow({ label: "demo", store: dir });
+ * flow.add(job(() => 42), { label: "train" });
+ * await flow.run();
+ * const store = RunStore.open(dir);
+ * const [run] = store.runs();
+ * store.updateJob(run.id, "train", { state: "running", startedAt: Date.now() });
+ * assert.equal(store.jobs(run.id)[0].state, "running");
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export interface JobUpdate {
   /** Where it is. */
@@ -220,9 +281,15 @@ export interface JobUpdate {
  * Options of {@linkcode RunStore.open}.
  *
  * @example
- * ```ts ignore
- * RunStore.open(".baton", { create: false }); // for reading: refuse a missing store
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RunStore, StoreError } from "@baton/baton";
+ * const dir = await Deno.makeTempDir();
+ * // for reading: refuse a missing store
+ * assert.throws(() => RunStore.open(`${dir}/.baton`, { create: false }), StoreError);
+ * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export interface OpenOptions {
   /** Make the directory and the database when missing, and require write access (default `true`). */
@@ -313,6 +380,7 @@ function processGone(pid: number | undefined, host: string | undefined): boolean
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
+ * @category Extending
  */
 export class RunStore {
   /** The store's directory (absolute). */

@@ -23,12 +23,17 @@ import { BATON_ERRORS, describeValue, ThrownValueError } from "./errors.ts";
  * An error as it crosses a thread, process or host boundary.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { WireError } from "@baton/baton";
  * const wire: WireError = {
- *   name: "TypeError", message: "bad input", stack: "TypeError: bad input",
- *   chain: ["TypeError", "Error"], known: "TypeError",
+ *   name: "TypeError",
+ *   message: "bad input",
+ *   stack: "TypeError: bad input",
+ *   chain: ["TypeError", "Error"],
+ *   known: "TypeError",
  * };
  * ```
+ * @category Extending
  */
 export interface WireError {
   /** The error's `name`, e.g. `"TypeError"`. */
@@ -57,9 +62,11 @@ export interface WireError {
  * Something an error refers to: another error, or a plain (cloned) value.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { WireValue } from "@baton/baton";
  * const cause: WireValue = { value: { status: 503 } };
  * ```
+ * @category Extending
  */
 export type WireValue = { error: WireError } | { value: unknown };
 
@@ -96,7 +103,8 @@ const moduleClasses = new Map<string, Map<string, ErrorClass>>();
  *
  * @example
  * ```ts
- * import { registerErrors } from "@baton/baton";
+ * import assert from "node:assert/strict";
+ * import { registerErrors, Scheduler } from "@baton/baton";
  * class QuotaError extends Error {
  *   constructor(message: string, readonly quota: number) {
  *     super(message);
@@ -104,7 +112,19 @@ const moduleClasses = new Map<string, Map<string, ErrorClass>>();
  *   }
  * }
  * registerErrors(QuotaError);
+ * const scheduler = Scheduler.withWorkers(1);
+ * const [settled] = await scheduler.map(() => {
+ *   // The function runs in a worker, where this module's classes are out of
+ *   // scope; a class of the same name there is rebuilt as the registered one.
+ *   class QuotaError extends Error {
+ *     quota = 10;
+ *   }
+ *   throw new QuotaError("over quota");
+ * }, [0], { settle: true });
+ * assert.ok(settled.status === "rejected" && settled.reason instanceof QuotaError);
+ * assert.equal(settled.reason.quota, 10);
  * ```
+ * @category Extending
  */
 // deno-lint-ignore no-explicit-any
 export function registerErrors(...classes: Array<abstract new (...args: any[]) => Error>): void {

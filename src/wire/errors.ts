@@ -13,9 +13,22 @@ import { formatDuration } from "../units.ts";
  * Which limit a {@linkcode LimitError} is about.
  *
  * @example
- * ```ts ignore
- * task.onException((_f, e) => { if (e instanceof LimitError && e.kind === "memory") shrink(); });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LimitError, MemoryLimitError, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.sequential();
+ * const task = scheduler.task(() => {
+ *   throw new MemoryLimitError(256 * 1024 ** 2);
+ * });
+ * const kinds: string[] = [];
+ * task.onException((_f, e) => {
+ *   if (e instanceof LimitError) kinds.push(e.kind);
+ * });
+ * scheduler.onStart(() => task.submit());
+ * await scheduler.run({ onException: "continue" });
+ * assert.deepEqual(kinds, ["memory"]);
  * ```
+ * @category Executors
  */
 export type LimitKind = "wallTime" | "cpuTime" | "memory";
 
@@ -24,11 +37,13 @@ export type LimitKind = "wallTime" | "cpuTime" | "memory";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LimitError, WallTimeLimitError } from "@baton/baton";
  * const error = new WallTimeLimitError(1000, 1003);
- * error instanceof LimitError; // true
- * error.limit; // 1000
+ * assert.ok(error instanceof LimitError);
+ * assert.equal(error.limit, 1000);
  * ```
+ * @category Executors
  */
 export class LimitError extends Error {
   /** Which limit. */
@@ -59,9 +74,11 @@ export class LimitError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WallTimeLimitError } from "@baton/baton";
- * new WallTimeLimitError(500).message; // "wall-time limit of 500ms reached"
+ * assert.equal(new WallTimeLimitError(500).message, "wall-time limit of 500ms reached");
  * ```
+ * @category Executors
  */
 export class WallTimeLimitError extends LimitError {
   /** `limit` and `observed` are milliseconds. */
@@ -83,9 +100,11 @@ export class WallTimeLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CpuTimeLimitError } from "@baton/baton";
- * new CpuTimeLimitError(2000).kind; // "cpuTime"
+ * assert.equal(new CpuTimeLimitError(2000).kind, "cpuTime");
  * ```
+ * @category Executors
  */
 export class CpuTimeLimitError extends LimitError {
   /** `limit` and `observed` are milliseconds. */
@@ -107,9 +126,11 @@ export class CpuTimeLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryLimitError } from "@baton/baton";
- * new MemoryLimitError(256 * 1024 ** 2).kind; // "memory"
+ * assert.equal(new MemoryLimitError(256 * 1024 ** 2).kind, "memory");
  * ```
+ * @category Executors
  */
 export class MemoryLimitError extends LimitError {
   /** `limit` and `observed` (the peak resident set, when known) are bytes. */
@@ -133,10 +154,12 @@ export class MemoryLimitError extends LimitError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WorkerCrashedError } from "@baton/baton";
  * const error = new WorkerCrashedError("process 2 exited with code 3", { code: 3 });
- * error.code; // 3
+ * assert.equal(error.code, 3);
  * ```
+ * @category Executors
  */
 export class WorkerCrashedError extends Error {
   /** The exit code, for a process. */
@@ -165,9 +188,11 @@ export class WorkerCrashedError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CancelledError } from "@baton/baton";
- * new CancelledError(3).message; // "Future 3 was cancelled"
+ * assert.equal(new CancelledError(3).message, "Future 3 was cancelled");
  * ```
+ * @category Core
  */
 export class CancelledError extends Error {
   /** Creates the error for the future `id`. */
@@ -185,9 +210,11 @@ export class CancelledError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ThrownValueError } from "@baton/baton";
- * new ThrownValueError(42).value; // 42
+ * assert.equal(new ThrownValueError(42).value, 42);
  * ```
+ * @category Core
  */
 export class ThrownValueError extends Error {
   /** What was thrown. */
@@ -222,9 +249,11 @@ export function describeValue(value: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommTimeoutError } from "@baton/baton";
- * new CommTimeoutError(100).message; // "comm request got no answer within 100ms"
+ * assert.equal(new CommTimeoutError(100).message, "comm request got no answer within 100ms");
  * ```
+ * @category Extending
  */
 export class CommTimeoutError extends Error {
   /** Creates the error for a request that waited `ms`. */
@@ -240,9 +269,11 @@ export class CommTimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CommClosedError } from "@baton/baton";
- * new CommClosedError("the call ended").message; // "comm channel closed: the call ended"
+ * assert.equal(new CommClosedError("the call ended").message, "comm channel closed: the call ended");
  * ```
+ * @category Extending
  */
 export class CommClosedError extends Error {
   /** Creates the error; `why` says what closed it. */

@@ -10,9 +10,11 @@ import type { WireError } from "./codec.ts";
  * One message on a comm channel.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { CommFrame } from "@baton/baton";
  * const frame: CommFrame = { k: "req", rid: 1, data: { need: "config" } };
  * ```
+ * @category Extending
  */
 export type CommFrame =
   /** A one-way message. */

@@ -21,9 +21,18 @@ export type FunctionRef =
  * Which stream a piece of a call's output was written to.
  *
  * @example
- * ```ts ignore
- * task.onOutput((future, text, stream: OutputStream) => log[stream].push(text));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OutputStream, Scheduler } from "@baton/baton";
+ * const scheduler = Scheduler.withWorkers(1, { echo: false });
+ * const task = scheduler.task(() => console.log("hello"));
+ * const log: Record<OutputStream, string[]> = { stdout: [], stderr: [] };
+ * task.onOutput((_future, text, stream: OutputStream) => log[stream].push(text));
+ * scheduler.onStart(() => task.submit());
+ * await scheduler.run();
+ * assert.deepEqual(log.stdout, ["hello\n"]);
  * ```
+ * @category Executors
  */
 export type OutputStream = "stdout" | "stderr";
 
@@ -33,9 +42,12 @@ export type OutputStream = "stdout" | "stderr";
  * it is written to the terminal where the call runs, as usual.
  *
  * @example
- * ```ts ignore
- * const call: Call = { id: 1, fn, args: [], limits: {}, output: "capture" };
+ * ```ts
+ * import type { Call } from "@baton/baton";
+ * const fn = () => console.log("dropped");
+ * const call: Call = { id: 1, fn, args: [], limits: {}, output: "discard" };
  * ```
+ * @category Executors
  */
 export type OutputMode = "capture" | "discard";
 

@@ -30,9 +30,14 @@ import { ResultRef } from "./types.ts";
  * `delayMs` is the wait before it. The monitor sees it like every flow event.
  *
  * @example
- * ```ts ignore
- * flow.on(JOB_RETRY, (job, error, attempt, delayMs) =>
- *   console.log(`${job.label}: retry ${attempt} in ${delayMs}ms after ${error}`));
+ * ```ts
+ * import { Flow } from "@baton/baton";
+ * import { JOB_RETRY } from "./jobs.ts";
+ * const flow = new Flow();
+ * const lines: string[] = [];
+ * flow.on(JOB_RETRY, (job, error, attempt, delayMs) => {
+ *   lines.push(`${job.label}: retry ${attempt} in ${delayMs}ms after ${error}`);
+ * });
  * ```
  */
 export const JOB_RETRY: Event<[job: Job, error: unknown, attempt: number, delayMs: number]> =

@@ -8,8 +8,11 @@
  * What a command printed and how it exited.
  *
  * @example
- * ```ts ignore
- * const { code, stdout } = await runCommand(["squeue", "--version"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCommand } from "./commands.ts";
+ * const { code, stdout } = await runCommand(["echo", "slurm 24.05"]);
+ * assert.deepEqual([code, stdout], [0, "slurm 24.05\n"]);
  * ```
  */
 export interface CommandResult {
@@ -26,8 +29,13 @@ export interface CommandResult {
  * throws, naming it (`missing` is added to the message of a missing one).
  *
  * @example
- * ```ts ignore
- * const result = await runCommand(["sbatch", "--parsable"], { stdin: script, timeout: 30_000 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCommand } from "./commands.ts";
+ * // e.g. ["sbatch", "--parsable"] with the job script on stdin
+ * const script = "#!/bin/sh\necho hello\n";
+ * const result = await runCommand(["cat"], { stdin: script, timeout: 30_000 });
+ * assert.equal(result.stdout, script);
  * ```
  */
 export async function runCommand(
@@ -76,8 +84,16 @@ export async function runCommand(
  * Runs `argv` and returns its stdout; a non-zero exit throws with its stderr.
  *
  * @example
- * ```ts ignore
- * const text = await checkedOutput(["qstat", "-xml"], { missing: "is Grid Engine installed?" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkedOutput } from "./commands.ts";
+ * // e.g. ["qstat", "-xml"]; a missing command's error ends with the hint
+ * const text = await checkedOutput(["echo", "<job_info/>"], { missing: "is Grid Engine installed?" });
+ * assert.equal(text, "<job_info/>\n");
+ * await assert.rejects(
+ *   checkedOutput(["no-such-qstat"], { missing: "is Grid Engine installed?" }),
+ *   /is Grid Engine installed\?/,
+ * );
  * ```
  */
 export async function checkedOutput(
@@ -99,8 +115,10 @@ export async function checkedOutput(
  * Quotes a word for the shell, unless it is plainly safe.
  *
  * @example
- * ```ts ignore
- * shellQuote("it's"); // 'it'\''s'
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shellQuote } from "./commands.ts";
+ * assert.equal(shellQuote("it's"), `'it'\\''s'`);
  * ```
  */
 export function shellQuote(word: string): string {
@@ -115,9 +133,15 @@ export function shellQuote(word: string): string {
  * `--job-id "$JOB_ID"`).
  *
  * @example
- * ```ts ignore
- * workerLaunch({ jobName: "b", connect: "login1:4000", token, workerCommand: ["baton", "worker"] }, 4);
- * // ["export BATON_TOKEN=…", "exec baton worker --connect login1:4000 --concurrency 4"]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { workerLaunch } from "./commands.ts";
+ * const token = "0123456789abcdef";
+ * const lines = workerLaunch({ connect: "login1:4000", token, workerCommand: ["baton", "worker"] }, 4);
+ * assert.deepEqual(lines, [
+ *   "export BATON_TOKEN=0123456789abcdef",
+ *   "exec baton worker --connect login1:4000 --concurrency 4",
+ * ]);
  * ```
  */
 export function workerLaunch(

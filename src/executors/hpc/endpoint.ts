@@ -11,8 +11,14 @@ import { type Hello, MAX_HELLO_BYTES, parseHello } from "../slurm/wire.ts";
  * A connection whose hello carried the right token.
  *
  * @example
- * ```ts ignore
- * const endpoint = Endpoint.open({ hostname: "127.0.0.1", token }, (w) => console.log(w.hello.jobId));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AcceptedWorker, Endpoint } from "./endpoint.ts";
+ * const token = crypto.randomUUID();
+ * const seen: AcceptedWorker[] = [];
+ * const endpoint = Endpoint.open({ hostname: "127.0.0.1", token }, (w) => seen.push(w));
+ * await endpoint.close();
+ * assert.equal(seen.length, 0); // no worker dialled in
  * ```
  */
 export interface AcceptedWorker {
@@ -30,7 +36,9 @@ export interface AcceptedWorker {
  * How to open an {@linkcode Endpoint}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { EndpointOptions } from "./endpoint.ts";
+ * const token = crypto.randomUUID();
  * const options: EndpointOptions = { hostname: "0.0.0.0", port: 0, token, helloTimeout: 5_000 };
  * ```
  */
@@ -49,9 +57,12 @@ export interface EndpointOptions {
  * The listening socket and the handshakes in progress.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Endpoint } from "./endpoint.ts";
+ * const token = crypto.randomUUID();
  * const endpoint = Endpoint.open({ hostname: "127.0.0.1", token }, (worker) => worker.conn.close());
- * console.log(endpoint.port);
+ * assert.ok(endpoint.port > 0);
  * await endpoint.close();
  * ```
  */

@@ -13,9 +13,11 @@ import type { JobLostError } from "./errors.ts";
  * A job as the engine lists it, in the executor's words.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { QueuedJob } from "./engine.ts";
  * const job: QueuedJob = { jobId: "42", state: "RUNNING", reason: "None", node: "node7" };
  * ```
+ * @category Distributed
  */
 export interface QueuedJob {
   /** The job id. */
@@ -36,9 +38,17 @@ export interface QueuedJob {
  * What a job script needs besides the options.
  *
  * @example
- * ```ts ignore
- * const context: ScriptContext = { jobName: "baton-1", connect: "login1:4000", token, workerCommand: ["baton", "worker"] };
+ * ```ts
+ * import type { ScriptContext } from "./engine.ts";
+ * const token = crypto.randomUUID();
+ * const context: ScriptContext = {
+ *   jobName: "baton-1",
+ *   connect: "login1:4000",
+ *   token,
+ *   workerCommand: ["baton", "worker"],
+ * };
  * ```
+ * @category Distributed
  */
 export interface ScriptContext {
   /** The job name, by which the engine's listing finds the executor's jobs. */
@@ -56,10 +66,12 @@ export interface ScriptContext {
  *
  * @example
  * ```ts ignore
+ * // needs a Slurm or Grid Engine cluster (submit, queue and cancel call sbatch/qsub)
  * const id = await engine.submit(engine.script(context));
  * (await engine.queue()).get(id)?.state; // "PENDING"
  * await engine.cancel([id]);
  * ```
+ * @category Distributed
  */
 export interface Engine {
   /** `"slurm"` or `"sge"`: the executor's kind and the prefix of its workers' labels. */

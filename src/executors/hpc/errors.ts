@@ -22,6 +22,7 @@ import { WorkerCrashedError } from "../../wire/errors.ts";
  * assert.equal(error.state, "TIMEOUT");
  * assert.equal(error.message, "Slurm job 42 was lost (TIMEOUT): the job reached its time limit");
  * ```
+ * @category Distributed
  */
 export class JobLostError extends WorkerCrashedError {
   /** The job id (undefined for a worker started by hand). */

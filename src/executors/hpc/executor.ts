@@ -32,9 +32,14 @@ import { JobLostError } from "./errors.ts";
  * Its `id` reads like `slurm-42 (RUNNING on node7)` or `sge-7 (PENDING)`.
  *
  * @example
- * ```ts ignore
- * for (const w of executor.info().workers as HpcWorkerInfo[]) console.log(w.jobId, w.state);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type HpcWorkerInfo, SlurmExecutor } from "@baton/baton";
+ * const executor = new SlurmExecutor({ workers: 2, time: "1h" });
+ * const states = (executor.info().workers as HpcWorkerInfo[]).map((w) => [w.jobId, w.state]);
+ * assert.deepEqual(states, []); // none submitted until a run starts
  * ```
+ * @category Distributed
  */
 export interface HpcWorkerInfo extends WorkerInfo {
   /** The job id (undefined while the submit command runs, or for a worker started by hand). */
@@ -92,10 +97,14 @@ const CLI = new URL("../../../cli.ts", import.meta.url);
  * Use it through {@linkcode SlurmExecutor} or {@linkcode SgeExecutor}.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SlurmExecutor } from "@baton/baton";
+ * // Jobs are submitted only once the scheduler runs.
  * const scheduler = new Scheduler({ executor: new SlurmExecutor({ workers: 4, time: "1h" }) });
+ * assert.equal(scheduler.executor.kind, "slurm");
  * ```
+ * @category Distributed
  */
 export class HpcExecutor implements Executor {
   /** `"slurm"` or `"sge"`. */

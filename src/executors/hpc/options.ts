@@ -15,10 +15,12 @@ import { checkOptions, quote } from "../../options.ts";
  * queue (like dask's `adapt()`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { HpcWorkers } from "@baton/baton";
  * const fixed: HpcWorkers = 4;
  * const adaptive: HpcWorkers = { min: 0, max: 16 };
  * ```
+ * @category Distributed
  */
 export type HpcWorkers = number | { min: number; max: number };
 
@@ -26,9 +28,11 @@ export type HpcWorkers = number | { min: number; max: number };
  * Options of every batch engine's executor.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { HpcOptions } from "@baton/baton";
  * const options: HpcOptions = { workers: { min: 0, max: 8 }, memory: "8GB", time: "2h" };
  * ```
+ * @category Distributed
  */
 export interface HpcOptions {
   /** Jobs to keep: a number, or `{ min, max }` to grow with the queue and release idle jobs. */
@@ -102,9 +106,14 @@ export const HPC_OPTION_KEYS: readonly string[] = [
  * filled in by the engine.
  *
  * @example
- * ```ts ignore
- * resolveHpcOptions({ workers: { min: 0, max: 4 } }, 1).adaptive; // true
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveHpcOptions } from "./options.ts";
+ * const resolved = resolveHpcOptions({ workers: { min: 0, max: 4 } }, [], "example", 1);
+ * assert.equal(resolved.adaptive, true);
+ * assert.equal(resolved.max, 4);
  * ```
+ * @category Distributed
  */
 export interface ResolvedHpcOptions {
   /** Jobs kept at least (the fixed number, or `workers.min`). */
@@ -152,8 +161,16 @@ export interface ResolvedHpcOptions {
  * concurrency.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveHpcOptions } from "./options.ts";
+ * const options = { workers: 2, time: "1h", partition: "cpu" };
  * const common = resolveHpcOptions(options, ["partition", "cpus"], "Scheduler.withSlurm()", 4);
+ * assert.equal(common.time, 3_600_000);
+ * assert.throws(
+ *   () => resolveHpcOptions({ workers: 2, queue: "x" } as never, ["partition"], "here", 4),
+ *   /queue/,
+ * );
  * ```
  */
 export function resolveHpcOptions(
@@ -217,8 +234,11 @@ function resolveWorkers(workers: HpcWorkers): { min: number; max: number; adapti
  * A positive integer, or a `RangeError` naming `name` and the value.
  *
  * @example
- * ```ts ignore
- * positiveInteger("cpus", 4); // 4
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { positiveInteger } from "./options.ts";
+ * assert.equal(positiveInteger("cpus", 4), 4);
+ * assert.throws(() => positiveInteger("cpus", 0), /cpus/);
  * ```
  */
 export function positiveInteger(name: string, value: unknown): number {
@@ -247,8 +267,11 @@ function port(value: unknown): number {
  * or newlines; `undefined` stays `undefined`.
  *
  * @example
- * ```ts ignore
- * word("partition", "cpu"); // "cpu"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { word } from "./options.ts";
+ * assert.equal(word("partition", "cpu"), "cpu");
+ * assert.throws(() => word("partition", "cpu gpu"), /partition/);
  * ```
  */
 export function word(name: string, value: string | undefined): string | undefined {
@@ -273,8 +296,10 @@ function lines(name: string, value: string[] | undefined): string[] {
  * Extra submit options: each must start with `-`; `example` shows one.
  *
  * @example
- * ```ts ignore
- * directives(["--qos=debug"], "sbatch", "--qos=debug");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { directives } from "./options.ts";
+ * assert.deepEqual(directives(["--qos=debug"], "sbatch", "--qos=debug"), ["--qos=debug"]);
  * ```
  */
 export function directives(value: readonly string[], tool: string, example: string): string[] {
@@ -292,8 +317,10 @@ export function directives(value: readonly string[], tool: string, example: stri
  * A command line given as a list of words, or its default.
  *
  * @example
- * ```ts ignore
- * command("submitCommand", undefined, ["sbatch"]); // ["sbatch"]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { command } from "./options.ts";
+ * assert.deepEqual(command("submitCommand", undefined, ["sbatch"]), ["sbatch"]);
  * ```
  */
 export function command(name: string, value: unknown, fallback?: readonly string[]): string[] {

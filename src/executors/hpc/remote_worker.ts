@@ -20,7 +20,8 @@ import { encodeError } from "../../wire/codec.ts";
  * What the executor provides to a remote worker.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { RemoteWorkerHost } from "./remote_worker.ts";
  * const host: RemoteWorkerHost = { callOptions: () => ({ limits: {} }), closed: () => {} };
  * ```
  */
@@ -36,6 +37,7 @@ export interface RemoteWorkerHost {
  *
  * @example
  * ```ts ignore
+ * // needs a worker connected to an Endpoint (what a Slurm or Grid Engine job runs)
  * const worker = new RemoteWorker(accepted, "slurm-42", host);
  * const transport = worker.lane(events); // one place for the pool
  * ```

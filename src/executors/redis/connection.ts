@@ -9,10 +9,18 @@
 import type { RedisOptions as IORedisOptions } from "npm:ioredis@5.11.1";
 import { checkOptions, quote } from "../../options.ts";
 
-/** How to reach Redis: a URL (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS) or options. */
+/**
+ * How to reach Redis: a URL (`redis://[user:password@]host[:port][/db]`, `rediss://` for TLS) or options.
+ *
+ * @category Distributed
+ */
 export type RedisConnection = string | RedisConnectionOptions;
 
-/** Host, port and credentials of a Redis server. */
+/**
+ * Host, port and credentials of a Redis server.
+ *
+ * @category Distributed
+ */
 export interface RedisConnectionOptions {
   /** Default `"127.0.0.1"`. */
   host?: string;

@@ -30,6 +30,7 @@ type Entries = [id: string, fields: string[]][];
  *
  * @example
  * ```ts ignore
+ * // needs a Redis server
  * const reader = new EventReader(new Redis(options), "bull:jobs:events", lastId, {
  *   event: (e) => console.log(e.event, e.jobId),
  *   gap: () => console.log("missed some: reconcile"),

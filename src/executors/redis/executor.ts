@@ -71,11 +71,13 @@ const MAX_ATTEMPT_RECORDS = 100_000;
  *
  * @example
  * ```ts ignore
+ * // needs a Redis server
  * import { RedisExecutor, Scheduler } from "@baton/baton";
  * const scheduler = new Scheduler({
  *   executor: new RedisExecutor({ connection: "redis://127.0.0.1:6379", queue: "jobs" }),
  * });
  * ```
+ * @category Distributed
  */
 export class RedisExecutor implements Executor {
   /** Always `"redis"`. */

@@ -18,10 +18,14 @@ const ENTRY = new URL("../../../workers/redis_heartbeat.ts", import.meta.url);
  * takes them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { HeartbeatSettings } from "./heartbeat.ts";
  * const settings: HeartbeatSettings = {
- *   connection: "redis://127.0.0.1:6379", lockPrefix: "bull:jobs:", stalledKey: "bull:jobs:stalled",
- *   lockDuration: 2000, interval: 500,
+ *   connection: "redis://127.0.0.1:6379",
+ *   lockPrefix: "bull:jobs:",
+ *   stalledKey: "bull:jobs:stalled",
+ *   lockDuration: 2000,
+ *   interval: 500,
  * };
  * ```
  */
@@ -87,11 +91,14 @@ const WORDS = 2;
  * next beat).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LockTable } from "./heartbeat.ts";
  * const table = new LockTable(new SharedArrayBuffer(LockTable.bytes(4)));
  * const slot = table.write("job-1", "token-1");
- * table.read(); // [["job-1", "token-1"]]
+ * assert.deepEqual(table.read(), [["job-1", "token-1"]]);
  * table.clear(slot!);
+ * assert.deepEqual(table.read(), []);
  * ```
  */
 export class LockTable {
@@ -171,6 +178,7 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts ignore
+ * // needs a Redis server
  * const heartbeat = await Heartbeat.start(settings);
  * heartbeat.track(job.id, token);
  * // … the job ends

@@ -10,10 +10,18 @@ import { type Duration, parseDuration } from "../../units.ts";
 import { checkOptions, quote } from "../../options.ts";
 import type { RedisConnection } from "./connection.ts";
 
-/** How long BullMQ waits before retrying a failed job. */
+/**
+ * How long BullMQ waits before retrying a failed job.
+ *
+ * @category Distributed
+ */
 export type Backoff = Duration | { type: "fixed" | "exponential"; delay: Duration };
 
-/** Options of `Scheduler.withRedis(options)` and `new RedisExecutor(options)`. */
+/**
+ * Options of `Scheduler.withRedis(options)` and `new RedisExecutor(options)`.
+ *
+ * @category Distributed
+ */
 export interface RedisExecutorOptions {
   /** Where Redis is: `"redis://host:port"` or `{ host, port, password }`. */
   connection: RedisConnection;

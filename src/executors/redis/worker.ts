@@ -31,7 +31,11 @@ import { Heartbeat } from "./heartbeat.ts";
 import { type LockTimings, resolveLockTimings, WORKER_OPTION_KEYS } from "./options.ts";
 import { checkOptions } from "../../options.ts";
 
-/** Options of a {@linkcode RedisWorker} (and of `baton worker`). */
+/**
+ * Options of a {@linkcode RedisWorker} (and of `baton worker`).
+ *
+ * @category Distributed
+ */
 export interface RedisWorkerOptions {
   /** Where Redis is. */
   connection: RedisConnection;
@@ -86,12 +90,14 @@ let nextCallId = 1;
  *
  * @example
  * ```ts ignore
+ * // needs a Redis server
  * import { RedisWorker } from "@baton/baton";
  * const worker = new RedisWorker({ connection: "redis://127.0.0.1:6379", queue: "jobs", concurrency: 2 });
  * await worker.start();
  * // ... later, e.g. on SIGTERM: finish running jobs, then close.
  * await worker.close();
  * ```
+ * @category Distributed
  */
 export class RedisWorker {
   /** The queue it serves. */

@@ -23,8 +23,11 @@ const LISTED_STATES = new Set(["PENDING", "HELD", "RUNNING", "SUSPENDED", "DELET
  * `dr`… → `DELETING`, `Eqw` → `ERROR`.
  *
  * @example
- * ```ts ignore
- * sgeState("Eqw"); // "ERROR"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sgeState } from "./commands.ts";
+ * assert.equal(sgeState("Eqw"), "ERROR");
+ * assert.equal(sgeState("qw"), "PENDING");
  * ```
  */
 export function sgeState(code: string): string {
@@ -41,8 +44,14 @@ export function sgeState(code: string): string {
  * letters as the reason, and the host from the queue instance.
  *
  * @example
- * ```ts ignore
- * parseQstat(xml, "baton-1a2b").get("12")?.state; // "RUNNING"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQstat } from "./commands.ts";
+ * const xml = `<job_info><queue_info><job_list state="running">
+ *   <JB_job_number>12</JB_job_number><JB_name>baton-1a2b</JB_name>
+ *   <state>r</state><queue_name>all.q@node3</queue_name>
+ * </job_list></queue_info><job_info/></job_info>`;
+ * assert.equal(parseQstat(xml, "baton-1a2b").get("12")?.state, "RUNNING");
  * ```
  */
 export function parseQstat(xml: string, jobName: string): Map<string, QueuedJob> {
@@ -78,8 +87,11 @@ export function parseQstat(xml: string, jobName: string): Map<string, QueuedJob>
  * `FAILED`. The reason quotes `failed` and the exit status.
  *
  * @example
- * ```ts ignore
- * parseQacct("jobnumber 7\nfailed 37 : qmaster enforced h_rt limit\nexit_status 137\n", "7")?.state; // "TIMEOUT"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQacct } from "./commands.ts";
+ * const record = "jobnumber 7\nfailed 37 : qmaster enforced h_rt limit\nexit_status 137\n";
+ * assert.equal(parseQacct(record, "7")?.state, "TIMEOUT");
  * ```
  */
 export function parseQacct(text: string, jobId: string): QueuedJob | undefined {
@@ -112,8 +124,10 @@ export function parseQacct(text: string, jobId: string): QueuedJob | undefined {
  * Reads the job id from `qsub -terse` output (`12`, or `12.1-4:1` for an array).
  *
  * @example
- * ```ts ignore
- * parseQsub("12\n"); // "12"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQsub } from "./commands.ts";
+ * assert.equal(parseQsub("12\n"), "12");
  * ```
  */
 export function parseQsub(stdout: string): string {
@@ -134,6 +148,9 @@ export function parseQsub(stdout: string): string {
  *
  * @example
  * ```ts ignore
+ * // needs a Grid Engine cell (qsub, qdel)
+ * import { SgeEngine } from "./commands.ts";
+ * import { resolveSgeOptions } from "./options.ts";
  * const engine = new SgeEngine(resolveSgeOptions({ workers: 2 }));
  * const id = await engine.submit(script);
  * await engine.cancel([id]);

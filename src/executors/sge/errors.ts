@@ -22,6 +22,7 @@ import { JobLostError } from "../hpc/errors.ts";
  * assert.ok(error instanceof JobLostError);
  * assert.equal(error.name, "SgeJobLostError");
  * ```
+ * @category Distributed
  */
 export class SgeJobLostError extends JobLostError {
   /** Creates the error; `why` says what was seen. */

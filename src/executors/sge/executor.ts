@@ -14,9 +14,14 @@ import { resolveSgeOptions, type SgeOptions } from "./options.ts";
  * monitor. Its `id` reads like `sge-12 (RUNNING on node3)`.
  *
  * @example
- * ```ts ignore
- * for (const w of executor.info().workers as SgeWorkerInfo[]) console.log(w.jobId, w.state);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SgeExecutor, type SgeWorkerInfo } from "@baton/baton";
+ * const executor = new SgeExecutor({ workers: 2, time: "1h" });
+ * const states = (executor.info().workers as SgeWorkerInfo[]).map((w) => [w.jobId, w.state]);
+ * assert.deepEqual(states, []); // none submitted until a run starts
  * ```
+ * @category Distributed
  */
 export type SgeWorkerInfo = HpcWorkerInfo;
 
@@ -30,12 +35,16 @@ export type SgeWorkerInfo = HpcWorkerInfo;
  * them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SgeExecutor } from "@baton/baton";
+ * // Jobs are submitted (with qsub) only once the scheduler runs.
  * const scheduler = new Scheduler({
  *   executor: new SgeExecutor({ workers: 4, queue: "all.q", time: "1h" }),
  * });
+ * assert.equal(scheduler.executor.kind, "sge");
  * ```
+ * @category Distributed
  */
 export class SgeExecutor extends HpcExecutor {
   /** Checks the options; nothing starts until the scheduler runs. */

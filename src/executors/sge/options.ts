@@ -22,9 +22,12 @@ import {
  * `qsub`, `qdel`, `qstat` and `qacct`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
+ * // Nothing is submitted until the scheduler runs.
  * Scheduler.withSge({ workers: 4, queue: "all.q", slots: 2, memory: "4GB", time: "2h" });
  * ```
+ * @category Distributed
  */
 export interface SgeOptions extends HpcOptions {
   /** `-q` of every job: the cluster queue, e.g. `"all.q"` (default: the cluster's choice). */
@@ -46,8 +49,10 @@ export interface SgeOptions extends HpcOptions {
  * {@linkcode SgeOptions} checked and with defaults.
  *
  * @example
- * ```ts ignore
- * resolveSgeOptions({ workers: 1, time: "90s" }).common.time; // 90000
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSgeOptions } from "./options.ts";
+ * assert.equal(resolveSgeOptions({ workers: 1, time: "90s" }).common.time, 90000);
  * ```
  */
 export interface ResolvedSgeOptions {
@@ -72,8 +77,10 @@ const SGE_KEYS = ["queue", "slots", "parallelEnvironment", "memoryResource", "pr
  * a did-you-mean for a misspelt key.
  *
  * @example
- * ```ts ignore
- * resolveSgeOptions({ workers: 2, slots: 4 }).common.concurrency; // 4
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSgeOptions } from "./options.ts";
+ * assert.equal(resolveSgeOptions({ workers: 2, slots: 4 }).common.concurrency, 4);
  * ```
  */
 export function resolveSgeOptions(options: SgeOptions): ResolvedSgeOptions {

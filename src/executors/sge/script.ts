@@ -15,8 +15,18 @@ import type { ResolvedSgeOptions } from "./options.ts";
  * in the submitting directory (`-cwd`), with output and errors in one file.
  *
  * @example
- * ```ts ignore
- * console.log(sgeScript(resolveSgeOptions({ workers: 1, time: "1h" }), context));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sgeScript } from "./script.ts";
+ * import { resolveSgeOptions } from "./options.ts";
+ * const context = {
+ *   jobName: "baton-1",
+ *   connect: "login1:4000",
+ *   token: crypto.randomUUID(),
+ *   workerCommand: ["baton", "worker"],
+ * };
+ * const script = sgeScript(resolveSgeOptions({ workers: 1, time: "1h" }), context);
+ * assert.match(script, /^#\$ -l h_rt=1:00:00$/m);
  * ```
  */
 export function sgeScript(options: ResolvedSgeOptions, context: ScriptContext): string {
@@ -50,8 +60,10 @@ export function sgeScript(options: ResolvedSgeOptions, context: ScriptContext): 
  * Grid Engine's `hours:minutes:seconds` for milliseconds, rounded up to a second.
  *
  * @example
- * ```ts ignore
- * sgeTime(5_400_000); // "1:30:00"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sgeTime } from "./script.ts";
+ * assert.equal(sgeTime(5_400_000), "1:30:00");
  * ```
  */
 export function sgeTime(ms: number): string {

@@ -34,9 +34,11 @@ const MISSING = "is Slurm installed on this machine?";
  * Whether a job in `state` may still run; `false` for every terminal state.
  *
  * @example
- * ```ts ignore
- * isLive("RUNNING"); // true
- * isLive("TIMEOUT"); // false
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isLive } from "./commands.ts";
+ * assert.equal(isLive("RUNNING"), true);
+ * assert.equal(isLive("TIMEOUT"), false);
  * ```
  */
 export function isLive(state: string): boolean {
@@ -47,8 +49,11 @@ export function isLive(state: string): boolean {
  * The `squeue` arguments that list the jobs named `jobName`, in every state.
  *
  * @example
- * ```ts ignore
- * await runCommand(["squeue", ...queueArgs("baton-1a2b3c4d")]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { queueArgs } from "./commands.ts";
+ * // runCommand(["squeue", ...queueArgs("baton-1a2b3c4d")]) lists the executor's jobs
+ * assert.ok(queueArgs("baton-1a2b3c4d").some((arg) => arg.includes("baton-1a2b3c4d")));
  * ```
  */
 export function queueArgs(jobName: string): string[] {
@@ -59,8 +64,10 @@ export function queueArgs(jobName: string): string[] {
  * Parses `squeue --format=%i|%T|%r|%N` output; throws on a line it does not understand.
  *
  * @example
- * ```ts ignore
- * parseQueue("42|RUNNING|None|node7\n").get("42")?.state; // "RUNNING"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQueue } from "./commands.ts";
+ * assert.equal(parseQueue("42|RUNNING|None|node7\n").get("42")?.state, "RUNNING");
  * ```
  */
 export function parseQueue(text: string): Map<string, QueuedJob> {
@@ -89,8 +96,10 @@ export function parseQueue(text: string): Map<string, QueuedJob> {
  * `State` may read `CANCELLED by 0`, of which the first word is kept.
  *
  * @example
- * ```ts ignore
- * parseAccounting("42|CANCELLED by 0|None|node7\n", "42")?.state; // "CANCELLED"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAccounting } from "./commands.ts";
+ * assert.equal(parseAccounting("42|CANCELLED by 0|None|node7\n", "42")?.state, "CANCELLED");
  * ```
  */
 export function parseAccounting(text: string, jobId: string): QueuedJob | undefined {
@@ -113,8 +122,10 @@ export function parseAccounting(text: string, jobId: string): QueuedJob | undefi
  * Reads the job id from `sbatch --parsable` output (`id` or `id;cluster`).
  *
  * @example
- * ```ts ignore
- * parseSubmitted("42;cluster\n"); // "42"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSubmitted } from "./commands.ts";
+ * assert.equal(parseSubmitted("42;cluster\n"), "42");
  * ```
  */
 export function parseSubmitted(stdout: string): string {
@@ -135,6 +146,9 @@ export function parseSubmitted(stdout: string): string {
  *
  * @example
  * ```ts ignore
+ * // needs a Slurm cluster (sbatch, scancel)
+ * import { SlurmEngine } from "./commands.ts";
+ * import { resolveSlurmOptions } from "./options.ts";
  * const engine = new SlurmEngine(resolveSlurmOptions({ workers: 2 }));
  * const id = await engine.submit(script);
  * await engine.cancel([id]);

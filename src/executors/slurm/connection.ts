@@ -12,8 +12,23 @@ import { encodeFrame, FrameReader } from "../../wire/framing.ts";
  * Writes every byte of `data`.
  *
  * @example
- * ```ts ignore
- * await writeAll(conn, new TextEncoder().encode("hello\n"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeAll } from "./connection.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = listener.addr;
+ * const [client, server] = await Promise.all([
+ *   Deno.connect({ hostname: "127.0.0.1", port }),
+ *   listener.accept(),
+ * ]);
+ * await writeAll(client, new TextEncoder().encode("hello\n"));
+ * const buffer = new Uint8Array(6);
+ * let read = 0;
+ * while (read < 6) read += (await server.read(buffer.subarray(read))) ?? 0;
+ * assert.equal(new TextDecoder().decode(buffer), "hello\n");
+ * client.close();
+ * server.close();
+ * listener.close();
  * ```
  */
 export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
@@ -26,9 +41,22 @@ export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void>
  * One connection's frames in and out.
  *
  * @example
- * ```ts ignore
- * const channel = new FrameConnection<FromRemote, ToRemote>(conn, (m) => console.log(m), (why) => console.log(why));
- * channel.send({ t: "bye" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FrameConnection } from "./connection.ts";
+ * import type { FromRemote, ToRemote } from "./wire.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = listener.addr;
+ * const [a, b] = await Promise.all([Deno.connect({ hostname: "127.0.0.1", port }), listener.accept()]);
+ * listener.close();
+ * const got: ToRemote[] = [];
+ * const pool = new FrameConnection<FromRemote, ToRemote>(a, () => {}, () => {});
+ * const worker = new FrameConnection<ToRemote, FromRemote>(b, (m) => got.push(m), () => {});
+ * pool.send({ t: "bye" });
+ * await pool.flush();
+ * pool.close();
+ * await worker.closed;
+ * assert.deepEqual(got, [{ t: "bye" }]);
  * ```
  */
 export class FrameConnection<In, Out> {

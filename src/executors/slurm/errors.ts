@@ -20,6 +20,7 @@ import { JobLostError } from "../hpc/errors.ts";
  * assert.ok(error instanceof JobLostError && error instanceof WorkerCrashedError);
  * assert.equal(error.jobId, "42");
  * ```
+ * @category Distributed
  */
 export class SlurmJobLostError extends JobLostError {
   /** Creates the error; `why` says what was seen. */

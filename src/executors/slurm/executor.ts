@@ -13,9 +13,14 @@ import { resolveSlurmOptions, type SlurmOptions } from "./options.ts";
  * Its `id` reads like `slurm-42 (RUNNING on node7)`.
  *
  * @example
- * ```ts ignore
- * for (const w of executor.info().workers as SlurmWorkerInfo[]) console.log(w.jobId, w.state);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SlurmExecutor, type SlurmWorkerInfo } from "@baton/baton";
+ * const executor = new SlurmExecutor({ workers: 2, time: "1h" });
+ * const states = (executor.info().workers as SlurmWorkerInfo[]).map((w) => [w.jobId, w.state]);
+ * assert.deepEqual(states, []); // none submitted until a run starts
  * ```
+ * @category Distributed
  */
 export type SlurmWorkerInfo = HpcWorkerInfo;
 
@@ -34,12 +39,16 @@ export type SlurmWorkerInfo = HpcWorkerInfo;
  * lists none of them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Scheduler, SlurmExecutor } from "@baton/baton";
+ * // Jobs are submitted (with sbatch) only once the scheduler runs.
  * const scheduler = new Scheduler({
  *   executor: new SlurmExecutor({ workers: 4, partition: "cpu", time: "1h", memory: "4GB" }),
  * });
+ * assert.equal(scheduler.executor.kind, "slurm");
  * ```
+ * @category Distributed
  */
 export class SlurmExecutor extends HpcExecutor {
   /** Checks the options; nothing starts until the scheduler runs. */

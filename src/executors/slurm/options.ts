@@ -20,10 +20,12 @@ import {
  * queue (like dask's `adapt()`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { SlurmWorkers } from "@baton/baton";
  * const fixed: SlurmWorkers = 4;
  * const adaptive: SlurmWorkers = { min: 0, max: 16 };
  * ```
+ * @category Distributed
  */
 export type SlurmWorkers = HpcWorkers;
 
@@ -35,9 +37,18 @@ export type SlurmWorkers = HpcWorkers;
  * `scancel`, `squeue` and `sacct`.
  *
  * @example
- * ```ts ignore
- * Scheduler.withSlurm({ workers: { min: 0, max: 8 }, partition: "cpu", cpus: 4, memory: "8GB", time: "2h" });
+ * ```ts
+ * import { Scheduler } from "@baton/baton";
+ * // Nothing is submitted until the scheduler runs.
+ * Scheduler.withSlurm({
+ *   workers: { min: 0, max: 8 },
+ *   partition: "cpu",
+ *   cpus: 4,
+ *   memory: "8GB",
+ *   time: "2h",
+ * });
  * ```
+ * @category Distributed
  */
 export interface SlurmOptions extends HpcOptions {
   /** `--partition` of every job. */
@@ -52,8 +63,10 @@ export interface SlurmOptions extends HpcOptions {
  * {@linkcode SlurmOptions} checked and with defaults.
  *
  * @example
- * ```ts ignore
- * resolveSlurmOptions({ workers: { min: 0, max: 4 } }).common.adaptive; // true
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSlurmOptions } from "./options.ts";
+ * assert.equal(resolveSlurmOptions({ workers: { min: 0, max: 4 } }).common.adaptive, true);
  * ```
  */
 export interface ResolvedSlurmOptions {
@@ -78,8 +91,10 @@ const SLURM_KEYS = ["partition", "cpus", "account"];
  * a did-you-mean for a misspelt key.
  *
  * @example
- * ```ts ignore
- * resolveSlurmOptions({ workers: 2, time: "90s" }).timeMinutes; // 2
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveSlurmOptions } from "./options.ts";
+ * assert.equal(resolveSlurmOptions({ workers: 2, time: "90s" }).timeMinutes, 2);
  * ```
  */
 export function resolveSlurmOptions(options: SlurmOptions): ResolvedSlurmOptions {

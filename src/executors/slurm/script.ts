@@ -13,8 +13,18 @@ import type { ResolvedSlurmOptions } from "./options.ts";
  * The job script.
  *
  * @example
- * ```ts ignore
- * console.log(jobScript(resolveSlurmOptions({ workers: 1, time: "1h" }), context));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jobScript } from "./script.ts";
+ * import { resolveSlurmOptions } from "./options.ts";
+ * const context = {
+ *   jobName: "baton-1",
+ *   connect: "login1:4000",
+ *   token: crypto.randomUUID(),
+ *   workerCommand: ["baton", "worker"],
+ * };
+ * const script = jobScript(resolveSlurmOptions({ workers: 1, time: "1h" }), context);
+ * assert.match(script, /^#SBATCH --time=0-01:00:00$/m);
  * ```
  */
 export function jobScript(options: ResolvedSlurmOptions, context: ScriptContext): string {
@@ -45,8 +55,10 @@ export function jobScript(options: ResolvedSlurmOptions, context: ScriptContext)
  * Slurm's `days-hours:minutes:seconds` for a number of minutes.
  *
  * @example
- * ```ts ignore
- * slurmTime(90); // "0-01:30:00"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { slurmTime } from "./script.ts";
+ * assert.equal(slurmTime(90), "0-01:30:00");
  * ```
  */
 export function slurmTime(minutes: number): string {

@@ -13,7 +13,9 @@ import type { Permissions, ResolvedLimits } from "../limits.ts";
  * Version of this protocol, sent in the hello.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { PROTOCOL_VERSION } from "./wire.ts";
+ * const token = crypto.randomUUID();
  * const hello = { baton: PROTOCOL_VERSION, token, concurrency: 1, host: "n1", pid: 1 };
  * ```
  */
@@ -22,8 +24,12 @@ export const PROTOCOL_VERSION = 1;
  * A hello longer than this is refused before it is parsed.
  *
  * @example
- * ```ts ignore
- * if (line.length > MAX_HELLO_BYTES) conn.close();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_HELLO_BYTES, parseHello } from "./wire.ts";
+ * const line = JSON.stringify({ baton: 1, token: "x".repeat(MAX_HELLO_BYTES), concurrency: 1 });
+ * assert.ok(line.length > MAX_HELLO_BYTES); // the endpoint drops such a connection
+ * assert.throws(() => parseHello("not json"));
  * ```
  */
 export const MAX_HELLO_BYTES = 4096;
@@ -32,7 +38,8 @@ export const MAX_HELLO_BYTES = 4096;
  * The first thing a worker sends: one line of JSON, ending in `\n`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { Hello } from "./wire.ts";
  * const hello: Hello = { baton: 1, token: "…", jobId: "42", concurrency: 2, host: "node7", pid: 9 };
  * ```
  */
@@ -55,7 +62,8 @@ export interface Hello {
  * Scheduler → worker, after the hello.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { ToRemote } from "./wire.ts";
  * const bye: ToRemote = { t: "bye" };
  * ```
  */
@@ -72,7 +80,8 @@ export type ToRemote =
  * keeps limit errors and crashes as their classes).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { FromRemote } from "./wire.ts";
  * const answer: FromRemote = { t: "ok", id: 3, value: 42 };
  * ```
  */
@@ -82,8 +91,10 @@ export type FromRemote = Exclude<FromWorker, { t: "exit" | "ready" | "pong" }>;
  * Parses and checks a hello line; throws a `TypeError` saying what is wrong.
  *
  * @example
- * ```ts ignore
- * parseHello('{"baton":1,"token":"t","concurrency":2}').concurrency; // 2
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHello } from "./wire.ts";
+ * assert.equal(parseHello('{"baton":1,"token":"t","concurrency":2}').concurrency, 2);
  * ```
  */
 export function parseHello(line: string): Hello {
