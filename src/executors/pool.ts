@@ -72,6 +72,12 @@ export interface PoolOptions {
   /** The limits the pool enforces for a call (default: the call's own). */
   limitsOf?(call: Call): ResolvedLimits;
   /**
+   * Calls for which this is true go only to a worker holding nothing, and
+   * that worker takes no other call until they answer (e.g. a CPU limit set
+   * on the whole process just for them). Default: none.
+   */
+  exclusive?(limits: ResolvedLimits): boolean;
+  /**
    * What a wall-time deadline does: `"kill"` ends the worker (hard), or
    * `"signal"` aborts the call's signal and leaves the worker busy until the
    * call returns (cooperative).
@@ -89,6 +95,8 @@ interface Entry {
   readonly call: Call;
   readonly limits: ResolvedLimits;
   readonly key: string;
+  /** Runs alone on its worker (see `PoolOptions.exclusive`). */
+  readonly exclusive: boolean;
   state: typeof QUEUED | typeof SENT | typeof RUNNING | typeof DONE;
   slot?: Slot;
   startedAt: number;
@@ -156,6 +164,7 @@ export class Pool {
       call,
       limits,
       key,
+      exclusive: this.#options.exclusive?.(limits) ?? false,
       state: QUEUED,
       startedAt: 0,
       abandoned: false,
@@ -232,7 +241,7 @@ export class Pool {
         this.#queue.shift();
         continue;
       }
-      const slot = this.#slotFor(next.key);
+      const slot = this.#slotFor(next.key, next.exclusive);
       if (!slot) {
         if (this.#broken.has(next.key)) continue; // its calls were just failed
         break;
@@ -244,12 +253,16 @@ export class Pool {
     if (this.#queued === 0) this.#stealForIdle();
   }
 
-  /** An idle worker of the right kind, a new one, or one with room to hold another call. */
-  #slotFor(key: string): Slot | undefined {
+  /**
+   * An idle worker of the right kind, a new one, or one with room to hold
+   * another call (never for an exclusive call, nor next to one).
+   */
+  #slotFor(key: string, exclusive: boolean): Slot | undefined {
     let roomiest: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.key !== key) continue;
       if (slot.entries.length === 0) return slot;
+      if (exclusive || slot.entries[0].exclusive) continue;
       if (!roomiest || slot.entries.length < roomiest.entries.length) roomiest = slot;
     }
     if (this.#slots.length < this.#options.size) return this.#spawn(key);
