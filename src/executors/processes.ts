@@ -50,6 +50,13 @@ export interface ProcessExecutorOptions {
 const DATA_HEADROOM = 1024 ** 3;
 
 /**
+ * Calls without a CPU or memory limit that one process may hold (one runs,
+ * the rest wait in its stdin): enough to keep a child busy while the parent
+ * is away. A call with such a limit runs alone (see process_transport.ts).
+ */
+const PREFETCH = 32;
+
+/**
  * Runs calls on `n` subprocesses (`deno run`), reused across calls. Limits
  * are hard: a call over its wall-time, CPU-time or memory limit ends its
  * process, rejects with `WallTimeLimitError`, `CpuTimeLimitError` or
@@ -111,8 +118,9 @@ export class ProcessExecutor implements Executor {
     this.validate({ limits: this.#defaults });
     this.#pool = new Pool({
       size: n,
-      // One call per process: its CPU limit is set by the parent just before it starts.
-      prefetch: 1,
+      prefetch: PREFETCH,
+      // Their CPU limit is set on the whole process, their resident set is the process's.
+      exclusive: (limits) => limits.cpuTime !== undefined || limits.memory !== undefined,
       label: "process",
       onWallTime: "kill",
       limitsOf: (call) => ({ ...this.#defaults, ...call.limits }),

@@ -98,6 +98,16 @@ export class FrameBatch {
     this.#end = start + HEADER + payload.byteLength;
   }
 
+  /** The queued bytes, without a copy: valid until the next `add` or `clear`. */
+  view(): Uint8Array {
+    return this.#buffer.subarray(0, this.#end);
+  }
+
+  /** Drops the queued bytes. */
+  clear(): void {
+    this.#end = 0;
+  }
+
   /** The queued bytes (a copy the caller owns); the batch is empty afterwards. */
   take(): Uint8Array {
     const bytes = this.#buffer.slice(0, this.#end);
