@@ -10,19 +10,10 @@
  * @module
  */
 
-import { remote, Scheduler } from "../mod.ts";
+import { Scheduler } from "../mod.ts";
 import { compareRounds, measure, type Measurement, ratioLine } from "./stats.ts";
 import { rawKillRespawn, rawThroughput } from "./raw_processes.ts";
-
-/** The trivial task. */
-export const inc = remote(import.meta.url, function inc(n: number): number {
-  return n + 1;
-});
-
-/** Sleeps past any deadline of the kill benchmark. */
-export const stall = remote(import.meta.url, async function stall(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 60_000));
-});
+import { inc, stall } from "./fixtures/process_tasks.ts";
 
 /** Tasks/s and submit→result latency with `inFlight` calls kept running. */
 export async function batonThroughput(

@@ -20,7 +20,8 @@ import {
 } from "./limits.ts";
 import { Pool } from "./pool.ts";
 import type { CommFrame } from "../wire/frames.ts";
-import { type ProcessTransport, spawnProcess } from "./process_transport.ts";
+import { type ProcessSpec, type ProcessTransport, spawnProcess } from "./process_transport.ts";
+import type { TransportEvents } from "./pool.ts";
 import { denoArgs } from "./process_flags.ts";
 import { whyNoKernelLimits } from "./prlimit.ts";
 
@@ -88,6 +89,8 @@ export class ProcessExecutor implements Executor {
   readonly #pool: Pool;
   readonly #processes = new Set<ProcessTransport>();
   readonly #permissionKeys = new WeakMap<object, string>();
+  #spare?: Spare;
+  #started = false;
 
   /** A pool of `n` processes. */
   constructor(n: number, options: ProcessExecutorOptions = {}) {
@@ -125,13 +128,82 @@ export class ProcessExecutor implements Executor {
       onWallTime: "kill",
       limitsOf: (call) => ({ ...this.#defaults, ...call.limits }),
       keyOf: (call, limits) => this.#keyOf(call, limits),
-      spawn: (key, events) => {
-        const process = spawnProcess(this.#specOf(key), events);
-        this.#processes.add(process);
-        process.done.then(() => this.#processes.delete(process));
-        return process;
+      spawn: (key, events) => this.#spawn(key, events),
+    });
+  }
+
+  /**
+   * A process for the pool: the warm spare when it was started for the same
+   * key and remote modules (its start-up is then already paid), else a new
+   * one. Either way, once it is up, a new spare starts for its key, so a
+   * process killed at a limit has its replacement ready.
+   */
+  #spawn(key: string, events: TransportEvents): ProcessTransport {
+    const spec = this.#specOf(key);
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare && spare.key === key && sameArgs(spare.args, spec.denoArgs)) {
+      spare.target = events;
+      // The pool registers the process once this returns: tell it after.
+      if (spare.ready) {
+        queueMicrotask(() => {
+          events.ready();
+          this.#keepSpare(key);
+        });
+      }
+      return spare.process;
+    }
+    spare?.process.kill();
+    return this.#start(spec, {
+      message: (message) => events.message(message),
+      exit: (error) => events.exit(error),
+      ready: () => {
+        events.ready();
+        this.#keepSpare(key);
       },
     });
+  }
+
+  #dropSpare(): void {
+    this.#spare?.process.kill();
+    this.#spare = undefined;
+  }
+
+  /** Starts a spare for `key` if there is none; idle spares of other keys make way. */
+  #keepSpare(key: string): void {
+    if (!this.#started || this.#spare?.key === key) return;
+    this.#dropSpare();
+    const spec = this.#specOf(key);
+    const spare: Spare = { key, args: spec.denoArgs, ready: false } as Spare;
+    const unclaimed = (what: string) => () => {
+      if (spare.target) return false;
+      if (what === "ready") spare.ready = true;
+      else if (this.#spare === spare) this.#spare = undefined; // it died idle: no retry loop
+      return true;
+    };
+    const ready = unclaimed("ready");
+    const exit = unclaimed("exit");
+    try {
+      spare.process = this.#start(spec, {
+        message: (message) => spare.target?.message(message),
+        exit: (error) => exit() || spare.target!.exit(error),
+        ready: () => {
+          if (ready()) return;
+          spare.target!.ready();
+          this.#keepSpare(key);
+        },
+      });
+    } catch {
+      return; // the pool will meet the same failure and report it
+    }
+    this.#spare = spare;
+  }
+
+  #start(spec: ProcessSpec, events: TransportEvents): ProcessTransport {
+    const process = spawnProcess(spec, events);
+    this.#processes.add(process);
+    process.done.then(() => this.#processes.delete(process));
+    return process;
   }
 
   /** Accepts every limit on Linux with prlimit; checks permissions. */
@@ -145,6 +217,7 @@ export class ProcessExecutor implements Executor {
 
   /** Starts accepting calls; processes start on demand. */
   start(host: ExecutorHost): void {
+    this.#started = true;
     this.#pool.start(host);
   }
 
@@ -165,7 +238,10 @@ export class ProcessExecutor implements Executor {
 
   /** Drops the queue, optionally waits for running calls, then kills and reaps every process. */
   async shutdown(wait: boolean): Promise<void> {
+    this.#started = false;
+    this.#dropSpare();
     await this.#pool.shutdown(wait);
+    this.#dropSpare();
     await Promise.all([...this.#processes].map((p) => p.done));
   }
 
@@ -187,7 +263,7 @@ export class ProcessExecutor implements Executor {
     return JSON.stringify([key, limits.memory ?? null]);
   }
 
-  #specOf(key: string) {
+  #specOf(key: string): ProcessSpec {
     const [permissionKey, memory] = JSON.parse(key) as [string, number | null];
     const permissions: Permissions = permissionKey === "inherit" || permissionKey === "none"
       ? permissionKey
@@ -203,4 +279,17 @@ export class ProcessExecutor implements Executor {
       forwardStderr: this.#forwardStderr,
     };
   }
+}
+
+/** An idle process started ahead for calls of `key`, until the pool takes it (`target`). */
+interface Spare {
+  readonly key: string;
+  readonly args: readonly string[];
+  process: ProcessTransport;
+  ready: boolean;
+  target?: TransportEvents;
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }
