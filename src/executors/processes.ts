@@ -135,8 +135,9 @@ export class ProcessExecutor implements Executor {
   /**
    * A process for the pool: the warm spare when it was started for the same
    * key and remote modules (its start-up is then already paid), else a new
-   * one. Either way, once it is up, a new spare starts for its key, so a
-   * process killed at a limit has its replacement ready.
+   * one. A new spare starts for its key once a new process is up (so a
+   * pool's first processes start alone) or as soon as the spare is taken,
+   * so a process killed at a limit has its replacement ready.
    */
   #spawn(key: string, events: TransportEvents): ProcessTransport {
     const spec = this.#specOf(key);
@@ -145,12 +146,11 @@ export class ProcessExecutor implements Executor {
     if (spare && spare.key === key && sameArgs(spare.args, spec.denoArgs)) {
       spare.target = events;
       // The pool registers the process once this returns: tell it after.
-      if (spare.ready) {
-        queueMicrotask(() => {
-          events.ready();
-          this.#keepSpare(key);
-        });
-      }
+      queueMicrotask(() => {
+        if (spare.ready) events.ready();
+        // Kills may come in a row: the next spare starts now, not once this one is up.
+        this.#keepSpare(key);
+      });
       return spare.process;
     }
     spare?.process.kill();
@@ -188,9 +188,7 @@ export class ProcessExecutor implements Executor {
         message: (message) => spare.target?.message(message),
         exit: (error) => exit() || spare.target!.exit(error),
         ready: () => {
-          if (ready()) return;
-          spare.target!.ready();
-          this.#keepSpare(key);
+          if (!ready()) spare.target!.ready();
         },
       });
     } catch {
