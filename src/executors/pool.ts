@@ -212,6 +212,7 @@ export class Pool {
    */
   async shutdown(wait: boolean): Promise<void> {
     this.#dropQueue();
+    this.#dropWaiting();
     if (wait && this.#entries.size > 0) {
       this.#drained = Promise.withResolvers();
       await this.#drained.promise;
@@ -511,6 +512,19 @@ export class Pool {
       this.#entries.delete(entry.call.id);
     }
     this.#queued = 0;
+  }
+
+  /** Calls prefetched by a worker behind the one it runs have not started: dropped like queued ones. */
+  #dropWaiting(): void {
+    for (const slot of this.#slots) {
+      for (const entry of slot.entries.slice(1)) {
+        if (entry.state !== SENT) continue;
+        entry.state = DONE;
+        this.#entries.delete(entry.call.id);
+        slot.entries.splice(slot.entries.indexOf(entry), 1);
+        this.#post(slot, { t: "cancel", id: entry.call.id });
+      }
+    }
   }
 
   /**
