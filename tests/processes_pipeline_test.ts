@@ -166,7 +166,7 @@ function chatter(comm: Comm, tag: number): number {
 }
 
 Deno.test("pipeline: output and comm frames of prefetched calls stay with their call, in order", async () => {
-  const scheduler = Scheduler.withProcesses(1, { forwardStderr: false });
+  const scheduler = Scheduler.withProcesses(1, { forwardStderr: false, echo: false });
   const task = scheduler.task(chatter, { comm: true });
   const printed = new Map<number, string[]>();
   const sent = new Map<number, unknown[]>();
