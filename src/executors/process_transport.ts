@@ -318,7 +318,7 @@ class ProcessChannel implements ProcessTransport {
         ? 0
         : calls.findIndex((r) => r.dispatch.call.id === id);
       if (index >= 0) {
-        const [running] = calls.splice(index, 1);
+        const running = index === 0 ? calls.shift()! : calls.splice(index, 1)[0];
         this.#stopWatch(running);
         const limit = running.dispatch.limits.memory;
         if (limit !== undefined && message.t !== "dropped") {

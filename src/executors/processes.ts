@@ -90,6 +90,7 @@ export class ProcessExecutor implements Executor {
   readonly #processes = new Set<ProcessTransport>();
   readonly #permissionKeys = new WeakMap<object, string>();
   #spare?: Spare;
+  #defaultKey?: string;
   #started = false;
 
   /** A pool of `n` processes. */
@@ -250,6 +251,14 @@ export class ProcessExecutor implements Executor {
 
   /** Processes differ by permissions and heap limit, which are fixed when they start. */
   #keyOf(call: Call, limits: ResolvedLimits): string {
+    // The common case, once per call: the pool's own permissions, no memory limit.
+    if (call.permissions === undefined && limits.memory === undefined) {
+      return this.#defaultKey ??= this.#computeKey(call, limits);
+    }
+    return this.#computeKey(call, limits);
+  }
+
+  #computeKey(call: Call, limits: ResolvedLimits): string {
     const permissions = call.permissions ?? this.#permissions;
     let key = "inherit";
     if (typeof permissions === "string") key = permissions;
