@@ -129,7 +129,8 @@ Deno.test("pipeline: a CPU limit fires at the right call among prefetched ones, 
 
 Deno.test("pipeline: after a kill, the next call runs on the warm spare process", async () => {
   const scheduler = Scheduler.withProcesses(1, { forwardStderr: false });
-  const probe = scheduler.task(whoAmI);
+  // A call with a limit makes the pool keep a spare.
+  const probe = scheduler.task(whoAmI, { limits: { wallTime: "30s" } });
   const slow = scheduler.task(sleep, { limits: { wallTime: "200ms" } });
   let first = 0;
   let spare = 0;
@@ -155,6 +156,42 @@ Deno.test("pipeline: after a kill, the next call runs on the warm spare process"
   assert.ok(spare > 0, "a spare process was started");
   assert.equal(after, spare, "the call after the kill ran on the spare");
   assert.deepEqual(childPids(scheduler), []);
+});
+
+Deno.test("pipeline: a pool whose calls have no limits keeps no spare until a process dies", async () => {
+  const scheduler = Scheduler.withProcesses(1, { forwardStderr: false });
+  const probe = scheduler.task(whoAmI);
+  const crash = scheduler.task(maybeCrash);
+  const listed: number[][] = [];
+  let first = 0;
+  let after = 0;
+  probe.onResult((_f, pid: number) => {
+    if (!first) {
+      first = pid;
+      // Long enough for a spare to start, were one started.
+      scheduler.callLater(1000, () => {
+        listed.push(childPids(scheduler));
+        crash.submit(1, true);
+      });
+      return;
+    }
+    after = pid;
+    // After the crash, a spare shows up beside the replacement (waited for generously).
+    const look = (tries: number) => {
+      const pids = childPids(scheduler);
+      if (pids.length === 2 || tries === 0) listed.push(pids);
+      else scheduler.callLater(50, () => look(tries - 1));
+    };
+    look(400);
+  });
+  crash.onException(() => probe.submit());
+  scheduler.onStart(() => probe.submit());
+  await scheduler.run({ onException: "continue", timeout: "60s" });
+  assert.equal(listed.length, 2);
+  assert.deepEqual(listed[0], [first], "no spare beside the only process");
+  assert.ok(after > 0 && after !== first);
+  assert.equal(listed[1].length, 2, `the replacement and a spare: ${listed[1]}`);
+  assert.ok(listed[1].includes(after));
 });
 
 function chatter(comm: Comm, tag: number): number {

@@ -90,6 +90,10 @@ export class ProcessExecutor implements Executor {
   readonly #processes = new Set<ProcessTransport>();
   readonly #permissionKeys = new WeakMap<object, string>();
   #spare?: Spare;
+  /** The kind of process a spare is kept for, once one is wanted. */
+  #spareKey?: string;
+  /** Kinds of process that were up at least once. */
+  readonly #upKeys = new Set<string>();
   #defaultKey?: string;
   #started = false;
 
@@ -127,7 +131,7 @@ export class ProcessExecutor implements Executor {
       exclusive: (limits) => limits.cpuTime !== undefined || limits.memory !== undefined,
       label: "process",
       onWallTime: "kill",
-      limitsOf: (call) => ({ ...this.#defaults, ...call.limits }),
+      limitsOf: (call) => this.#limitsOf(call),
       keyOf: (call, limits) => this.#keyOf(call, limits),
       spawn: (key, events) => this.#spawn(key, events),
     });
@@ -142,9 +146,9 @@ export class ProcessExecutor implements Executor {
    */
   #spawn(key: string, events: TransportEvents): ProcessTransport {
     const spec = this.#specOf(key);
-    const spare = this.#spare;
-    this.#spare = undefined;
-    if (spare && spare.key === key && sameArgs(spare.args, spec.denoArgs)) {
+    const spare = this.#spare?.key === key ? this.#spare : undefined;
+    if (spare) this.#spare = undefined;
+    if (spare && sameArgs(spare.args, spec.denoArgs)) {
       spare.target = events;
       // The pool registers the process once this returns: tell it after.
       queueMicrotask(() => {
@@ -154,13 +158,20 @@ export class ProcessExecutor implements Executor {
       });
       return spare.process;
     }
+    // A spare that started before more remote modules were known cannot import them.
     spare?.process.kill();
     return this.#start(spec, {
       message: (message) => events.message(message),
-      exit: (error) => events.exit(error),
+      exit: (error) => {
+        // It died on its own: a replacement may be needed again (the spare
+        // starts once this one's replacement is up).
+        this.#spareKey = key;
+        events.exit(error);
+      },
       ready: () => {
         events.ready();
-        this.#keepSpare(key);
+        this.#upKeys.add(key);
+        if (this.#spareKey === key) this.#keepSpare(key);
       },
     });
   }
@@ -170,9 +181,30 @@ export class ProcessExecutor implements Executor {
     this.#spare = undefined;
   }
 
+  /**
+   * The limits of a call; one that has any makes the pool keep a spare for
+   * its kind of process (a pool without limits, whose processes are
+   * replaced only after crashes, starts one after the first crash).
+   */
+  #limitsOf(call: Call): ResolvedLimits {
+    const limits = { ...this.#defaults, ...call.limits };
+    if (
+      limits.wallTime !== undefined || limits.cpuTime !== undefined || limits.memory !== undefined
+    ) this.#wantSpare(this.#keyOf(call, limits));
+    return limits;
+  }
+
+  /** Keeps a spare for `key` from now on; it starts once a process of that key was up. */
+  #wantSpare(key: string): void {
+    if (this.#spareKey === key) return;
+    this.#spareKey = key;
+    // Not while the pool's first process of this kind starts: they would compete.
+    if (this.#upKeys.has(key)) queueMicrotask(() => this.#keepSpare(key));
+  }
+
   /** Starts a spare for `key` if there is none; idle spares of other keys make way. */
   #keepSpare(key: string): void {
-    if (!this.#started || this.#spare?.key === key) return;
+    if (!this.#started || this.#spareKey !== key || this.#spare?.key === key) return;
     this.#dropSpare();
     const spec = this.#specOf(key);
     const spare: Spare = { key, args: spec.denoArgs, ready: false } as Spare;
@@ -187,7 +219,11 @@ export class ProcessExecutor implements Executor {
     try {
       spare.process = this.#start(spec, {
         message: (message) => spare.target?.message(message),
-        exit: (error) => exit() || spare.target!.exit(error),
+        exit: (error) => {
+          if (exit()) return;
+          this.#spareKey = key;
+          spare.target!.exit(error);
+        },
         ready: () => {
           if (!ready()) spare.target!.ready();
         },
@@ -217,6 +253,7 @@ export class ProcessExecutor implements Executor {
   /** Starts accepting calls; processes start on demand. */
   start(host: ExecutorHost): void {
     this.#started = true;
+    this.#spareKey = undefined;
     this.#pool.start(host);
   }
 
