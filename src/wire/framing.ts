@@ -79,7 +79,7 @@ export class FrameBatch {
     if (text !== undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       this.#reserve(HEADER + text.length * 3);
-      const { written } = encoder.encodeInto(text, this.#buffer.subarray(start + HEADER));
+      const written = writeUtf8(text, this.#buffer, start + HEADER);
       this.#view.setUint32(start, MAGIC_JSON);
       this.#view.setUint32(start + 4, written);
       this.#end = start + HEADER + written;
@@ -152,7 +152,7 @@ export class FrameReader {
       if (this.#end < end) break;
       messages.push(
         magic === MAGIC_JSON
-          ? JSON.parse(decoder.decode(this.#buffer.subarray(this.#start + HEADER, end)))
+          ? JSON.parse(readUtf8(this.#buffer, this.#start + HEADER, end))
           // A copy: deserialized typed arrays may be views of the bytes they came from.
           : deserialize(this.#buffer.slice(this.#start + HEADER, end)),
       );
@@ -181,6 +181,36 @@ export class FrameReader {
     this.#buffer.set(chunk, this.#end);
     this.#end += chunk.byteLength;
   }
+}
+
+/** Below this many characters, ASCII is copied by hand: cheaper than a call into the encoder. */
+const SHORT = 256;
+
+/** Writes `text` as UTF-8 at `at`; returns the bytes written. */
+function writeUtf8(text: string, buffer: Uint8Array, at: number): number {
+  const length = text.length;
+  if (length <= SHORT) {
+    let i = 0;
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) break;
+      buffer[at + i] = code;
+    }
+    if (i === length) return length;
+  }
+  return encoder.encodeInto(text, buffer.subarray(at)).written;
+}
+
+/** The UTF-8 text in `buffer` from `start` to `end`. */
+function readUtf8(buffer: Uint8Array, start: number, end: number): string {
+  if (end - start <= SHORT) {
+    let i = start;
+    while (i < end && buffer[i] < 0x80) i++;
+    if (i === end) {
+      return String.fromCharCode.apply(null, buffer.subarray(start, end) as unknown as number[]);
+    }
+  }
+  return decoder.decode(buffer.subarray(start, end));
 }
 
 /**
