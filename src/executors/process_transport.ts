@@ -287,8 +287,14 @@ class ProcessChannel implements ProcessTransport {
 
   async #readFrames(): Promise<void> {
     const reader = new FrameReader();
+    // A BYOB read fills one buffer, handed back each time: no fresh 64 kB chunk per read.
+    const stdout = this.#child.stdout.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(64 * 1024);
     try {
-      for await (const chunk of this.#child.stdout) {
+      for (;;) {
+        const { value: chunk, done } = await stdout.read(new Uint8Array(buffer));
+        if (done || !chunk) break;
+        buffer = chunk.buffer as ArrayBuffer;
         if (this.#protocolError) continue; // drain until the child is gone
         try {
           for (const message of reader.push(chunk)) this.#onMessage(message as FromWorker);
