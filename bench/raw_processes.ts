@@ -66,27 +66,35 @@ class RawChild {
 
   async #read(onAnswer: (id: number) => void): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = new Uint8Array(0);
+    // One buffer, handed back by each BYOB read; unread bytes stay at its start.
+    const reader = this.process.stdout.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(1 << 16);
+    let end = 0;
     try {
-      for await (const chunk of this.process.stdout) {
-        let bytes = chunk;
-        if (buffer.length > 0) {
-          bytes = new Uint8Array(buffer.length + chunk.length);
-          bytes.set(buffer);
-          bytes.set(chunk, buffer.length);
+      for (;;) {
+        if (end === buffer.byteLength) {
+          const bigger = new Uint8Array(buffer.byteLength * 2);
+          bigger.set(new Uint8Array(buffer));
+          buffer = bigger.buffer;
         }
-        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const { value, done } = await reader.read(new Uint8Array(buffer, end));
+        if (done || !value) break;
+        buffer = value.buffer as ArrayBuffer;
+        end += value.byteLength;
+        const bytes = new Uint8Array(buffer);
+        const view = new DataView(buffer);
         let start = 0;
-        while (bytes.length - start >= HEADER) {
+        while (end - start >= HEADER) {
           const length = view.getUint32(start + 4);
-          if (bytes.length - start < HEADER + length) break;
+          if (end - start < HEADER + length) break;
           const { id } = JSON.parse(
             decoder.decode(bytes.subarray(start + HEADER, start + HEADER + length)),
           );
           start += HEADER + length;
           onAnswer(id);
         }
-        buffer = bytes.slice(start);
+        bytes.copyWithin(0, start, end);
+        end -= start;
       }
     } catch { /* killed */ }
   }
