@@ -104,6 +104,8 @@ class ProcessChannel implements ProcessTransport {
   #killed = false;
   /** Killed by this channel after its call answered (over its memory limit): no crash to report. */
   #retiring = false;
+  /** What that call ends with, reported when the process is gone. */
+  #retiredWith?: Error;
   #exited = false;
   #protocolError?: string;
   #stderr = "";
@@ -324,12 +326,21 @@ class ProcessChannel implements ProcessTransport {
         ? 0
         : calls.findIndex((r) => r.dispatch.call.id === id);
       if (index >= 0) {
-        const running = index === 0 ? calls.shift()! : calls.splice(index, 1)[0];
-        this.#stopWatch(running);
+        const running = calls[index];
         const limit = running.dispatch.limits.memory;
         if (limit !== undefined && message.t !== "dropped") {
           message = this.#checkMemory(running, limit, message);
+          if (this.#retiring && message.t === "err") {
+            // Reported as the end of this call once the process is gone: until then
+            // the pool sees the call running, so it sends nothing more here.
+            this.#stopWatch(running);
+            this.#retiredWith = decodeError(message.error);
+            return;
+          }
         }
+        if (index === 0) calls.shift();
+        else calls.splice(index, 1);
+        this.#stopWatch(running);
       }
     }
     this.#events.message(message);
@@ -394,13 +405,7 @@ class ProcessChannel implements ProcessTransport {
     this.#ready.reject(new Error("exited"));
     this.#writer.close().catch(() => {});
     if (this.#killed) return; // the pool ended it and has already moved on
-    this.#events.exit(
-      this.#retiring && !this.#running
-        ? new WorkerCrashedError(
-          `process ${this.pid} was replaced after a call went over its memory limit`,
-        )
-        : this.#classify(status),
-    );
+    this.#events.exit(this.#retiredWith ?? this.#classify(status));
   }
 
   /** Which limit the running call hit, or a crash report. */
