@@ -69,7 +69,7 @@ Deno.test("framing: JSON-safe messages and the rest decode to what a structured 
     assert.deepStrictEqual(decoded.value, structuredClone(value), Deno.inspect(value));
   }
   const [withUndefined] = new FrameReader().push(encodeFrame({ t: "ok", id: 2, value: undefined }));
-  assert.deepEqual(withUndefined, { t: "ok", id: 2 });
+  assert.deepStrictEqual(withUndefined, { t: "ok", id: 2, value: undefined });
 });
 
 Deno.test("framing: a proxy or a throwing getter is refused as a structured clone refuses it", () => {
@@ -100,4 +100,42 @@ Deno.test("framing: a batch holds many frames in one chunk; a refused one leaves
     { t: "call", id: 3, args: [new Map()] },
   ]);
   assert.equal(batch.size, 0);
+});
+
+Deno.test("framing: calls and answers of primitives go compact and come back exact; other shapes do not", () => {
+  const compact = (message: unknown) => new DataView(encodeFrame(message).buffer).getUint32(0);
+  const COMPACT = 0x42544e43;
+  const sparse: unknown[] = [1, , 3];
+  const named = Object.assign([1, 2], { extra: "kept" });
+  const cases: Array<[unknown, boolean]> = [
+    [
+      { t: "call", id: 7, fn: 3, args: [1, -0, NaN, Infinity, -1.5, true, false, null, undefined] },
+      true,
+    ],
+    [{ t: "call", id: 8, fn: 3, args: [] }, true],
+    [{ t: "ok", id: 9, value: -0 }, true],
+    [{ t: "ok", id: 9, value: NaN }, true],
+    [{ t: "ok", id: 9, value: null }, true],
+    [{ t: "ok", id: 9, value: false }, true],
+    [{ t: "ok", id: 10, value: "text" }, false],
+    [{ t: "call", id: 11, fn: 3, args: sparse }, false],
+    [{ t: "call", id: 12, fn: 3, args: named }, false],
+    [{ t: "call", id: 13, fn: 3, args: [1], comm: true }, false],
+    [
+      { t: "call", id: 14, fn: { kind: "source", key: 1, name: "f", source: "f" }, args: [1] },
+      false,
+    ],
+    [{ t: "call", id: 15, fn: 3, args: [1n] }, false],
+  ];
+  for (const [message, expected] of cases) {
+    assert.equal(compact(message) === COMPACT, expected, Deno.inspect(message));
+    const [decoded] = new FrameReader().push(encodeFrame(message));
+    assert.deepStrictEqual(decoded, structuredClone(message), Deno.inspect(message));
+  }
+  const [holey] = new FrameReader().push(
+    encodeFrame({ t: "call", id: 1, fn: 1, args: sparse }),
+  ) as [
+    { args: unknown[] },
+  ];
+  assert.ok(!(1 in holey.args), "a hole stays a hole");
 });

@@ -4,11 +4,14 @@
  *
  * A frame is an 8-byte header — a magic word and the payload length as a
  * big-endian u32 — followed by the payload. The magic says how the payload
- * is coded: `BTNJ` is JSON, used when the message holds nothing JSON would
- * change (plain objects and arrays of strings, finite numbers, booleans and
- * null — which is what nearly every protocol message is), and `BTN1` is a
- * `node:v8` serialization (structured-clone semantics) for everything else.
- * JSON costs a few µs per frame where a fresh v8 serializer costs ~15 µs.
+ * is coded: `BTNC` is a fixed binary layout for the two hottest messages
+ * when they hold only primitives (a call `{ t: "call", id, fn: key, args }`
+ * and an answer `{ t: "ok", id, value }`), `BTNJ` is JSON, used when the
+ * message holds nothing JSON would change (plain objects and arrays of
+ * strings, finite numbers, booleans and null — which is what nearly every
+ * other protocol message is), and `BTN1` is a `node:v8` serialization
+ * (structured-clone semantics) for everything else. Per frame, measured:
+ * compact ~0.1–0.3 µs, JSON ~1 µs, a fresh v8 serializer ~15 µs.
  * The magic also lets the reader notice bytes that are not frames (e.g.
  * something wrote straight to the child's stdout) instead of misreading
  * them as a length.
@@ -21,6 +24,7 @@ import { types } from "node:util";
 
 const MAGIC_V8 = 0x42544e31; // "BTN1"
 const MAGIC_JSON = 0x42544e4a; // "BTNJ"
+const MAGIC_COMPACT = 0x42544e43; // "BTNC"
 const HEADER = 8;
 /** Messages with more values than this go through v8: the check would cost more than it saves. */
 const MAX_JSON_NODES = 256;
@@ -75,6 +79,7 @@ export class FrameBatch {
    */
   add(message: unknown): void {
     const start = this.#end;
+    if (this.#addCompact(message as Record<string, unknown>)) return;
     const text = jsonText(message);
     if (text !== undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
@@ -96,6 +101,59 @@ export class FrameBatch {
     this.#view.setUint32(start + 4, payload.byteLength);
     this.#buffer.set(payload, start + HEADER);
     this.#end = start + HEADER + payload.byteLength;
+  }
+
+  /**
+   * The two hottest shapes in binary, when every value in them is a
+   * primitive a float64 and a tag carry exactly (numbers — `NaN` and `-0`
+   * too —, booleans, null, undefined): an answer `{ t: "ok", id, value }`
+   * and a call `{ t: "call", id, fn: key, args }`. No text to encode or parse.
+   */
+  #addCompact(message: Record<string, unknown>): boolean {
+    if (typeof message !== "object" || message === null) return false;
+    const t = message.t;
+    if (t === "ok") {
+      if (typeof message.id !== "number" || !primitive(message.value) || !onlyKeys(message, 3)) {
+        return false;
+      }
+      const start = this.#end;
+      this.#reserve(HEADER + 18);
+      const view = this.#view;
+      view.setUint8(start + HEADER, COMPACT_OK);
+      view.setFloat64(start + HEADER + 1, message.id);
+      const length = 9 + writePrimitive(view, start + HEADER + 9, message.value);
+      view.setUint32(start, MAGIC_COMPACT);
+      view.setUint32(start + 4, length);
+      this.#end = start + HEADER + length;
+      return true;
+    }
+    if (t !== "call" || typeof message.id !== "number" || typeof message.fn !== "number") {
+      return false;
+    }
+    const args = message.args as unknown[];
+    if (
+      !Array.isArray(args) || args.length > MAX_COMPACT_ARGS || types.isProxy(args) ||
+      Object.getPrototypeOf(args) !== Array.prototype || !onlyKeys(message, 4)
+    ) return false;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      // A hole reads back as a hole from a structured clone, not as undefined.
+      if (!primitive(arg) || (arg === undefined && !(i in args))) return false;
+    }
+    if (Object.keys(args).length !== args.length) return false; // named fields on the array
+    const start = this.#end;
+    this.#reserve(HEADER + 21 + args.length * 9);
+    const view = this.#view;
+    view.setUint8(start + HEADER, COMPACT_CALL);
+    view.setFloat64(start + HEADER + 1, message.id);
+    view.setFloat64(start + HEADER + 9, message.fn);
+    view.setUint32(start + HEADER + 17, args.length);
+    let at = start + HEADER + 21;
+    for (let i = 0; i < args.length; i++) at += writePrimitive(view, at, args[i]);
+    view.setUint32(start, MAGIC_COMPACT);
+    view.setUint32(start + 4, at - start - HEADER);
+    this.#end = at;
+    return true;
   }
 
   /** The queued bytes, without a copy: valid until the next `add` or `clear`. */
@@ -142,7 +200,7 @@ export class FrameReader {
     const messages: unknown[] = [];
     while (this.#end - this.#start >= HEADER) {
       const magic = this.#view.getUint32(this.#start);
-      if (magic !== MAGIC_JSON && magic !== MAGIC_V8) {
+      if (magic !== MAGIC_JSON && magic !== MAGIC_V8 && magic !== MAGIC_COMPACT) {
         const preview = decoder.decode(
           this.#buffer.subarray(this.#start, Math.min(this.#end, this.#start + 80)),
         );
@@ -153,6 +211,8 @@ export class FrameReader {
       messages.push(
         magic === MAGIC_JSON
           ? JSON.parse(readUtf8(this.#buffer, this.#start + HEADER, end))
+          : magic === MAGIC_COMPACT
+          ? readCompact(this.#view, this.#start + HEADER, end)
           // A copy: deserialized typed arrays may be views of the bytes they came from.
           : deserialize(this.#buffer.slice(this.#start + HEADER, end)),
       );
@@ -181,6 +241,75 @@ export class FrameReader {
     this.#buffer.set(chunk, this.#end);
     this.#end += chunk.byteLength;
   }
+}
+
+const COMPACT_OK = 1;
+const COMPACT_CALL = 2;
+const MAX_COMPACT_ARGS = 64;
+const TAG_UNDEFINED = 0;
+const TAG_NUMBER = 1;
+const TAG_TRUE = 2;
+const TAG_FALSE = 3;
+const TAG_NULL = 4;
+
+function primitive(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === "number" ||
+    typeof value === "boolean";
+}
+
+/** Whether `record` has at most `count` own enumerable keys (the shape's own). */
+function onlyKeys(record: Record<string, unknown>, count: number): boolean {
+  let keys = 0;
+  for (const _ in record) if (++keys > count) return false;
+  return isPlainObject(record);
+}
+
+/** Writes a tag (and a float64 for a number); returns the bytes written. */
+function writePrimitive(view: DataView, at: number, value: unknown): number {
+  if (typeof value === "number") {
+    view.setUint8(at, TAG_NUMBER);
+    view.setFloat64(at + 1, value);
+    return 9;
+  }
+  view.setUint8(
+    at,
+    value === undefined ? TAG_UNDEFINED : value === null ? TAG_NULL : value ? TAG_TRUE : TAG_FALSE,
+  );
+  return 1;
+}
+
+function readPrimitive(view: DataView, at: number): unknown {
+  switch (view.getUint8(at)) {
+    case TAG_NUMBER:
+      return view.getFloat64(at + 1);
+    case TAG_TRUE:
+      return true;
+    case TAG_FALSE:
+      return false;
+    case TAG_NULL:
+      return null;
+    case TAG_UNDEFINED:
+      return undefined;
+  }
+  throw new FrameError(`a compact frame holds an unknown tag ${view.getUint8(at)}`);
+}
+
+/** A compact frame's message (see `FrameBatch`). */
+function readCompact(view: DataView, start: number, end: number): unknown {
+  const kind = view.getUint8(start);
+  if (kind === COMPACT_OK) {
+    return { t: "ok", id: view.getFloat64(start + 1), value: readPrimitive(view, start + 9) };
+  }
+  if (kind !== COMPACT_CALL) throw new FrameError(`a compact frame holds an unknown kind ${kind}`);
+  const count = view.getUint32(start + 17);
+  const args: unknown[] = new Array(count);
+  let at = start + 21;
+  for (let i = 0; i < count; i++) {
+    if (at >= end) throw new FrameError("a compact frame is shorter than its arguments");
+    args[i] = readPrimitive(view, at);
+    at += view.getUint8(at) === TAG_NUMBER ? 9 : 1;
+  }
+  return { t: "call", id: view.getFloat64(start + 1), fn: view.getFloat64(start + 9), args };
 }
 
 /** Below this many characters, ASCII is copied by hand: cheaper than a call into the encoder. */
