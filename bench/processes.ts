@@ -3,14 +3,15 @@
  * rounds (see `compareRounds`): a trivial task with 64 and with 1 call in
  * flight against 2 raw `deno run` children doing framed stdio ping-pong, and
  * a wall-time kill until the next call runs on the replacement against a raw
- * SIGKILL + respawn.
+ * SIGKILL + respawn. An extra row drives the executor alone (no scheduler)
+ * against the same reference, to tell the pool's cost from the scheduler's.
  *
  * Run: `deno run -A bench/processes.ts [rounds]`
  *
  * @module
  */
 
-import { Scheduler } from "../mod.ts";
+import { type Call, type ExecutorHost, ProcessExecutor, Scheduler } from "../mod.ts";
 import { compareRounds, measure, type Measurement, ratioLine } from "./stats.ts";
 import { rawKillRespawn, rawThroughput } from "./raw_processes.ts";
 import { inc, stall } from "./fixtures/process_tasks.ts";
@@ -53,6 +54,53 @@ export async function batonThroughput(
   return measure(latencies, performance.now() - started);
 }
 
+/**
+ * The executor alone, driven through its host interface with no scheduler:
+ * what the pool, transport and framing cost, apart from futures and events.
+ */
+export async function executorThroughput(
+  processes: number,
+  inFlight: number,
+  total: number,
+): Promise<Measurement> {
+  const executor = new ProcessExecutor(processes);
+  const sentAt = new Float64Array(total + processes + 1);
+  const latencies: number[] = [];
+  let id = 0;
+  let warm = 0;
+  let started = 0;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const submit = () => {
+    const call: Call = { id: ++id, fn: inc as Call["fn"], args: [id], limits: {} };
+    sentAt[id] = performance.now();
+    executor.execute(call);
+  };
+  const host: ExecutorHost = {
+    started() {},
+    comm() {},
+    rejected(_call, error) {
+      throw error;
+    },
+    fulfilled(call) {
+      if (call.id <= processes) {
+        if (++warm < processes) return;
+        started = performance.now();
+        for (let i = 0; i < inFlight; i++) submit();
+        return;
+      }
+      latencies.push(performance.now() - sentAt[call.id]);
+      if (latencies.length === total) resolve();
+      else if (id < total + processes) submit();
+    },
+  };
+  executor.start(host);
+  for (let i = 0; i < processes; i++) submit();
+  await promise;
+  const elapsed = performance.now() - started;
+  await executor.shutdown(false);
+  return measure(latencies, elapsed);
+}
+
 /** Ms from a wall-time deadline (the rejection) to the next call answering on the replacement. */
 export async function batonKillReplace(rounds: number): Promise<Measurement> {
   const scheduler = Scheduler.withProcesses(1, { forwardStderr: false });
@@ -89,6 +137,12 @@ if (import.meta.main) {
     () => batonThroughput(2, 1, 3_000),
   );
   console.log(ratioLine("withProcesses(2), 1 in flight", one, "perSecond", "≥ 0.8"));
+  const bare = await compareRounds(
+    rounds,
+    () => rawThroughput(2, 64, 20_000),
+    () => executorThroughput(2, 64, 20_000),
+  );
+  console.log(ratioLine("(ProcessExecutor(2) alone, no scheduler, 64)", bare, "perSecond"));
   const kill = await compareRounds(
     rounds,
     () => rawKillRespawn(5),
