@@ -44,6 +44,11 @@ export interface RuntimeOptions {
   announceExit?: boolean;
   /** Capture writes to `Deno.stdout`/`Deno.stderr` too, not only the console. */
   captureStdio?: boolean;
+  /**
+   * Called just before each call starts, e.g. to write out answers a
+   * transport batches: a call that never returns must not hold them back.
+   */
+  beforeCall?: () => void;
 }
 
 const discard: OutputSink = () => {};
@@ -131,6 +136,7 @@ export function createRuntime(
   }
 
   function start(call: Pending, known: { fn: AnyFunction; ref: FunctionRef }): void {
+    options.beforeCall?.();
     const { id } = call;
     const context = new Context();
     running = { id, context };

@@ -72,6 +72,12 @@ export interface PoolOptions {
   /** The limits the pool enforces for a call (default: the call's own). */
   limitsOf?(call: Call): ResolvedLimits;
   /**
+   * Calls for which this is true go only to a worker holding nothing, and
+   * that worker takes no other call until they answer (e.g. a CPU limit set
+   * on the whole process just for them). Default: none.
+   */
+  exclusive?(limits: ResolvedLimits): boolean;
+  /**
    * What a wall-time deadline does: `"kill"` ends the worker (hard), or
    * `"signal"` aborts the call's signal and leaves the worker busy until the
    * call returns (cooperative).
@@ -89,6 +95,8 @@ interface Entry {
   readonly call: Call;
   readonly limits: ResolvedLimits;
   readonly key: string;
+  /** Runs alone on its worker (see `PoolOptions.exclusive`). */
+  readonly exclusive: boolean;
   state: typeof QUEUED | typeof SENT | typeof RUNNING | typeof DONE;
   slot?: Slot;
   startedAt: number;
@@ -156,6 +164,7 @@ export class Pool {
       call,
       limits,
       key,
+      exclusive: this.#options.exclusive?.(limits) ?? false,
       state: QUEUED,
       startedAt: 0,
       abandoned: false,
@@ -203,6 +212,7 @@ export class Pool {
    */
   async shutdown(wait: boolean): Promise<void> {
     this.#dropQueue();
+    this.#dropWaiting();
     if (wait && this.#entries.size > 0) {
       this.#drained = Promise.withResolvers();
       await this.#drained.promise;
@@ -232,7 +242,7 @@ export class Pool {
         this.#queue.shift();
         continue;
       }
-      const slot = this.#slotFor(next.key);
+      const slot = this.#slotFor(next.key, next.exclusive);
       if (!slot) {
         if (this.#broken.has(next.key)) continue; // its calls were just failed
         break;
@@ -244,12 +254,16 @@ export class Pool {
     if (this.#queued === 0) this.#stealForIdle();
   }
 
-  /** An idle worker of the right kind, a new one, or one with room to hold another call. */
-  #slotFor(key: string): Slot | undefined {
+  /**
+   * An idle worker of the right kind, a new one, or one with room to hold
+   * another call (never for an exclusive call, nor next to one).
+   */
+  #slotFor(key: string, exclusive: boolean): Slot | undefined {
     let roomiest: Slot | undefined;
     for (const slot of this.#slots) {
       if (slot.key !== key) continue;
       if (slot.entries.length === 0) return slot;
+      if (exclusive || slot.entries[0].exclusive) continue;
       if (!roomiest || slot.entries.length < roomiest.entries.length) roomiest = slot;
     }
     if (this.#slots.length < this.#options.size) return this.#spawn(key);
@@ -498,6 +512,19 @@ export class Pool {
       this.#entries.delete(entry.call.id);
     }
     this.#queued = 0;
+  }
+
+  /** Calls prefetched by a worker behind the one it runs have not started: dropped like queued ones. */
+  #dropWaiting(): void {
+    for (const slot of this.#slots) {
+      for (const entry of slot.entries.slice(1)) {
+        if (entry.state !== SENT) continue;
+        entry.state = DONE;
+        this.#entries.delete(entry.call.id);
+        slot.entries.splice(slot.entries.indexOf(entry), 1);
+        this.#post(slot, { t: "cancel", id: entry.call.id });
+      }
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { FromWorker, ToWorker, WireError } from "../wire/messages.ts";
 import { decodeError, encodeError } from "../wire/codec.ts";
 import type { Dispatch, Transport, TransportEvents } from "./pool.ts";
-import { encodeFrame, FrameReader } from "../wire/framing.ts";
+import { encodeFrame, FrameBatch, FrameReader } from "../wire/framing.ts";
 import {
   cpuTimeUsed,
   findTool,
@@ -66,6 +66,24 @@ export function spawnProcess(spec: ProcessSpec, events: TransportEvents): Proces
   return new ProcessChannel(spec, events);
 }
 
+/** In the write queue: lift the CPU limit a call before left, before what follows is written. */
+const LIFT = Symbol("lift the CPU limit");
+
+/** A call with a CPU or memory limit: its frame is written once its limits are in place. */
+interface Limited {
+  readonly running: Running;
+  readonly frame: Uint8Array;
+}
+
+/**
+ * Pipelining: calls without CPU or memory limits are written as they come
+ * (several per child; the pool decides how many), batched into one write
+ * per tick. A call with a CPU or memory limit is exclusive (the pool sends
+ * it only to an idle child and nothing else until it answers), so the
+ * process's CPU time and resident set during it are its own: its CPU limit
+ * is set on the process just before its frame is written and lifted before
+ * the next call's.
+ */
 class ProcessChannel implements ProcessTransport {
   readonly pid: number;
   readonly done: Promise<void>;
@@ -73,13 +91,21 @@ class ProcessChannel implements ProcessTransport {
   readonly #events: TransportEvents;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #ready = Promise.withResolvers<void>();
-  #chain: Promise<void> = Promise.resolve();
-  #running?: Running;
+  /** Frames not yet queued for writing (the current tick's). */
+  readonly #batch = new FrameBatch(4096);
+  /** What waits to be written, in order. */
+  readonly #queue: Array<Uint8Array | Limited | typeof LIFT> = [];
+  #flushing = false;
+  /** Calls written (or about to be), in the order the child runs them: the first runs. */
+  readonly #calls: Running[] = [];
   #cpuLimited = false;
+  #liftQueued = false;
   #isReady = false;
   #killed = false;
   /** Killed by this channel after its call answered (over its memory limit): no crash to report. */
   #retiring = false;
+  /** What that call ends with, reported when the process is gone. */
+  #retiredWith?: Error;
   #exited = false;
   #protocolError?: string;
   #stderr = "";
@@ -104,29 +130,36 @@ class ProcessChannel implements ProcessTransport {
     ]).then(([, , status]) => this.#onExit(status));
   }
 
+  /** The call the child runs now. */
+  get #running(): Running | undefined {
+    return this.#calls[0];
+  }
+
   post(message: ToWorker, dispatch?: Dispatch): void {
-    // Serialize now, so that a value that cannot be cloned throws to the caller.
-    const frame = encodeFrame(message);
-    const running = message.t === "call" && dispatch ? { dispatch } : undefined;
-    if (running) this.#running = running;
-    this.#enqueue(async () => {
-      await this.#ready.promise;
-      if (running) {
-        try {
-          await this.#limitCpu(running);
-        } catch (error) {
-          if (this.#killed || this.#exited || Number.isNaN(cpuTimeUsed(this.pid))) return;
-          // A limit that cannot be applied must not silently pass: end the process.
-          this.#protocolError = `could not set its CPU limit (${(error as Error)?.message})`;
-          this.#signal("SIGKILL");
-          return;
+    if (message.t === "call" && dispatch) {
+      const running: Running = { dispatch };
+      const { cpuTime, memory } = dispatch.limits;
+      if (cpuTime !== undefined || memory !== undefined) {
+        // Serialize now, so that a value that cannot be cloned throws to the caller.
+        const frame = encodeFrame(message);
+        this.#cut();
+        this.#queue.push({ running, frame });
+      } else {
+        if (this.#cpuLimited && !this.#liftQueued) {
+          this.#cut();
+          this.#queue.push(LIFT);
+          this.#liftQueued = true;
         }
+        this.#batch.add(message);
       }
-      await this.#writer.write(frame);
-      if (running?.dispatch.limits.memory !== undefined) {
-        this.#watchMemory(running, running.dispatch.limits.memory);
-      }
-    });
+      this.#calls.push(running);
+    } else {
+      this.#batch.add(message);
+    }
+    if (!this.#flushing) {
+      this.#flushing = true;
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   kill(): void {
@@ -137,14 +170,54 @@ class ProcessChannel implements ProcessTransport {
     this.#signal("SIGKILL");
   }
 
-  #enqueue(step: () => Promise<void>): void {
-    // A failed write means the child is gone; its exit is reported from its status.
-    this.#chain = this.#chain.then(step).catch(() => {});
+  /** Moves the frames of this tick into the write queue. */
+  #cut(): void {
+    if (this.#batch.size > 0) this.#queue.push(this.#batch.take());
+  }
+
+  /** Writes the queue in order; one write for each run of plain frames. */
+  async #flush(): Promise<void> {
+    try {
+      if (!this.#isReady) await this.#ready.promise;
+      for (;;) {
+        this.#cut();
+        const item = this.#queue.shift();
+        if (item === undefined) break;
+        if (item instanceof Uint8Array) await this.#writer.write(item);
+        else if (item === LIFT) {
+          this.#liftQueued = false;
+          if (!(await this.#applyCpuLimit(undefined))) return;
+        } else {
+          if (!(await this.#applyCpuLimit(item.running))) return;
+          await this.#writer.write(item.frame);
+          const memory = item.running.dispatch.limits.memory;
+          if (memory !== undefined) this.#watchMemory(item.running, memory);
+        }
+      }
+    } catch {
+      // A failed write means the child is gone; its exit is reported from its status.
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** Sets (or lifts) the CPU limit; `false` when it could not, and the process is ended. */
+  async #applyCpuLimit(running: Running | undefined): Promise<boolean> {
+    try {
+      await this.#limitCpu(running);
+      return true;
+    } catch (error) {
+      if (this.#killed || this.#exited || Number.isNaN(cpuTimeUsed(this.pid))) return false;
+      // A limit that cannot be applied must not silently pass: end the process.
+      this.#protocolError = `could not set its CPU limit (${(error as Error)?.message})`;
+      this.#signal("SIGKILL");
+      return false;
+    }
   }
 
   /** Sets the kernel CPU limit for this call, or lifts one left by an earlier call. */
-  async #limitCpu(running: Running): Promise<void> {
-    const limit = running.dispatch.limits.cpuTime;
+  async #limitCpu(running: Running | undefined): Promise<void> {
+    const limit = running?.dispatch.limits.cpuTime;
     if (limit === undefined) {
       if (this.#cpuLimited) await setCpuLimit(this.pid, "unlimited");
       this.#cpuLimited = false;
@@ -152,11 +225,11 @@ class ProcessChannel implements ProcessTransport {
     }
     const base = cpuTimeUsed(this.pid);
     if (Number.isNaN(base)) throw new Error(`process ${this.pid} is gone`);
-    running.cpuBase = base;
+    running!.cpuBase = base;
     // RLIMIT_CPU counts whole seconds of the process's total: round up, never down.
     await setCpuLimit(this.pid, Math.ceil((base + limit) / 1000));
     this.#cpuLimited = true;
-    this.#watchCpu(running, limit);
+    this.#watchCpu(running!, limit);
   }
 
   /**
@@ -203,9 +276,9 @@ class ProcessChannel implements ProcessTransport {
     check();
   }
 
-  #stopWatch(): void {
-    stopTimer(this.#running?.watch);
-    clearTimeout(this.#running?.memoryWatch);
+  #stopWatch(running = this.#running): void {
+    stopTimer(running?.watch);
+    clearTimeout(running?.memoryWatch);
   }
 
   #signal(signal: Deno.Signal): void {
@@ -216,8 +289,14 @@ class ProcessChannel implements ProcessTransport {
 
   async #readFrames(): Promise<void> {
     const reader = new FrameReader();
+    // A BYOB read fills one buffer, handed back each time: no fresh 64 kB chunk per read.
+    const stdout = this.#child.stdout.getReader({ mode: "byob" });
+    let buffer = new ArrayBuffer(64 * 1024);
     try {
-      for await (const chunk of this.#child.stdout) {
+      for (;;) {
+        const { value: chunk, done } = await stdout.read(new Uint8Array(buffer));
+        if (done || !chunk) break;
+        buffer = chunk.buffer as ArrayBuffer;
         if (this.#protocolError) continue; // drain until the child is gone
         try {
           for (const message of reader.push(chunk)) this.#onMessage(message as FromWorker);
@@ -239,16 +318,29 @@ class ProcessChannel implements ProcessTransport {
       this.#events.ready();
       return;
     }
-    const running = this.#running;
-    if (
-      (message.t === "ok" || message.t === "err" || message.t === "dropped") &&
-      running?.dispatch.call.id === message.id
-    ) {
-      this.#stopWatch();
-      this.#running = undefined;
-      const limit = running.dispatch.limits.memory;
-      if (limit !== undefined && message.t !== "dropped") {
-        message = this.#checkMemory(running, limit, message);
+    if (message.t === "ok" || message.t === "err" || message.t === "dropped") {
+      const calls = this.#calls;
+      const id = message.id;
+      // Nearly always the first: calls answer in order, a dropped one aside.
+      const index = calls[0]?.dispatch.call.id === id
+        ? 0
+        : calls.findIndex((r) => r.dispatch.call.id === id);
+      if (index >= 0) {
+        const running = calls[index];
+        const limit = running.dispatch.limits.memory;
+        if (limit !== undefined && message.t !== "dropped") {
+          message = this.#checkMemory(running, limit, message);
+          if (this.#retiring && message.t === "err") {
+            // Reported as the end of this call once the process is gone: until then
+            // the pool sees the call running, so it sends nothing more here.
+            this.#stopWatch(running);
+            this.#retiredWith = decodeError(message.error);
+            return;
+          }
+        }
+        if (index === 0) calls.shift();
+        else calls.splice(index, 1);
+        this.#stopWatch(running);
       }
     }
     this.#events.message(message);
@@ -313,13 +405,7 @@ class ProcessChannel implements ProcessTransport {
     this.#ready.reject(new Error("exited"));
     this.#writer.close().catch(() => {});
     if (this.#killed) return; // the pool ended it and has already moved on
-    this.#events.exit(
-      this.#retiring && !this.#running
-        ? new WorkerCrashedError(
-          `process ${this.pid} was replaced after a call went over its memory limit`,
-        )
-        : this.#classify(status),
-    );
+    this.#events.exit(this.#retiredWith ?? this.#classify(status));
   }
 
   /** Which limit the running call hit, or a crash report. */

@@ -20,7 +20,8 @@ import {
 } from "./limits.ts";
 import { Pool } from "./pool.ts";
 import type { CommFrame } from "../wire/frames.ts";
-import { type ProcessTransport, spawnProcess } from "./process_transport.ts";
+import { type ProcessSpec, type ProcessTransport, spawnProcess } from "./process_transport.ts";
+import type { TransportEvents } from "./pool.ts";
 import { denoArgs } from "./process_flags.ts";
 import { whyNoKernelLimits } from "./prlimit.ts";
 
@@ -50,6 +51,13 @@ export interface ProcessExecutorOptions {
  * already maps about 550 MB of writable (if mostly untouched) memory.
  */
 const DATA_HEADROOM = 1024 ** 3;
+
+/**
+ * Calls without a CPU or memory limit that one process may hold (one runs,
+ * the rest wait in its stdin): enough to keep a child busy while the parent
+ * is away. A call with such a limit runs alone (see process_transport.ts).
+ */
+const PREFETCH = 32;
 
 /**
  * Runs calls on `n` subprocesses (`deno run`), reused across calls. Limits
@@ -86,6 +94,13 @@ export class ProcessExecutor implements Executor {
   readonly #pool: Pool;
   readonly #processes = new Set<ProcessTransport>();
   readonly #permissionKeys = new WeakMap<object, string>();
+  #spare?: Spare;
+  /** The kind of process a spare is kept for, once one is wanted. */
+  #spareKey?: string;
+  /** Kinds of process that were up at least once. */
+  readonly #upKeys = new Set<string>();
+  #defaultKey?: string;
+  #started = false;
 
   /** A pool of `n` processes. */
   constructor(n: number, options: ProcessExecutorOptions = {}) {
@@ -116,19 +131,119 @@ export class ProcessExecutor implements Executor {
     this.validate({ limits: this.#defaults });
     this.#pool = new Pool({
       size: n,
-      // One call per process: its CPU limit is set by the parent just before it starts.
-      prefetch: 1,
+      prefetch: PREFETCH,
+      // Their CPU limit is set on the whole process, their resident set is the process's.
+      exclusive: (limits) => limits.cpuTime !== undefined || limits.memory !== undefined,
       label: "process",
       onWallTime: "kill",
-      limitsOf: (call) => ({ ...this.#defaults, ...call.limits }),
+      limitsOf: (call) => this.#limitsOf(call),
       keyOf: (call, limits) => this.#keyOf(call, limits),
-      spawn: (key, events) => {
-        const process = spawnProcess(this.#specOf(key), events);
-        this.#processes.add(process);
-        process.done.then(() => this.#processes.delete(process));
-        return process;
+      spawn: (key, events) => this.#spawn(key, events),
+    });
+  }
+
+  /**
+   * A process for the pool: the warm spare when it was started for the same
+   * key and remote modules (its start-up is then already paid), else a new
+   * one. A new spare starts for its key once a new process is up (so a
+   * pool's first processes start alone) or as soon as the spare is taken,
+   * so a process killed at a limit has its replacement ready.
+   */
+  #spawn(key: string, events: TransportEvents): ProcessTransport {
+    const spec = this.#specOf(key);
+    const spare = this.#spare?.key === key ? this.#spare : undefined;
+    if (spare) this.#spare = undefined;
+    if (spare && sameArgs(spare.args, spec.denoArgs)) {
+      spare.target = events;
+      // The pool registers the process once this returns: tell it after.
+      queueMicrotask(() => {
+        if (spare.ready) events.ready();
+        // Kills may come in a row: the next spare starts now, not once this one is up.
+        this.#keepSpare(key);
+      });
+      return spare.process;
+    }
+    // A spare that started before more remote modules were known cannot import them.
+    spare?.process.kill();
+    return this.#start(spec, {
+      message: (message) => events.message(message),
+      exit: (error) => {
+        // It died on its own: a replacement may be needed again (the spare
+        // starts once this one's replacement is up).
+        this.#spareKey = key;
+        events.exit(error);
+      },
+      ready: () => {
+        events.ready();
+        this.#upKeys.add(key);
+        if (this.#spareKey === key) this.#keepSpare(key);
       },
     });
+  }
+
+  #dropSpare(): void {
+    this.#spare?.process.kill();
+    this.#spare = undefined;
+  }
+
+  /**
+   * The limits of a call; one that has any makes the pool keep a spare for
+   * its kind of process (a pool without limits, whose processes are
+   * replaced only after crashes, starts one after the first crash).
+   */
+  #limitsOf(call: Call): ResolvedLimits {
+    const limits = { ...this.#defaults, ...call.limits };
+    if (
+      limits.wallTime !== undefined || limits.cpuTime !== undefined || limits.memory !== undefined
+    ) this.#wantSpare(this.#keyOf(call, limits));
+    return limits;
+  }
+
+  /** Keeps a spare for `key` from now on; it starts once a process of that key was up. */
+  #wantSpare(key: string): void {
+    if (this.#spareKey === key) return;
+    this.#spareKey = key;
+    // Not while the pool's first process of this kind starts: they would compete.
+    if (this.#upKeys.has(key)) queueMicrotask(() => this.#keepSpare(key));
+  }
+
+  /** Starts a spare for `key` if there is none; idle spares of other keys make way. */
+  #keepSpare(key: string): void {
+    if (!this.#started || this.#spareKey !== key || this.#spare?.key === key) return;
+    this.#dropSpare();
+    const spec = this.#specOf(key);
+    const spare: Spare = { key, args: spec.denoArgs, ready: false } as Spare;
+    const unclaimed = (what: string) => () => {
+      if (spare.target) return false;
+      if (what === "ready") spare.ready = true;
+      else if (this.#spare === spare) this.#spare = undefined; // it died idle: no retry loop
+      return true;
+    };
+    const ready = unclaimed("ready");
+    const exit = unclaimed("exit");
+    try {
+      spare.process = this.#start(spec, {
+        message: (message) => spare.target?.message(message),
+        exit: (error) => {
+          if (exit()) return;
+          this.#spareKey = key;
+          spare.target!.exit(error);
+        },
+        ready: () => {
+          if (!ready()) spare.target!.ready();
+        },
+      });
+    } catch {
+      return; // the pool will meet the same failure and report it
+    }
+    this.#spare = spare;
+  }
+
+  #start(spec: ProcessSpec, events: TransportEvents): ProcessTransport {
+    const process = spawnProcess(spec, events);
+    this.#processes.add(process);
+    process.done.then(() => this.#processes.delete(process));
+    return process;
   }
 
   /** Accepts every limit on Linux with prlimit; checks permissions. */
@@ -142,6 +257,8 @@ export class ProcessExecutor implements Executor {
 
   /** Starts accepting calls; processes start on demand. */
   start(host: ExecutorHost): void {
+    this.#started = true;
+    this.#spareKey = undefined;
     this.#pool.start(host);
   }
 
@@ -162,7 +279,10 @@ export class ProcessExecutor implements Executor {
 
   /** Drops the queue, optionally waits for running calls, then kills and reaps every process. */
   async shutdown(wait: boolean): Promise<void> {
+    this.#started = false;
+    this.#dropSpare();
     await this.#pool.shutdown(wait);
+    this.#dropSpare();
     await Promise.all([...this.#processes].map((p) => p.done));
   }
 
@@ -173,6 +293,14 @@ export class ProcessExecutor implements Executor {
 
   /** Processes differ by permissions and heap limit, which are fixed when they start. */
   #keyOf(call: Call, limits: ResolvedLimits): string {
+    // The common case, once per call: the pool's own permissions, no memory limit.
+    if (call.permissions === undefined && limits.memory === undefined) {
+      return this.#defaultKey ??= this.#computeKey(call, limits);
+    }
+    return this.#computeKey(call, limits);
+  }
+
+  #computeKey(call: Call, limits: ResolvedLimits): string {
     const permissions = call.permissions ?? this.#permissions;
     let key = "inherit";
     if (typeof permissions === "string") key = permissions;
@@ -184,7 +312,7 @@ export class ProcessExecutor implements Executor {
     return JSON.stringify([key, limits.memory ?? null]);
   }
 
-  #specOf(key: string) {
+  #specOf(key: string): ProcessSpec {
     const [permissionKey, memory] = JSON.parse(key) as [string, number | null];
     const permissions: Permissions = permissionKey === "inherit" || permissionKey === "none"
       ? permissionKey
@@ -200,4 +328,17 @@ export class ProcessExecutor implements Executor {
       forwardStderr: this.#forwardStderr,
     };
   }
+}
+
+/** An idle process started ahead for calls of `key`, until the pool takes it (`target`). */
+interface Spare {
+  readonly key: string;
+  readonly args: readonly string[];
+  process: ProcessTransport;
+  ready: boolean;
+  target?: TransportEvents;
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg === b[i]);
 }
