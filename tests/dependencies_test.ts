@@ -98,7 +98,12 @@ Deno.test("deno.lock pins only the core's packages; tests/deno.lock pins all", a
   assert.deepEqual(Object.keys(root.specifiers).sort(), Object.values(imports).sort());
   for (const name of [...LAZY, "msgpackr"]) {
     const found = Object.keys(root.npm).filter((p) => p.startsWith(`${name}@`));
-    assert.deepEqual(found, [], `deno.lock has ${name}; refresh it with deno install`);
+    assert.deepEqual(
+      found,
+      [],
+      `deno.lock has ${name}: something ran without --lock=tests/deno.lock (deno task test ` +
+        `must pass it); restore it with git checkout deno.lock`,
+    );
   }
   const full = await read("tests/deno.lock");
   for (const spec of [...Object.values(imports), ...LAZY.map((name) => OPTIONAL[name].spec)]) {
