@@ -63,7 +63,7 @@ Deno.test("workers: at the deadline the signal aborts with a WallTimeLimitError 
   await scheduler.run({ onException: "continue" });
   // Bounded: a worker ended before its abort handler ran (declared stuck under heavy
   // load) never broadcasts, and the test must fail rather than hang.
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const text = await Promise.race([
     heard,
     new Promise<string>((resolve) => timer = setTimeout(() => resolve("never heard"), 30_000)),
