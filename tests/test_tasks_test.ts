@@ -28,7 +28,7 @@ Deno.test("test:unit lists only in-process test files", async () => {
 
 Deno.test("tasks that load the Redis or test-only packages use tests/deno.lock", () => {
   // compile: scripts/compile.ts passes it (tests/cli_compile_test.ts checks).
-  for (const name of ["test:unit", "check", "bench", "example:redis"]) {
+  for (const name of ["test:unit", "check", "bench", "baton", "example:redis"]) {
     assert.match(tasks[name], /--lock=tests\/deno\.lock/, `task ${name}`);
   }
 });
