@@ -17,7 +17,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { Queue, QueueEvents, Worker } from "bullmq";
+// deno-lint-ignore no-import-prefix
+import { Queue, QueueEvents, Worker } from "npm:bullmq@5.81.5";
 import { Scheduler } from "../mod.ts";
 import { measure, type Measurement, row } from "./stats.ts";
 import { noRedis, queueName, startRedis, startWorker, until } from "../tests/redis_helpers.ts";
@@ -197,6 +198,7 @@ async function rawWorker(url: string, queue: string, concurrency: number) {
     args: [
       "run",
       "-A",
+      `--lock=${new URL("../tests/deno.lock", import.meta.url).pathname}`,
       new URL(import.meta.url).pathname,
       "--raw-worker",
       url,

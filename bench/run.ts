@@ -8,7 +8,14 @@ const benches = ["workers.ts", "processes.ts", "flow.ts", "workflow.ts", "monito
 for (const file of benches) {
   const url = new URL(`./${file}`, import.meta.url);
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", url.pathname, ...Deno.args],
+    // The lock that also pins the Redis packages (see tests/cli_helpers.ts).
+    args: [
+      "run",
+      "-A",
+      `--lock=${new URL("../tests/deno.lock", import.meta.url).pathname}`,
+      url.pathname,
+      ...Deno.args,
+    ],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -1,6 +1,12 @@
 // Runs the CLI in a subprocess, as users do.
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const FIXTURES = `${ROOT}/tests/fixtures/workflows`;
+/**
+ * The lockfile of tests, bench and the Redis example: it also pins the
+ * optional (Redis) and test-only packages, which the root deno.lock leaves
+ * out so that `deno task demo` installs only what the core needs.
+ */
+export const TEST_LOCK = `${ROOT}/tests/deno.lock`;
 
 export interface CliOutput {
   code: number;
@@ -11,7 +17,7 @@ export interface CliOutput {
 /** The command `deno run -A cli.ts ...args` from the repository root, output piped. */
 export function cliCommand(args: string[], env: Record<string, string> = {}): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/cli.ts`, ...args],
+    args: ["run", "-A", `--lock=${TEST_LOCK}`, `${ROOT}/cli.ts`, ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1", ...env },
     stdin: "null",

@@ -13,13 +13,6 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-/**
- * Tasks the docs may name before deno.json has them on this branch: another
- * piece of issue 18 adds `test:unit` (the quick inner loop). Remove an entry
- * once its task is in deno.json.
- */
-const PENDING_TASKS = new Set(["test:unit"]);
-
 async function docFiles(): Promise<string[]> {
   const files = ["README.md"];
   for await (const entry of Deno.readDir(join(root, "docs"))) {
@@ -138,7 +131,7 @@ Deno.test("docs: every `deno task X` they mention is a task of deno.json", async
         if (line[m.index! + m[0].length] === "<") continue; // a placeholder: example:<name>
         const name = m[1].replace(/[.:]+$/, ""); // sentence punctuation after the name
         mentioned++;
-        if (!known.has(name) && !PENDING_TASKS.has(name)) {
+        if (!known.has(name)) {
           problems.push(`${file}:${i + 1}: deno task ${name}`);
         }
       }

@@ -34,7 +34,9 @@ export interface Browser {
 
 /** Starts Chromium with a fresh profile and one page of `width` × `height`. */
 export async function openBrowser(width = 1280, height = 900): Promise<Browser> {
-  const { chromium } = await import("playwright-core");
+  // A test-only package: out of deno.json, so the demo never installs it.
+  // deno-lint-ignore no-import-prefix
+  const { chromium } = await import("npm:playwright-core@1.65.1");
   const userDataDir = await Deno.makeTempDir({ prefix: "baton-chromium-" });
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,

@@ -6,6 +6,7 @@
  */
 
 const WORKER_ENTRY = new URL("../cli.ts", import.meta.url).pathname;
+const TEST_LOCK = new URL("./deno.lock", import.meta.url).pathname;
 
 /** A Redis server given to the tests; each test still uses queues of its own. */
 const GIVEN = Deno.env.get("BATON_TEST_REDIS_URL");
@@ -185,6 +186,7 @@ export async function startWorker(
     args: [
       "run",
       "-A",
+      `--lock=${TEST_LOCK}`,
       WORKER_ENTRY,
       "worker",
       "--redis",

@@ -3,7 +3,8 @@
  * killed workers, retries, Redis restarts, stopping without waiting.
  */
 import assert from "node:assert/strict";
-import { Queue } from "bullmq";
+// deno-lint-ignore no-import-prefix
+import { Queue } from "npm:bullmq@5.81.5";
 import { type Future, type RedisExecutor, Scheduler } from "../mod.ts";
 import {
   queueName,

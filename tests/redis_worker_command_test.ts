@@ -1,12 +1,13 @@
 /** `baton worker` argument handling (no Redis needed). */
 import assert from "node:assert/strict";
 import { parseWorkerArgs } from "../src/cli/worker_command.ts";
+import { TEST_LOCK } from "./cli_helpers.ts";
 
 const ENTRY = new URL("../cli.ts", import.meta.url).pathname;
 
 async function run(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   const { code, stderr, stdout } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ENTRY, "worker", ...args],
+    args: ["run", "-A", `--lock=${TEST_LOCK}`, ENTRY, "worker", ...args],
     stdin: "null",
   }).output();
   return {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type Future, Scheduler, ThrownValueError, WorkerCrashedError } from "../mod.ts";
 import { collatz, fail, failLater, sleepThen, throwValue } from "./fixtures/functions.ts";
 import { collatzPlusOffset } from "./fixtures/remote_fns.ts";
+import { runFixture } from "./helpers.ts";
 
 /** Runs `body` in onStart with the scheduler and collects every future's outcome. */
 async function outcomes(
@@ -224,4 +225,14 @@ Deno.test("an idle worker takes back calls waiting behind a long one", async () 
   assert.equal(finished.length, 7);
   // Without stealing, shorts queued behind "long" would end after it (~650ms+).
   assert.ok(elapsed < 1_200, `took ${elapsed}ms`);
+});
+
+Deno.test("an error escaping a worker is told once, by its call: Deno prints no 'Uncaught (in worker)'", async () => {
+  const run = await runFixture("escaping_worker.ts");
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(run.result, [
+    "worker-1 ended itself with an uncaught error (Error: escaped while running) while running escapeWhileRunning; it was replaced",
+    "worker-2 ended itself with an unhandled rejection (Error: nobody awaits this) while running rejectUnawaited; it was replaced",
+  ]);
+  assert.doesNotMatch(run.stderr, /Uncaught|^\s+at /m);
 });

@@ -1,10 +1,10 @@
 // matrix: ids, values through args/with/run/env, requires fan-in, and errors at file:line:col.
 import { assert, assertEquals, assertStringIncludes } from "./cli_helpers.ts";
-import { check, runWorkflow, yaml } from "./workflow_helpers.ts";
+import { check, flakyJob, runWorkflow, yaml } from "./workflow_helpers.ts";
 import {
+  FromArg,
   type JobSpec,
   type ModuleJobSpec,
-  ResultRef,
   type RunJobSpec,
 } from "../src/cli/workflow/types.ts";
 import { matrixId } from "../src/cli/workflow/matrix.ts";
@@ -113,7 +113,7 @@ Deno.test("matrix fan-in: requires and { from } on a matrix job mean all of its 
   for (const id of trains) assertEquals(byId.get(id)!.requires, ["prep"]);
   const report = byId.get("report") as ModuleJobSpec;
   assertEquals(report.requires, [...trains, "prep"]);
-  assertEquals(report.args, [new ResultRef(trains, true), new ResultRef(["prep"], false)]);
+  assertEquals(report.args, [new FromArg(trains, true), new FromArg(["prep"], false)]);
   assertEquals(byId.get("one")!.requires, ["train[lr=2,seed=0]"]);
 });
 
@@ -197,4 +197,32 @@ Deno.test("matrix errors: each at its file:line:col, naming the value and what i
 
   assertEquals(lines.length, expect.length, lines.join("\n"));
   expect.forEach((part, i) => assertStringIncludes(lines[i], part));
+});
+
+Deno.test("from: results pass through the library's ResultRef; a failed one is undefined", async () => {
+  const key = crypto.randomUUID();
+  const { built, events } = await runWorkflow(yaml(
+    "jobs:",
+    ...flakyJob(key, 0),
+    ...flakyJob(`${key}-bad`, 9, "critical: false").map((l) => l.replace("flaky:", "bad:")),
+    "  passed:",
+    "    module: modules/flaky.ts",
+    "    export: echo",
+    "    args: [{ from: flaky }, 2]",
+    "    with: { also: { from: flaky } }",
+    "  orphan:",
+    "    module: modules/flaky.ts",
+    "    export: echo",
+    "    args: [{ from: bad }]",
+    "    critical: false",
+  ));
+  const byLabel = new Map(built.flow.jobs.map((j) => [j.label, j]));
+  const result = { key, calls: 1 };
+  assertEquals(byLabel.get("passed")!.result, [result, 2, { also: result }]);
+  // A non-critical requirement failed: the job still runs, with undefined in its place
+  // (docs/workflows.md), where the library's resultOf() would fail it.
+  const orphan = byLabel.get("orphan")!;
+  assert(!orphan.failed, String(orphan.error));
+  assertEquals(orphan.result, [undefined]);
+  assert(events.some(([event, label]) => event === "job-failed" && label === "bad"));
 });

@@ -271,7 +271,6 @@ export interface DurableHooks {
 /** Set in DurableRun's static block. */
 export let durableHooks: DurableHooks;
 
-/** The scope a job's main-thread code runs in: its console output is the job's. */
 /** Which run and job a console sink writes for (the sink is the async scope's value). */
 const sinkOwners = new WeakMap<OutputSink, { readonly run: DurableRun; readonly job: Job }>();
 

@@ -30,20 +30,25 @@ export class ResultRef {
   readonly #source: () => Job | readonly (Job | undefined)[] | undefined;
   readonly #name: string;
   readonly #pick?: (result: never) => unknown;
+  readonly #lenient: boolean;
 
   /**
    * `source` gives the job whose result is wanted, or a list of jobs whose
    * results are wanted as a list (a function, so that a workflow file may
    * name jobs built later); `name` names it in errors; `pick` maps the result.
+   * `lenient` (workflow files' `{ from }`): a job that failed, did not run or
+   * does not exist gives `undefined` instead of an error.
    */
   constructor(
     source: () => Job | readonly (Job | undefined)[] | undefined,
     name: string,
     pick?: (result: never) => unknown,
+    lenient = false,
   ) {
     this.#source = source;
     this.#name = name;
     this.#pick = pick;
+    this.#lenient = lenient;
   }
 
   /**
@@ -72,6 +77,7 @@ export class ResultRef {
   value(): unknown {
     const source = this.#source();
     const one = (job: Job | undefined): unknown => {
+      if (this.#lenient) return job?.isDone() && !job.failed ? job.result : undefined;
       if (!job) throw new Error(`there is no job "${this.#name}" to take a result from`);
       if (job.failed) {
         throw new Error(`job "${job.label}" failed, so there is no result to pass on`, {

@@ -84,9 +84,8 @@ export async function buildCollecting(
   const buildFile = async (file: WorkflowSpec, timeout?: number): Promise<Flow> => {
     const flow = new Flow({ label: file.name, window: file.window, timeout });
     const jobs = new Map<string, Job>();
-    const resultOf = (id: string) => jobs.get(id)?.result;
     for (const job of file.jobs) {
-      const built = await buildJob(job, resultOf);
+      const built = await buildJob(job, jobs);
       if (!built) continue;
       jobs.set(job.id, built);
       flow.add(built, { critical: job.critical, forever: job.forever, cache: job.cache });
@@ -101,7 +100,7 @@ export async function buildCollecting(
 
   const buildJob = async (
     job: JobSpec,
-    resultOf: (id: string) => unknown,
+    jobs: ReadonlyMap<string, Job>,
   ): Promise<Job | undefined> => {
     try {
       if (job.kind === "flow") {
@@ -132,7 +131,7 @@ export async function buildCollecting(
         ));
         return undefined;
       }
-      const built = new ModuleJob(task, job, resultOf);
+      const built = new ModuleJob(task, job, jobs);
       if (Object.keys(job.limits).length) limits.set(built, job.limits);
       return built;
     } catch (error) {

@@ -11,7 +11,7 @@ import type { Limits } from "../../executors/limits.ts";
 import { type BackoffOptions, resolveBackoff } from "../../plugins/backoff.ts";
 import type { Combination } from "./matrix.ts";
 import type { Path } from "./parse.ts";
-import type { JobBase, ResultRef, RetrySpec } from "./types.ts";
+import type { FromArg, JobBase, RetrySpec } from "./types.ts";
 
 /** A value of the document, as the schema let it through. */
 export type Raw = Record<string, unknown>;
@@ -62,7 +62,7 @@ export interface JobCheck {
   /** Reports a problem at `path` from the top of the file. */
   reportAt(path: Path, message: string): void;
   /** Checks `{ from: ref }` at `path` (from the top) and makes the job require it. */
-  take(ref: string, path: Path): ResultRef | undefined;
+  take(ref: string, path: Path): FromArg | undefined;
   /** The fields every spec of the combination `index` has. */
   base(index: number): JobBase;
   /** How many problems have been reported for this job so far. */

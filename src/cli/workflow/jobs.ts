@@ -20,8 +20,9 @@ import { backoffDelay } from "../../plugins/backoff.ts";
 import { CancelledError } from "../../scheduler/errors.ts";
 import type { Task } from "../../scheduler/task.ts";
 import { startTimer, stopTimer } from "../../timers.ts";
+import { resolveArgs } from "../../flow/results.ts";
 import type { ModuleJobSpec, RetrySpec, RunJobSpec } from "./types.ts";
-import { ResultRef } from "./types.ts";
+import { FromArg } from "./types.ts";
 
 /**
  * Emitted on a job's flow when a failed attempt will be retried: (job,
@@ -180,19 +181,19 @@ export class RunJob extends Job<CommandResult> {
  */
 export class ModuleJob extends TaskJob<unknown[], unknown> {
   readonly #spec: ModuleJobSpec;
-  readonly #resultOf: (id: string) => unknown;
+  readonly #jobs: ReadonlyMap<string, Job>;
   readonly #attempts: Attempts;
 
-  /** Creates the job; `resultOf(id)` gives a finished job's result. */
+  /** Creates the job; `jobs` finds the file's built jobs by id, for `{ from }` arguments. */
   constructor(
     task: Task<unknown[], unknown>,
     spec: ModuleJobSpec,
-    resultOf: (id: string) => unknown,
+    jobs: ReadonlyMap<string, Job>,
   ) {
     super(task, []);
     this.label = spec.id;
     this.#spec = spec;
-    this.#resultOf = resultOf;
+    this.#jobs = jobs;
     this.#attempts = new Attempts(spec.retry);
   }
 
@@ -227,13 +228,12 @@ export class ModuleJob extends TaskJob<unknown[], unknown> {
 
   /** The arguments of the call: requirements are done by now, so their results are there. */
   arguments(): unknown[] {
-    const value = (v: unknown) => v instanceof ResultRef ? v.resolve(this.#resultOf) : v;
-    const args = this.#spec.args.map(value);
+    // The library's placeholders pass the results, as resultOf() does.
+    const ref = (v: unknown) => v instanceof FromArg ? v.toResultRef(this.#jobs) : v;
+    const args = this.#spec.args.map(ref);
     const named = this.#spec.with;
-    if (named) {
-      args.push(Object.fromEntries(Object.entries(named).map(([k, v]) => [k, value(v)])));
-    }
-    return args;
+    if (named) args.push(Object.fromEntries(Object.entries(named).map(([k, v]) => [k, ref(v)])));
+    return resolveArgs(args);
   }
 
   protected override execute(signal: AbortSignal): Promise<unknown> {

@@ -11,7 +11,7 @@ import { resolve, toFileUrl } from "./paths.ts";
 import { checkPlaceholders, substitute } from "./matrix.ts";
 import type { Path } from "./parse.ts";
 import { fileExists, isObject, type JobCheck, jobLimits, type Raw } from "./job_check.ts";
-import { isFromRef, type ModuleJobSpec, ResultRef, type RetrySpec } from "./types.ts";
+import { FromArg, isFromRef, type ModuleJobSpec, type RetrySpec } from "./types.ts";
 
 /** The specs of a module job; none when it has problems (reported). */
 export function moduleSpecs(job: JobCheck, retry: RetrySpec): ModuleJobSpec[] {
@@ -27,7 +27,7 @@ export function moduleSpecs(job: JobCheck, retry: RetrySpec): ModuleJobSpec[] {
     );
     return [];
   }
-  /** An argument as checked: `{ from }` becomes a ResultRef; the rest is checked for placeholders. */
+  /** An argument as checked: `{ from }` becomes a FromArg; the rest is checked for placeholders. */
   const argument = (value: unknown, at: Path): unknown => {
     if (isFromRef(value)) return job.take(value.from, [...at, "from"]);
     if (isObject(value) && "from" in value) {
@@ -57,7 +57,7 @@ export function moduleSpecs(job: JobCheck, retry: RetrySpec): ModuleJobSpec[] {
   const permissions = (raw.permissions ?? job.defaults.raw.permissions) as Permissions | undefined;
   return job.combinations.map((combination, i) => {
     const place = (value: unknown) =>
-      combination && !(value instanceof ResultRef) ? substitute(value, combination, true) : value;
+      combination && !(value instanceof FromArg) ? substitute(value, combination, true) : value;
     const withHere = implicit
       ? { ...combination }
       : named && Object.fromEntries(Object.entries(named).map(([k, v]) => [k, place(v)]));

@@ -8,6 +8,8 @@ import type { Limits, Permissions } from "../../executors/limits.ts";
 import type { BackoffPolicy } from "../../plugins/backoff.ts";
 import type { WorkflowIssue } from "../errors.ts";
 import type { Path } from "./parse.ts";
+import type { Job } from "../../flow/job.ts";
+import { ResultRef } from "../../flow/results.ts";
 
 /** The executors a workflow may run module jobs on. */
 export const EXECUTORS = ["workers", "processes", "sequential"] as const;
@@ -30,15 +32,21 @@ export function isFromRef(value: unknown): value is FromRef {
 /**
  * A checked `{ from: <job> }` argument: the ids of the jobs whose results it
  * stands for; `many` when it names a matrix job (then the results come as
- * a list, in matrix order).
+ * a list, in matrix order). Plain data, as job definitions record it; the
+ * jobs built from the file pass results with the library's `ResultRef`
+ * ({@linkcode FromArg.toResultRef}), as `resultOf()` does.
  */
-export class ResultRef {
+export class FromArg {
   /** Creates the reference. */
   constructor(readonly ids: readonly string[], readonly many: boolean) {}
 
-  /** The value to pass, given each job's result. */
-  resolve(resultOf: (id: string) => unknown): unknown {
-    return this.many ? this.ids.map(resultOf) : resultOf(this.ids[0]);
+  /** The library's placeholder for these results; `jobs` finds the built jobs by id. */
+  toResultRef(jobs: ReadonlyMap<string, Job>): ResultRef {
+    const name = this.ids.join(", ");
+    // Lenient: a failed non-critical job's result is `undefined` (docs/workflows.md).
+    return this.many
+      ? new ResultRef(() => this.ids.map((id) => jobs.get(id)), name, undefined, true)
+      : new ResultRef(() => jobs.get(this.ids[0]), name, undefined, true);
   }
 }
 
@@ -89,9 +97,9 @@ export interface ModuleJobSpec extends JobBase {
   /** Absolute `file:` URL of the module. */
   readonly moduleUrl: string;
   readonly exportName: string;
-  /** Positional arguments; {@linkcode ResultRef}s stand for other jobs' results. */
+  /** Positional arguments; {@linkcode FromArg}s stand for other jobs' results. */
   readonly args: readonly unknown[];
-  /** Passed after `args` as one object, when given; its values may be {@linkcode ResultRef}s. */
+  /** Passed after `args` as one object, when given; its values may be {@linkcode FromArg}s. */
   readonly with?: Readonly<Record<string, unknown>>;
   readonly limits: Limits;
   readonly permissions?: Permissions;

@@ -28,8 +28,8 @@ import { moduleSpecs } from "./module_spec.ts";
 import { runSpecs } from "./run_spec.ts";
 import {
   type ExecutorKind,
+  FromArg,
   type JobSpec,
-  ResultRef,
   type RetrySpec,
   type WorkflowSpec,
 } from "./types.ts";
@@ -169,7 +169,7 @@ export async function checkWorkflow(
     ref: string,
     path: Path,
     what: "requires" | "takes the result of",
-  ): ResultRef | undefined => {
+  ): FromArg | undefined => {
     const owner = nameSet.has(ref) ? ref : idOwner.get(ref);
     if (owner === name) {
       report(
@@ -189,9 +189,9 @@ export async function checkWorkflow(
       );
       return undefined;
     }
-    if (!nameSet.has(ref)) return new ResultRef([ref], false);
+    if (!nameSet.has(ref)) return new FromArg([ref], false);
     const plan = plans.get(ref);
-    return new ResultRef(plan?.ids ?? [], plan !== undefined && plan.combinations[0] !== undefined);
+    return new FromArg(plan?.ids ?? [], plan !== undefined && plan.combinations[0] !== undefined);
   };
 
   // Pass 2: the specs, one per combination.

@@ -5,8 +5,7 @@
  * @module
  */
 
-// deno-lint-ignore no-import-prefix
-import type { RedisOptions as IORedisOptions } from "npm:ioredis@5.11.1";
+import type { RedisClientOptions } from "./npm_types.ts";
 import { checkOptions, quote } from "../../options.ts";
 
 /**
@@ -37,7 +36,7 @@ export interface RedisConnectionOptions {
 }
 
 /** Turns a {@linkcode RedisConnection} into ioredis options; throws `TypeError` naming a bad value. */
-export function resolveConnection(connection: RedisConnection): IORedisOptions {
+export function resolveConnection(connection: RedisConnection): RedisClientOptions {
   if (typeof connection !== "string" && (typeof connection !== "object" || connection === null)) {
     throw new TypeError(
       `connection must be a redis:// URL or { host, port }, got ${quote(connection)}`,

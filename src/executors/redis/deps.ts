@@ -1,28 +1,31 @@
 /**
  * BullMQ and ioredis, loaded on first use: importing baton (as task modules
- * do inside pool subprocesses) must not load, or even resolve, npm packages.
+ * do inside pool subprocesses, or a project that never uses Redis) must not
+ * load, or even resolve, npm packages.
  *
  * @module
  */
 
-// deno-lint-ignore no-import-prefix
-import type { Redis } from "npm:ioredis@5.11.1";
+import type { BullMQ, RedisClass } from "./npm_types.ts";
 
-/** The BullMQ module. */
-export type BullMQ = typeof import("npm:bullmq@5.81.5");
+export type { BullMQ } from "./npm_types.ts";
 
 /** What the Redis executor and worker use. */
 export interface Deps {
   bullmq: BullMQ;
-  Redis: typeof Redis;
+  Redis: RedisClass;
 }
+
+// A URL held in a variable is not followed by Deno's module graph, so the
+// packages npm.ts imports are resolved only when this import runs.
+// `deno compile` needs `--include src/executors/redis/npm.ts` to embed them.
+const NPM = new URL("./npm.ts", import.meta.url).href;
 
 let loaded: Promise<Deps> | undefined;
 
 /** Loads both modules once. */
 export function loadDeps(): Promise<Deps> {
-  // deno-lint-ignore no-import-prefix
-  return loaded ??= Promise.all([import("npm:bullmq@5.81.5"), import("npm:ioredis@5.11.1")]).then(
-    ([bullmq, ioredis]) => ({ bullmq, Redis: ioredis.Redis }),
+  return loaded ??= (import(NPM) as Promise<{ bullmq: unknown; Redis: unknown }>).then(
+    (npm) => npm as Deps,
   );
 }

@@ -11,8 +11,7 @@
  * @module
  */
 
-// deno-lint-ignore no-import-prefix
-import type { Redis } from "npm:ioredis@5.11.1";
+import type { RedisClient } from "./npm_types.ts";
 
 /** One event of the stream: its name and fields, e.g. `completed` with `jobId` and `returnvalue`. */
 export type StreamEvent = Readonly<Record<string, string>>;
@@ -41,7 +40,7 @@ type Entries = [id: string, fields: string[]][];
 export class EventReader {
   /** Times events were found missing. */
   gaps = 0;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
   readonly #handlers: { event(event: StreamEvent): void; gap(): void };
   readonly #loop: Promise<void>;
@@ -50,7 +49,7 @@ export class EventReader {
 
   /** Starts reading at once. */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     key: string,
     after: string,
     handlers: { event(event: StreamEvent): void; gap(): void },

@@ -7,10 +7,7 @@
 
 import type { Buffer } from "node:buffer";
 import { explainCloneError } from "../../wire/clone_error.ts";
-// deno-lint-ignore no-import-prefix
-import type { JobsOptions, Queue } from "npm:bullmq@5.81.5";
-// deno-lint-ignore no-import-prefix
-import type { Redis } from "npm:ioredis@5.11.1";
+import type { BullQueue, JobOptions, RedisClient } from "./npm_types.ts";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Call, Executor, ExecutorHost, ExecutorInfo, WorkerInfo } from "../executor.ts";
 import { type Permissions, type ResolvedLimits, resolvePermissions } from "../limits.ts";
@@ -87,7 +84,7 @@ export class RedisExecutor implements Executor {
   /** The queue's name. */
   readonly queue: string;
   readonly #options: RedisExecutorOptions;
-  readonly #jobOptions: JobsOptions;
+  readonly #jobOptions: JobOptions;
   readonly #localWorkers: number;
   readonly #maxEvents: number;
   /** Every job id of this executor starts with it. */
@@ -101,15 +98,15 @@ export class RedisExecutor implements Executor {
   readonly #pending = new Set<Promise<unknown>>();
   #host?: ExecutorHost;
   #bullmq?: BullMQ;
-  #queue?: Queue<JobPayload>;
+  #queue?: BullQueue<JobPayload>;
   #events?: EventReader;
   #reconciling?: Promise<void>;
   /** Jobs of this turn of the event loop, added together. */
   #batch?: { entries: Entry[]; added: PromiseWithResolvers<void> };
   #reconcileAgain = false;
   #gaps = 0;
-  #pub?: Redis;
-  #sub?: Redis;
+  #pub?: RedisClient;
+  #sub?: RedisClient;
   #local?: RedisWorker;
   #drained?: PromiseWithResolvers<void>;
 

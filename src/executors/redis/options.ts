@@ -4,8 +4,7 @@
  * @module
  */
 
-// deno-lint-ignore no-import-prefix
-import type { JobsOptions } from "npm:bullmq@5.81.5";
+import type { JobOptions } from "./npm_types.ts";
 import { type Duration, parseDuration } from "../../units.ts";
 import { checkOptions, quote } from "../../options.ts";
 import type { RedisConnection } from "./connection.ts";
@@ -53,12 +52,12 @@ export interface RedisExecutorOptions {
 }
 
 /** The per-job options that come from the executor's options. */
-export function jobOptions(options: RedisExecutorOptions): JobsOptions {
+export function jobOptions(options: RedisExecutorOptions): JobOptions {
   const attempts = options.maxAttempts ?? 1;
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new RangeError(`maxAttempts must be a positive integer, got ${attempts}`);
   }
-  const result: JobsOptions = {
+  const result: JobOptions = {
     attempts,
     // Kept a while, so that a scheduler that reconnects can still read the outcome.
     removeOnComplete: { age: 300 },

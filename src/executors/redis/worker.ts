@@ -8,10 +8,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-// deno-lint-ignore no-import-prefix
-import type { Job, Worker } from "npm:bullmq@5.81.5";
-// deno-lint-ignore no-import-prefix
-import type { Redis } from "npm:ioredis@5.11.1";
+import type { BullJob, BullWorker, RedisClient } from "./npm_types.ts";
 import { type BullMQ, loadDeps } from "./deps.ts";
 import type { Limits, Permissions } from "../limits.ts";
 import { Relay, type RelayMessage, unsendableResult } from "../relay.ts";
@@ -73,7 +70,7 @@ export interface RedisWorkerOptions {
 }
 
 interface Running {
-  readonly job: Job<JobPayload>;
+  readonly job: BullJob<JobPayload>;
   /** The call's id in the relay. */
   readonly id: number;
   /** Settles with the value, or rejects with a `WireError` (or a `CancelledError`). */
@@ -110,11 +107,11 @@ export class RedisWorker {
   readonly #running = new Map<number, Running>();
   readonly #byJob = new Map<string, Running>();
   readonly #timings: LockTimings;
-  #worker?: Worker<JobPayload>;
+  #worker?: BullWorker;
   #heartbeat?: Heartbeat;
   #bullmq?: BullMQ;
-  #pub?: Redis;
-  #sub?: Redis;
+  #pub?: RedisClient;
+  #sub?: RedisClient;
 
   /** Checks the options; nothing connects until {@linkcode start}. */
   constructor(options: RedisWorkerOptions) {
@@ -241,7 +238,7 @@ export class RedisWorker {
     }
   }
 
-  async #process(job: Job<JobPayload>): Promise<string> {
+  async #process(job: BullJob<JobPayload>): Promise<string> {
     const data = job.data;
     if (data?.v !== 1) {
       throw new this.#bullmq!.UnrecoverableError(
@@ -302,7 +299,7 @@ export class RedisWorker {
   }
 
   /** Leaves the full error where the scheduler reads it when BullMQ reports the failure. */
-  async #leaveError(job: Job, error: WireError): Promise<void> {
+  async #leaveError(job: BullJob<unknown>, error: WireError): Promise<void> {
     try {
       await this.#pub?.set(
         channels.error(this.queue, job.id!),
