@@ -144,8 +144,13 @@ export class WorkerExecutor implements Executor {
   }
 }
 
-/** How long a worker that was told to stop may take to show it is not stuck in synchronous code. */
-const PROBE_MS = 250;
+/**
+ * How long a worker that was told to stop may take to show it is not stuck in
+ * synchronous code. Generous: on a loaded machine a free worker can take
+ * hundreds of ms to answer, and one declared stuck is ended before the abort
+ * handlers of its call run. Only a run with a stuck worker waits this long.
+ */
+const PROBE_MS = 1_000;
 /** Tasks already reported as stuck: once each. */
 const reportedStuck = new Set<string>();
 
