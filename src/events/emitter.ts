@@ -5,7 +5,7 @@
  */
 
 import { Event } from "./event.ts";
-import { type Callback, type CallbackOptions, Handler } from "./handler.ts";
+import { type Callback, type CallbackOptions, Handler, runFew } from "./handler.ts";
 import { UnknownEventError } from "./errors.ts";
 
 /**
@@ -66,6 +66,20 @@ export interface CallbackHost {
 }
 
 /**
+ * Emits `event` on `emitter` with `argc` (0–2) arguments `a`, `b`, exactly as
+ * `emitter.emit(event, ...)` would, without allocating for them: for the
+ * scheduler's per-call events. Not part of the public API.
+ */
+export let emitFew: (
+  emitter: Emitter,
+  // deno-lint-ignore no-explicit-any
+  event: Event<any>,
+  argc: 0 | 1 | 2,
+  a?: unknown,
+  b?: unknown,
+) => void;
+
+/**
  * Holds events and their callbacks. Callbacks of one event run in the order
  * they were registered, always.
  *
@@ -90,6 +104,10 @@ export class Emitter {
    * throw propagates out of `emit()` and an async rejection stays unhandled.
    */
   protected callbackHost?: CallbackHost;
+
+  static {
+    emitFew = (emitter, event, argc, a, b) => emitter.#emitFew(event, argc, a, b);
+  }
 
   /** Creates an emitter called `name`. */
   constructor(name = "emitter") {
@@ -152,18 +170,54 @@ export class Emitter {
 
   /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
   emit<A extends unknown[]>(event: Event<A> | string, ...args: NoInfer<A>): void {
-    const name = typeof event === "string" ? this.#resolve(event).name : event.name;
     const r = this.#r;
-    if (typeof event !== "string" && !r.events.has(name)) {
-      this.addEvent(event as Event<unknown[]>);
-    }
-    const counts = r.counts;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    const name = this.#count(r, event);
     for (const tap of r.taps) tap(name, args);
     const handlers = r.handlers.get(name);
     if (!handlers) return;
     for (const handler of handlers as unknown as Handler<A>[]) {
       if (!this.#runHandler(handler, args)) return;
+    }
+  }
+
+  /** Declares `event` if it is new, counts one emission of it, and returns its name. */
+  #count(r: Registry, event: Event<unknown[]> | string): string {
+    let name: string;
+    if (typeof event === "string") name = this.#resolve(event).name;
+    else {
+      name = event.name;
+      if (!r.events.has(name)) this.addEvent(event);
+    }
+    const counts = r.counts;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return name;
+  }
+
+  /**
+   * `emit` with `argc` (0–2) arguments given one by one: the same counting,
+   * taps, order and error handling, without an array unless a tap needs one.
+   */
+  #emitFew(event: Event<unknown[]>, argc: number, a: unknown, b: unknown): void {
+    const r = this.#r;
+    const name = this.#count(r, event);
+    const taps = r.taps;
+    if (taps.length > 0) {
+      const args = argc === 0 ? [] : argc === 1 ? [a] : [a, b];
+      for (const tap of taps) tap(name, args);
+    }
+    const handlers = r.handlers.get(name);
+    if (!handlers) return;
+    const host = this.callbackHost;
+    for (const handler of handlers) {
+      if (!host) {
+        runFew(handler, argc, a, b, noop);
+        continue;
+      }
+      try {
+        runFew(handler, argc, a, b, this.#trackResult);
+      } catch (error) {
+        if (!host.error(error)) return;
+      }
     }
   }
 
