@@ -290,7 +290,7 @@ Deno.test("workers: cancelling prefetched calls leaves the others to finish", as
   });
   await scheduler.run({ onCancelled: "continue" });
   assert.equal(futures[0].value, "late");
-  const expected = futures.slice(1).map((f, i) => (i % 2 === 1 ? "cancelled" : "fulfilled"));
+  const expected = futures.slice(1).map((_f, i) => (i % 2 === 1 ? "cancelled" : "fulfilled"));
   assert.deepEqual(futures.slice(1).map((f) => f.status), expected);
   assert.deepEqual(futures.filter((f) => f.status === "fulfilled").slice(1).map((f) => f.value), [
     1,
