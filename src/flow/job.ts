@@ -442,6 +442,11 @@ export abstract class Job<R = unknown> extends Emitter {
    * @throws {Error} with `remove`, when a requirement to drop is not there.
    */
   requires(...requirements: (Requirement | RequiresOptions)[]): this {
+    // The common case, one job, checked first: it cannot be the options.
+    if (requirements.length === 1 && requirements[0] instanceof Job) {
+      this.#add(requirements[0]);
+      return this;
+    }
     const last = requirements[requirements.length - 1];
     let remove = false;
     if (isOptionsObject(last)) {
