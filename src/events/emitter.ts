@@ -125,7 +125,7 @@ export class Emitter {
 
   /** The declared events, in declaration order. */
   get events(): Event[] {
-    return [...(this.#registry?.events.values() ?? [])] as Event[];
+    return [...(this.#registry?.events.values() ?? [])].map((slot) => slot.event) as Event[];
   }
 
   /** Declares events so that they can be subscribed to by name. */
@@ -133,10 +133,10 @@ export class Emitter {
     for (const event of events) {
       const events = this.#r.events;
       const known = events.get(event.name);
-      if (known && known !== event) {
+      if (known && known.event !== event) {
         throw new Error(`${this.name} already declares a different event named "${event.name}"`);
       }
-      events.set(event.name, event);
+      if (!known) events.set(event.name, { event, count: 0, handlers: NO_HANDLERS });
     }
   }
 
@@ -162,35 +162,33 @@ export class Emitter {
       options,
       () => this.#detach(handler as unknown as Handler<never>),
     );
-    const handlers = this.#r.handlers;
-    const list = handlers.get(resolved.name) ?? [];
-    handlers.set(resolved.name, [...list, handler as unknown as Handler<never>]);
+    const slot = this.#r.events.get(resolved.name)!;
+    slot.handlers = [...slot.handlers, handler as unknown as Handler<never>];
     return handler;
   }
 
   /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
   emit<A extends unknown[]>(event: Event<A> | string, ...args: NoInfer<A>): void {
     const r = this.#r;
-    const name = this.#count(r, event);
+    const slot = this.#count(r, event);
+    const name = slot.event.name;
     for (const tap of r.taps) tap(name, args);
-    const handlers = r.handlers.get(name);
-    if (!handlers) return;
-    for (const handler of handlers as unknown as Handler<A>[]) {
+    for (const handler of slot.handlers as unknown as Handler<A>[]) {
       if (!this.#runHandler(handler, args)) return;
     }
   }
 
-  /** Declares `event` if it is new, counts one emission of it, and returns its name. */
-  #count(r: Registry, event: Event<unknown[]> | string): string {
-    let name: string;
-    if (typeof event === "string") name = this.#resolve(event).name;
-    else {
-      name = event.name;
-      if (!r.events.has(name)) this.addEvent(event);
+  /** Declares `event` if it is new, counts one emission of it, and returns its slot. */
+  #count(r: Registry, event: Event<unknown[]> | string): Slot {
+    // An event object is declared on first use; a name must be declared already.
+    const name = typeof event === "string" ? this.#resolve(event).name : event.name;
+    let slot = r.events.get(name);
+    if (slot === undefined) {
+      this.addEvent(event as Event<unknown[]>);
+      slot = r.events.get(name)!;
     }
-    const counts = r.counts;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return name;
+    r.counts.set(name, ++slot.count);
+    return slot;
   }
 
   /**
@@ -199,14 +197,14 @@ export class Emitter {
    */
   #emitFew(event: Event<unknown[]>, argc: number, a: unknown, b: unknown): void {
     const r = this.#r;
-    const name = this.#count(r, event);
+    const slot = this.#count(r, event);
     const taps = r.taps;
     if (taps.length > 0) {
       const args = argc === 0 ? [] : argc === 1 ? [a] : [a, b];
-      for (const tap of taps) tap(name, args);
+      for (const tap of taps) tap(slot.event.name, args);
     }
-    const handlers = r.handlers.get(name);
-    if (!handlers) return;
+    const handlers = slot.handlers;
+    if (handlers.length === 0) return;
     const host = this.callbackHost;
     for (const handler of handlers) {
       if (!host) {
@@ -262,7 +260,7 @@ export class Emitter {
   /** The handlers subscribed to `event`, in order. */
   handlers<A extends unknown[]>(event: Event<A> | string): readonly Handler<A>[] {
     const name = typeof event === "string" ? event : event.name;
-    return (this.#registry?.handlers.get(name) ?? []) as unknown as Handler<A>[];
+    return (this.#registry?.events.get(name)?.handlers ?? NO_HANDLERS) as unknown as Handler<A>[];
   }
 
   #runHandler<A extends unknown[]>(handler: Handler<A>, args: A): boolean {
@@ -299,25 +297,35 @@ export class Emitter {
       const names = [...(this.#registry?.events.keys() ?? [])];
       throw new UnknownEventError(this.name, String(event), names);
     }
-    return known as unknown as Event<A>;
+    return known.event as unknown as Event<A>;
   }
 
   #detach(handler: Handler<never>): void {
-    const handlers = this.#registry?.handlers;
-    const list = handlers?.get(handler.event.name);
-    if (list) handlers!.set(handler.event.name, list.filter((h) => h !== handler));
+    const slot = this.#registry?.events.get(handler.event.name);
+    if (slot) slot.handlers = slot.handlers.filter((h) => h !== handler);
   }
 }
 
 function noop(): void {}
 
+/** Shared by every event without handlers: never changed. */
+const NO_HANDLERS: readonly Handler<never>[] = Object.freeze([]);
+
+/** One declared event: what an emission needs, found with one lookup. */
+interface Slot {
+  readonly event: Event<unknown[]>;
+  /** Emissions so far (what `counts` shows). */
+  count: number;
+  /** Its handlers; the list is replaced, never mutated, so emission can iterate safely. */
+  handlers: readonly Handler<never>[];
+}
+
 /** An emitter's events, counts, handlers and taps, in one object made on first use. */
 class Registry {
   /** How many times each event was emitted, by name. */
   readonly counts = new Map<string, number>();
-  readonly events = new Map<string, Event<unknown[]>>();
-  /** Handlers per event name; lists are replaced, never mutated, so emission can iterate safely. */
-  readonly handlers = new Map<string, Handler<never>[]>();
+  /** The declared events by name, in declaration order, with their counts and handlers. */
+  readonly events = new Map<string, Slot>();
   /** Observers of every emission (see `tap`); replaced, never mutated. */
   taps: ReadonlyArray<(event: string, args: readonly unknown[]) => void> = [];
   tracker?: (result: unknown) => void;
