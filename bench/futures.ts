@@ -26,7 +26,14 @@ function rssBytes(): number {
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-/** What `n` queued futures hold, per future. */
+/**
+ * What `n` queued futures hold, per future.
+ *
+ * @example
+ * ```ts ignore
+ * const [{ rss, heap }] = await futureMemory(100_000, 1);
+ * ```
+ */
 export interface FutureMemory {
   /** Resident memory per future, bytes. */
   rss: number;
@@ -56,7 +63,14 @@ async function measure(n: number): Promise<FutureMemory> {
   return result!;
 }
 
-/** Runs `rounds` fresh processes of `n` futures each and returns the best. */
+/**
+ * Runs `rounds` fresh processes of `n` futures each and returns what each measured.
+ *
+ * @example
+ * ```ts ignore
+ * const samples = await futureMemory(100_000, 3);
+ * ```
+ */
 export async function futureMemory(n: number, rounds: number): Promise<FutureMemory[]> {
   const samples: FutureMemory[] = [];
   for (let round = 0; round < rounds; round++) {

@@ -99,19 +99,38 @@ export function ratioLine(
   return cells.join("  ");
 }
 
-/** What starts a line that `targetLine` made, so that `bench/run.ts` can find it in any output. */
+/**
+ * What starts a line that `targetLine` made, so that `bench/run.ts` can find it in any output.
+ *
+ * @example
+ * ```ts ignore
+ * output.split("\n").filter((line) => line.startsWith(TARGET_MARK));
+ * ```
+ */
 export const TARGET_MARK = "▸ ";
 
 /**
  * One figure checked against its target, for figures that are not a ratio
  * of two runs (µs per job, bytes per future). `bench/run.ts` collects these
  * lines, and `ratioLine` lines that name a target, into its summary.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(targetLine("100k queued futures", "560 B", "≤ 800 B", true));
+ * ```
  */
 export function targetLine(name: string, figure: string, target: string, met: boolean): string {
   return `${TARGET_MARK}${name.padEnd(46)}  ${figure}  target ${target}  ${met ? "met" : "MISSED"}`;
 }
 
-/** A row of the summary: the scenario, its figure, the target and whether it is met. */
+/**
+ * A row of the summary: the scenario, its figure, the target and whether it is met.
+ *
+ * @example
+ * ```ts ignore
+ * const row: SummaryRow = { name: "futures", figure: "560 B", target: "≤ 800 B", met: true };
+ * ```
+ */
 export interface SummaryRow {
   /** The scenario. */
   name: string;
@@ -127,6 +146,11 @@ export interface SummaryRow {
  * The rows of a benchmark's output that carry a target: `targetLine` lines
  * and `ratioLine` lines with a target (met when the median ratio is on the
  * right side of it).
+ *
+ * @example
+ * ```ts ignore
+ * for (const row of summaryRows(output)) console.log(row.name, row.met ? "met" : "MISSED");
+ * ```
  */
 export function summaryRows(output: string): SummaryRow[] {
   const rows: SummaryRow[] = [];

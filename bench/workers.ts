@@ -20,7 +20,14 @@ function increment(x: number): number {
   return x + 1;
 }
 
-/** (a) Raw Web Workers, `inFlight` messages outstanding at all times. */
+/**
+ * (a) Raw Web Workers, `inFlight` messages outstanding at all times.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await rawPingPong(64, 40_000);
+ * ```
+ */
 export async function rawPingPong(inFlight: number, total: number): Promise<Measurement> {
   const url = new URL("./fixtures/echo_worker.ts", import.meta.url);
   const workers = [0, 1].map(() => new Worker(url, { type: "module" }));
@@ -54,7 +61,14 @@ export async function rawPingPong(inFlight: number, total: number): Promise<Meas
   return measure(latencies, elapsed);
 }
 
-/** (b) The scheduler on two workers, `inFlight` calls outstanding at all times. */
+/**
+ * (b) The scheduler on two workers, `inFlight` calls outstanding at all times.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await schedulerPingPong(64, 40_000);
+ * ```
+ */
 export async function schedulerPingPong(inFlight: number, total: number): Promise<Measurement> {
   const scheduler = Scheduler.withWorkers(2);
   const task = scheduler.task(increment);
@@ -84,7 +98,14 @@ export async function schedulerPingPong(inFlight: number, total: number): Promis
   return measure(latencies, performance.now() - started);
 }
 
-/** The worker rows of issue 13, each side by side with raw workers. */
+/**
+ * The worker rows of issue 13, each side by side with raw workers.
+ *
+ * @example
+ * ```ts ignore
+ * for (const r of await workerRows(40_000, 7)) console.log(ratioLine(r.name, r.comparison, r.figure, r.target));
+ * ```
+ */
 export async function workerRows(
   total: number,
   rounds: number,

@@ -69,6 +69,11 @@ export interface CallbackHost {
  * Emits `event` on `emitter` with `argc` (0–2) arguments `a`, `b`, exactly as
  * `emitter.emit(event, ...)` would, without allocating for them: for the
  * scheduler's per-call events. Not part of the public API.
+ *
+ * @example
+ * ```ts ignore
+ * emitFew(scheduler, SchedulerEvents.FUTURE_RESULT, 2, future, value);
+ * ```
  */
 export let emitFew: (
   emitter: Emitter,

@@ -55,7 +55,14 @@ function positiveInteger(option: string, value: number | undefined): number | un
   return value;
 }
 
-/** Runs `handler` for one emission of `argc` (0–2) arguments; only the emitter calls it. */
+/**
+ * Runs `handler` for one emission of `argc` (0–2) arguments; only the emitter calls it.
+ *
+ * @example
+ * ```ts ignore
+ * runFew(handler, 1, future, undefined, trackResult);
+ * ```
+ */
 export let runFew: (
   handler: Handler<never>,
   argc: number,
