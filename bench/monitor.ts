@@ -15,6 +15,7 @@
  */
 
 import { type MonitorServer, Scheduler, serveMonitor } from "../mod.ts";
+import { targetLine } from "./stats.ts";
 
 const seconds = Number(Deno.args[0] ?? 2);
 const rounds = Number(Deno.args[1] ?? 3);
@@ -151,4 +152,11 @@ for (
           `${last.drops} client drops)`
         : ""),
   );
+  const sorted = plain.map((p, i) => monitored[i] / p).sort((x, y) => x - y);
+  console.log(targetLine(
+    `monitor overhead, ${name}, with/without`,
+    `ratio ${ratio.toFixed(2)} (per round ${sorted[0].toFixed(2)}–${sorted.at(-1)!.toFixed(2)})`,
+    "≥ 0.90",
+    ratio >= 0.9,
+  ));
 }

@@ -98,3 +98,83 @@ export function ratioLine(
   if (target) cells.push(`target ${target}`);
   return cells.join("  ");
 }
+
+/**
+ * What starts a line that `targetLine` made, so that `bench/run.ts` can find it in any output.
+ *
+ * @example
+ * ```ts ignore
+ * output.split("\n").filter((line) => line.startsWith(TARGET_MARK));
+ * ```
+ */
+export const TARGET_MARK = "▸ ";
+
+/**
+ * One figure checked against its target, for figures that are not a ratio
+ * of two runs (µs per job, bytes per future). `bench/run.ts` collects these
+ * lines, and `ratioLine` lines that name a target, into its summary.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(targetLine("100k queued futures", "560 B", "≤ 800 B", true));
+ * ```
+ */
+export function targetLine(name: string, figure: string, target: string, met: boolean): string {
+  return `${TARGET_MARK}${name.padEnd(46)}  ${figure}  target ${target}  ${met ? "met" : "MISSED"}`;
+}
+
+/**
+ * A row of the summary: the scenario, its figure, the target and whether it is met.
+ *
+ * @example
+ * ```ts ignore
+ * const row: SummaryRow = { name: "futures", figure: "560 B", target: "≤ 800 B", met: true };
+ * ```
+ */
+export interface SummaryRow {
+  /** The scenario. */
+  name: string;
+  /** The measured figure, as printed. */
+  figure: string;
+  /** The target, e.g. `≥ 0.90`. */
+  target: string;
+  /** Whether the figure meets the target. */
+  met: boolean;
+}
+
+/**
+ * The rows of a benchmark's output that carry a target: `targetLine` lines
+ * and `ratioLine` lines with a target (met when the median ratio is on the
+ * right side of it).
+ *
+ * @example
+ * ```ts ignore
+ * for (const row of summaryRows(output)) console.log(row.name, row.met ? "met" : "MISSED");
+ * ```
+ */
+export function summaryRows(output: string): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const line of output.split("\n")) {
+    if (line.startsWith(TARGET_MARK)) {
+      const m = /^(.*?)\s{2,}(.*)\s{2}target (.*?)\s{2}(met|MISSED)$/.exec(
+        line.slice(TARGET_MARK.length),
+      );
+      if (m) {
+        rows.push({ name: m[1].trim(), figure: m[2].trim(), target: m[3], met: m[4] === "met" });
+      }
+      continue;
+    }
+    const r = /^(.*?)\s{2,}baton.*ratio (\d+\.\d+) \((\S+)\)\s+target ([≥≤]) ?(\d+(?:\.\d+)?)/.exec(
+      line,
+    );
+    if (!r) continue;
+    const ratio = Number(r[2]), bound = Number(r[5]);
+    rows.push({
+      name: r[1].trim(),
+      figure: `ratio ${r[2]} (${r[3]})`,
+      target: `${r[4]} ${r[5]}`,
+      met: r[4] === "≥" ? ratio >= bound : ratio <= bound,
+    });
+  }
+  return rows;
+}

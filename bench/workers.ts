@@ -1,23 +1,43 @@
 /**
- * The worker pool against its ceiling, in one run: (a) a hand-written
- * ping-pong over two raw Web Workers, (b) `Scheduler.withWorkers(2)` running
- * the same trivial task through `task.submit` with a result callback that
- * resubmits, keeping the same number of calls in flight.
+ * The worker pool against its ceiling, side by side in one run: (a) a
+ * hand-written ping-pong over two raw Web Workers, (b) `Scheduler.withWorkers(2)`
+ * running the same trivial task through `task.submit` with a result callback
+ * that resubmits, keeping the same number of calls in flight. The two run in
+ * alternating rounds (`compareRounds`); the ratio is taken within each round.
+ *
+ * Targets (issue 13): 64 in flight, throughput ≥ 0.9× raw; 1 in flight, p99
+ * submit→result ≤ 1.1× raw.
+ *
+ * Run: `deno run -A bench/workers.ts [calls per round] [rounds]`
  *
  * @module
  */
 
 import { Scheduler } from "../mod.ts";
-import { measure, type Measurement, row } from "./stats.ts";
+import { compareRounds, type Comparison, measure, type Measurement, ratioLine } from "./stats.ts";
 
 function increment(x: number): number {
   return x + 1;
 }
 
-/** (a) Raw Web Workers, `inFlight` messages outstanding at all times. */
+/**
+ * (a) Raw Web Workers, `inFlight` messages outstanding at all times.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await rawPingPong(64, 40_000);
+ * ```
+ */
 export async function rawPingPong(inFlight: number, total: number): Promise<Measurement> {
   const url = new URL("./fixtures/echo_worker.ts", import.meta.url);
   const workers = [0, 1].map(() => new Worker(url, { type: "module" }));
+  // Both workers are up before the clock starts, as the pool's are after its warm-up.
+  await Promise.all(workers.map((worker) =>
+    new Promise<void>((resolve) => {
+      worker.onmessage = () => resolve();
+      worker.postMessage({ id: -1, x: 0 });
+    })
+  ));
   const sentAt = new Float64Array(total);
   const latencies: number[] = [];
   let sent = 0;
@@ -41,47 +61,97 @@ export async function rawPingPong(inFlight: number, total: number): Promise<Meas
   return measure(latencies, elapsed);
 }
 
-/** (b) The scheduler on two workers, `inFlight` calls outstanding at all times. */
+/**
+ * (b) The scheduler on two workers, `inFlight` calls outstanding at all times.
+ *
+ * @example
+ * ```ts ignore
+ * const m = await schedulerPingPong(64, 40_000);
+ * ```
+ */
 export async function schedulerPingPong(inFlight: number, total: number): Promise<Measurement> {
   const scheduler = Scheduler.withWorkers(2);
   const task = scheduler.task(increment);
   const submittedAt = new Map<number, number>();
   const latencies: number[] = [];
   let submitted = 0;
+  let started = 0;
   const submit = () => {
     const future = task.submit(1)!;
     submittedAt.set(future.id, performance.now());
     submitted++;
   };
-  scheduler.onStart(() => {
+  scheduler.onStart(async () => {
+    // Both workers are up before the clock starts (a worker starts on its first call).
+    await Promise.all([task.submit(0), task.submit(0)]);
+    started = performance.now();
     for (let i = 0; i < inFlight; i++) submit();
   });
   task.onResult((future) => {
-    latencies.push(performance.now() - submittedAt.get(future.id)!);
+    const at = submittedAt.get(future.id);
+    if (at === undefined) return;
+    latencies.push(performance.now() - at);
     submittedAt.delete(future.id);
     if (submitted < total) submit();
   });
-  const started = performance.now();
   await scheduler.run();
   return measure(latencies, performance.now() - started);
 }
 
-if (import.meta.main) {
-  const total = Number(Deno.args[0] ?? 100_000);
-  console.log(`Worker pool vs raw Web Workers (2 workers, ${total.toLocaleString()} calls)`);
+/**
+ * The worker rows of issue 13, each side by side with raw workers.
+ *
+ * @example
+ * ```ts ignore
+ * for (const r of await workerRows(40_000, 7)) console.log(ratioLine(r.name, r.comparison, r.figure, r.target));
+ * ```
+ */
+export async function workerRows(
+  total: number,
+  rounds: number,
+): Promise<
+  { name: string; comparison: Comparison; figure: "perSecond" | "p99"; target: string }[]
+> {
+  // Warm both up so JIT and worker start-up are not measured.
   for (const inFlight of [64, 1]) {
-    // Warm both up so JIT and worker start-up are not measured.
     await rawPingPong(inFlight, 2_000);
     await schedulerPingPong(inFlight, 2_000);
-    const raw = await rawPingPong(inFlight, total);
-    const pool = await schedulerPingPong(inFlight, total);
-    console.log(row(`(a) raw ping-pong, ${inFlight} in flight`, raw));
-    console.log(
-      row(
-        `(b) Scheduler.withWorkers(2), ${inFlight} in flight`,
-        pool,
-        pool.perSecond / raw.perSecond,
-      ),
-    );
+  }
+  const many = await compareRounds(
+    rounds,
+    () => rawPingPong(64, total),
+    () => schedulerPingPong(64, total),
+  );
+  const one = await compareRounds(
+    rounds,
+    () => rawPingPong(1, total / 4),
+    () => schedulerPingPong(1, total / 4),
+    "p99",
+  );
+  return [
+    {
+      name: "withWorkers(2), 64 in flight, calls/s",
+      comparison: many,
+      figure: "perSecond",
+      target: "≥ 0.90",
+    },
+    {
+      name: "withWorkers(2), 1 in flight, p99 submit→result",
+      comparison: one,
+      figure: "p99",
+      target: "≤ 1.10",
+    },
+  ];
+}
+
+if (import.meta.main) {
+  const total = Number(Deno.args[0] ?? 40_000);
+  const rounds = Number(Deno.args[1] ?? 7);
+  console.log(
+    `Worker pool vs raw Web Workers (2 workers, ${total.toLocaleString()} calls per round at ` +
+      `64 in flight, ${(total / 4).toLocaleString()} at 1, ${rounds} alternating rounds)`,
+  );
+  for (const { name, comparison, figure, target } of await workerRows(total, rounds)) {
+    console.log(ratioLine(name, comparison, figure, target));
   }
 }

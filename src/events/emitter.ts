@@ -5,7 +5,7 @@
  */
 
 import { Event } from "./event.ts";
-import { type Callback, type CallbackOptions, Handler } from "./handler.ts";
+import { type Callback, type CallbackOptions, Handler, runFew } from "./handler.ts";
 import { UnknownEventError } from "./errors.ts";
 
 /**
@@ -85,6 +85,25 @@ export interface CallbackHost {
 }
 
 /**
+ * Emits `event` on `emitter` with `argc` (0–2) arguments `a`, `b`, exactly as
+ * `emitter.emit(event, ...)` would, without allocating for them: for the
+ * scheduler's per-call events. Not part of the public API.
+ *
+ * @example
+ * ```ts ignore
+ * emitFew(scheduler, SchedulerEvents.FUTURE_RESULT, 2, future, value);
+ * ```
+ */
+export let emitFew: (
+  emitter: Emitter,
+  // deno-lint-ignore no-explicit-any
+  event: Event<any>,
+  argc: 0 | 1 | 2,
+  a?: unknown,
+  b?: unknown,
+) => void;
+
+/**
  * Holds events and their callbacks. Callbacks of one event run in the order
  * they were registered, always.
  *
@@ -114,6 +133,10 @@ export class Emitter {
    */
   protected callbackHost?: CallbackHost;
 
+  static {
+    emitFew = (emitter, event, argc, a, b) => emitter.#emitFew(event, argc, a, b);
+  }
+
   /** Creates an emitter called `name`. */
   constructor(name = "emitter") {
     this.name = name;
@@ -130,7 +153,7 @@ export class Emitter {
 
   /** The declared events, in declaration order. */
   get events(): Event[] {
-    return [...(this.#registry?.events.values() ?? [])] as Event[];
+    return [...(this.#registry?.events.values() ?? [])].map((slot) => slot.event) as Event[];
   }
 
   /** Declares events so that they can be subscribed to by name. */
@@ -138,10 +161,10 @@ export class Emitter {
     for (const event of events) {
       const events = this.#r.events;
       const known = events.get(event.name);
-      if (known && known !== event) {
+      if (known && known.event !== event) {
         throw new Error(`${this.name} already declares a different event named "${event.name}"`);
       }
-      events.set(event.name, event);
+      if (!known) events.set(event.name, { event, count: 0, handlers: NO_HANDLERS });
     }
   }
 
@@ -167,26 +190,60 @@ export class Emitter {
       options,
       () => this.#detach(handler as unknown as Handler<never>),
     );
-    const handlers = this.#r.handlers;
-    const list = handlers.get(resolved.name) ?? [];
-    handlers.set(resolved.name, [...list, handler as unknown as Handler<never>]);
+    const slot = this.#r.events.get(resolved.name)!;
+    slot.handlers = [...slot.handlers, handler as unknown as Handler<never>];
     return handler;
   }
 
   /** Emits `event` with `args`: counts it, then runs its callbacks in registration order. */
   emit<A extends unknown[]>(event: Event<A> | string, ...args: NoInfer<A>): void {
-    const name = typeof event === "string" ? this.#resolve(event).name : event.name;
     const r = this.#r;
-    if (typeof event !== "string" && !r.events.has(name)) {
-      this.addEvent(event as Event<unknown[]>);
-    }
-    const counts = r.counts;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
+    const slot = this.#count(r, event);
+    const name = slot.event.name;
     for (const tap of r.taps) tap(name, args);
-    const handlers = r.handlers.get(name);
-    if (!handlers) return;
-    for (const handler of handlers as unknown as Handler<A>[]) {
+    for (const handler of slot.handlers as unknown as Handler<A>[]) {
       if (!this.#runHandler(handler, args)) return;
+    }
+  }
+
+  /** Declares `event` if it is new, counts one emission of it, and returns its slot. */
+  #count(r: Registry, event: Event<unknown[]> | string): Slot {
+    // An event object is declared on first use; a name must be declared already.
+    const name = typeof event === "string" ? this.#resolve(event).name : event.name;
+    let slot = r.events.get(name);
+    if (slot === undefined) {
+      this.addEvent(event as Event<unknown[]>);
+      slot = r.events.get(name)!;
+    }
+    r.counts.set(name, ++slot.count);
+    return slot;
+  }
+
+  /**
+   * `emit` with `argc` (0–2) arguments given one by one: the same counting,
+   * taps, order and error handling, without an array unless a tap needs one.
+   */
+  #emitFew(event: Event<unknown[]>, argc: number, a: unknown, b: unknown): void {
+    const r = this.#r;
+    const slot = this.#count(r, event);
+    const taps = r.taps;
+    if (taps.length > 0) {
+      const args = argc === 0 ? [] : argc === 1 ? [a] : [a, b];
+      for (const tap of taps) tap(slot.event.name, args);
+    }
+    const handlers = slot.handlers;
+    if (handlers.length === 0) return;
+    const host = this.callbackHost;
+    for (const handler of handlers) {
+      if (!host) {
+        runFew(handler, argc, a, b, noop);
+        continue;
+      }
+      try {
+        runFew(handler, argc, a, b, this.#trackResult);
+      } catch (error) {
+        if (!host.error(error)) return;
+      }
     }
   }
 
@@ -232,7 +289,7 @@ export class Emitter {
   /** The handlers subscribed to `event`, in order. */
   handlers<A extends unknown[]>(event: Event<A> | string): readonly Handler<A>[] {
     const name = typeof event === "string" ? event : event.name;
-    return (this.#registry?.handlers.get(name) ?? []) as unknown as Handler<A>[];
+    return (this.#registry?.events.get(name)?.handlers ?? NO_HANDLERS) as unknown as Handler<A>[];
   }
 
   #runHandler<A extends unknown[]>(handler: Handler<A>, args: A): boolean {
@@ -269,25 +326,35 @@ export class Emitter {
       const names = [...(this.#registry?.events.keys() ?? [])];
       throw new UnknownEventError(this.name, String(event), names);
     }
-    return known as unknown as Event<A>;
+    return known.event as unknown as Event<A>;
   }
 
   #detach(handler: Handler<never>): void {
-    const handlers = this.#registry?.handlers;
-    const list = handlers?.get(handler.event.name);
-    if (list) handlers!.set(handler.event.name, list.filter((h) => h !== handler));
+    const slot = this.#registry?.events.get(handler.event.name);
+    if (slot) slot.handlers = slot.handlers.filter((h) => h !== handler);
   }
 }
 
 function noop(): void {}
 
+/** Shared by every event without handlers: never changed. */
+const NO_HANDLERS: readonly Handler<never>[] = Object.freeze([]);
+
+/** One declared event: what an emission needs, found with one lookup. */
+interface Slot {
+  readonly event: Event<unknown[]>;
+  /** Emissions so far (what `counts` shows). */
+  count: number;
+  /** Its handlers; the list is replaced, never mutated, so emission can iterate safely. */
+  handlers: readonly Handler<never>[];
+}
+
 /** An emitter's events, counts, handlers and taps, in one object made on first use. */
 class Registry {
   /** How many times each event was emitted, by name. */
   readonly counts = new Map<string, number>();
-  readonly events = new Map<string, Event<unknown[]>>();
-  /** Handlers per event name; lists are replaced, never mutated, so emission can iterate safely. */
-  readonly handlers = new Map<string, Handler<never>[]>();
+  /** The declared events by name, in declaration order, with their counts and handlers. */
+  readonly events = new Map<string, Slot>();
   /** Observers of every emission (see `tap`); replaced, never mutated. */
   taps: ReadonlyArray<(event: string, args: readonly unknown[]) => void> = [];
   tracker?: (result: unknown) => void;

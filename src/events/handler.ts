@@ -68,6 +68,22 @@ function positiveInteger(option: string, value: number | undefined): number | un
   return value;
 }
 
+/**
+ * Runs `handler` for one emission of `argc` (0–2) arguments; only the emitter calls it.
+ *
+ * @example
+ * ```ts ignore
+ * runFew(handler, 1, future, undefined, trackResult);
+ * ```
+ */
+export let runFew: (
+  handler: Handler<never>,
+  argc: number,
+  a: unknown,
+  b: unknown,
+  onResult: (result: unknown) => void,
+) => boolean;
+
 let nextHandlerId = 1;
 
 /**
@@ -143,6 +159,30 @@ export class Handler<A extends unknown[] = unknown[]> {
     if (this.callCount >= this.#maxCalls) return false;
     this.callCount++;
     for (let i = 0; i < this.#repeat; i++) onResult(this.callback(...args));
+    return true;
+  }
+
+  static {
+    runFew = (handler, argc, a, b, onResult) => handler.#runFew(argc, a, b, onResult);
+  }
+
+  /** `run` with up to two arguments given one by one, so that no array is made for them. */
+  #runFew(
+    argc: number,
+    a: unknown,
+    b: unknown,
+    onResult: (result: unknown) => void,
+  ): boolean {
+    this.#seen++;
+    if (this.#seen % this.#every !== 0) return false;
+    if (this.#when && !this.#when()) return false;
+    if (this.callCount >= this.#maxCalls) return false;
+    this.callCount++;
+    const self = this as unknown as { callback: (...args: unknown[]) => unknown };
+    for (let i = 0; i < this.#repeat; i++) {
+      // Called as `this.callback(...)`, as `run` does, with exactly `argc` arguments.
+      onResult(argc === 0 ? self.callback() : argc === 1 ? self.callback(a) : self.callback(a, b));
+    }
     return true;
   }
 

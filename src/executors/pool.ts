@@ -63,6 +63,14 @@ export interface PoolOptions {
   readonly size: number;
   /** How many calls each worker may hold (1 running + the rest waiting there). */
   readonly prefetch: number;
+  /**
+   * With it, the depth adapts to the number in flight: each worker may hold
+   * up to its share of every call queued or held (`ceil(calls / size)`),
+   * never fewer than `prefetch` and never more than this. Many tiny calls
+   * then wait inside the workers, not on this side, so no worker sleeps
+   * between them. Without it, `prefetch` is fixed.
+   */
+  readonly maxPrefetch?: number;
   /** "worker" or "process", for labels and messages. */
   readonly label: string;
   /** Workers that differ in permissions or flags get different keys. */
@@ -272,8 +280,17 @@ export class Pool {
       this.#retire(idleOther);
       return this.#spawn(key);
     }
-    if (roomiest && roomiest.entries.length < this.#options.prefetch) return roomiest;
+    if (roomiest && roomiest.entries.length < this.#depth()) return roomiest;
     return undefined;
+  }
+
+  /** How many calls a worker may hold now: fixed, or its share of all calls in flight. */
+  #depth(): number {
+    const { prefetch, maxPrefetch, size } = this.#options;
+    if (maxPrefetch === undefined || maxPrefetch <= prefetch) return prefetch;
+    // Every call not yet reported is in #entries: queued, or held by a worker.
+    const share = Math.ceil(this.#entries.size / size);
+    return share <= prefetch ? prefetch : share >= maxPrefetch ? maxPrefetch : share;
   }
 
   #spawn(key: string): Slot | undefined {

@@ -34,13 +34,25 @@ export interface WorkerExecutorOptions {
   /** Permissions of every worker (a task's own `permissions` replace them for its calls). */
   permissions?: Permissions;
   /**
-   * Calls handed to each worker at once (default 4): the next call is already
-   * there when one finishes, so no round trip is lost between tiny calls. An
-   * idle worker takes back calls that wait behind a long one. Use 1 for long,
-   * uneven jobs.
+   * Calls handed to each worker at once. By default it adapts to the number
+   * in flight: at least 4, and up to each worker's share of every call
+   * queued or running (at most 64), so the next calls are already there when
+   * one finishes and no round trip is lost between tiny calls. A number fixes
+   * it. An idle worker takes back calls that wait behind a long (async) one;
+   * a worker busy in synchronous code cannot hand them back, so use 1 for
+   * long, uneven jobs.
    */
   prefetch?: number;
 }
+
+/** The least each worker holds, by default, when calls wait. */
+const DEFAULT_PREFETCH = 4;
+/**
+ * The most each worker holds by default: deep enough that a worker never
+ * drains between two tiny calls (64 in flight on 2 workers: 32 each), shallow
+ * enough that stealing rebalances quickly.
+ */
+const MAX_PREFETCH = 64;
 
 const ENTRY = new URL("../../workers/web_worker.ts", import.meta.url);
 
@@ -75,7 +87,7 @@ export class WorkerExecutor implements Executor {
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`The number of workers must be a positive integer, got ${n}`);
     }
-    const prefetch = options.prefetch ?? 4;
+    const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
     if (!Number.isInteger(prefetch) || prefetch < 1) {
       throw new RangeError(`prefetch must be a positive integer, got ${prefetch}`);
     }
@@ -85,6 +97,8 @@ export class WorkerExecutor implements Executor {
     this.#pool = new Pool({
       size: n,
       prefetch,
+      // Only the default adapts: a prefetch the caller chose is kept.
+      maxPrefetch: options.prefetch === undefined ? MAX_PREFETCH : undefined,
       label: "worker",
       onWallTime: "signal",
       keyOf: (call) => this.#keyOf(call.permissions ?? this.#permissions),

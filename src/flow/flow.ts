@@ -6,7 +6,7 @@
  */
 
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
-import type { Subscriber } from "../events/emitter.ts";
+import { emitFew, type Subscriber } from "../events/emitter.ts";
 import type { Event } from "../events/event.ts";
 import { checkOptions, quote } from "../options.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
@@ -684,7 +684,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
         if (job instanceof TaskJob) leases.ended(job.task.scheduler);
         const promise = reapable.get(i);
         if (promise) reap.push(promise.catch(() => {}));
-        this.emit(JOB_CANCELLED, job);
+        emitFew(this, JOB_CANCELLED, 1, job);
       }
       ended.resolve();
     };
@@ -699,7 +699,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       runningCount++;
       // A run store may have a result that stands in: decided before job-started is emitted.
       const reused = durable && durableHooks.begin(durable, job);
-      this.emit(JOB_STARTED, job);
+      emitFew(this, JOB_STARTED, 1, job);
       if (this.#ending) return;
       let promise: Promise<unknown>;
       try {
@@ -718,7 +718,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     const schedule = (i: number): void => {
       const job = jobs[i];
       JI.setState(job, "scheduled");
-      this.emit(JOB_SCHEDULED, job);
+      emitFew(this, JOB_SCHEDULED, 1, job);
       if (this.#ending) return;
       if (job.forever || window === 0 || (active < window && head === waiting.length)) start(i);
       else waiting.push(i);
@@ -736,10 +736,10 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       now = performance.now();
       if (ok) {
         JI.succeed(job, value, now);
-        this.emit(JOB_DONE, job, value);
+        emitFew(this, JOB_DONE, 2, job, value);
       } else {
         JI.fail(job, value, now);
-        this.emit(JOB_FAILED, job, job.error!);
+        emitFew(this, JOB_FAILED, 2, job, job.error!);
       }
       if (this.#ending) return;
       if (!ok && job.critical) return finish({ kind: "critical", job, error: job.error! });

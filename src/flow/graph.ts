@@ -41,11 +41,18 @@ export function plan(
   // One pass over the requirements (each a jump to another job in memory), noting their slots,
   // then the successor lists from those notes alone.
   const from = new Int32Array(n + 1);
-  const slots: number[] = [];
+  // Room for every requirement, counted first: a growing list would leave copies behind.
+  let most = 0;
+  for (let i = 0; i < n; i++) {
+    const held = requirementsRaw(jobs[i]);
+    if (held !== undefined) most += Array.isArray(held) ? held.length : 1;
+  }
+  const slots = new Int32Array(most);
+  let noted = 0;
   const note = (i: number, r: Job): void => {
     if (!isMember(r)) return outside?.(jobs[i], r);
     const k = slot(r);
-    slots.push(k);
+    slots[noted++] = k;
     first[k + 1]++;
   };
   for (let i = 0; i < n; i++) {
@@ -54,7 +61,7 @@ export function plan(
       if (!Array.isArray(held)) note(i, held as Job);
       else for (let k = 0; k < held.length; k++) note(i, held[k]);
     }
-    from[i + 1] = slots.length;
+    from[i + 1] = noted;
     unmet[i] = from[i + 1] - from[i];
   }
   for (let i = 0; i < n; i++) first[i + 1] += first[i];

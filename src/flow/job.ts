@@ -495,6 +495,11 @@ export abstract class Job<R = unknown> extends Emitter {
    * @throws {Error} with `remove`, when a requirement to drop is not there.
    */
   requires(...requirements: (Requirement | RequiresOptions)[]): this {
+    // The common case, one job, checked first: it cannot be the options.
+    if (requirements.length === 1 && requirements[0] instanceof Job) {
+      this.#add(requirements[0]);
+      return this;
+    }
     const last = requirements[requirements.length - 1];
     let remove = false;
     if (isOptionsObject(last)) {
@@ -537,8 +542,12 @@ export abstract class Job<R = unknown> extends Emitter {
       list.push(requirement);
       index.add(requirement);
     } else if (list.length < INDEX_AT) {
-      // A new list of the exact size: push() would reserve room for ~16 more.
-      this.#requirements = [...list, requirement];
+      // A new list of the exact size: push() and spreading both reserve room for ~16 more
+      // (200 B instead of 64 for three requirements).
+      const grown: Job[] = new Array(list.length + 1);
+      for (let k = 0; k < list.length; k++) grown[k] = list[k];
+      grown[list.length] = requirement;
+      this.#requirements = grown;
     } else {
       list.push(requirement);
       (this.#extras ??= {}).index = new Set(list);

@@ -6,7 +6,7 @@
 
 import { checkOptions, quote } from "../options.ts";
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
-import { type CallbackHost, Emitter, type Subscriber } from "../events/emitter.ts";
+import { type CallbackHost, emitFew, Emitter, type Subscriber } from "../events/emitter.ts";
 import type { Call, Executor, ExecutorHost } from "../executors/executor.ts";
 import { SequentialExecutor } from "../executors/sequential.ts";
 import { WorkerExecutor, type WorkerExecutorOptions } from "../executors/workers.ts";
@@ -870,12 +870,14 @@ export class Scheduler extends Emitter {
     this.#inFlight.set(future.id, entry);
     this.#submitCount++;
     task?.futures.add(future);
-    this.emit(SchedulerEvents.FUTURE_SUBMITTED, future);
+    emitFew(this, SchedulerEvents.FUTURE_SUBMITTED, 1, future);
     if (!task) {
       this.executor.execute(call);
       return future;
     }
-    task.emit(Task.SUBMITTED, future, ...args);
+    // The usual one-argument task needs no spread array.
+    if (args.length === 1) emitFew(task, Task.SUBMITTED, 2, future, args[0]);
+    else task.emit(Task.SUBMITTED, future, ...args);
     const wait = task.plugins.length === 0 ? undefined : admission(task, future);
     if (wait === undefined) this.executor.execute(call);
     else {
@@ -986,9 +988,9 @@ export class Scheduler extends Emitter {
     }
     entry.comm?.shutdown("the call ended");
     settleFuture(future, outcome === "result" ? "fulfilled" : "rejected", value);
-    this.emit(SchedulerEvents.FUTURE_DONE, future);
-    if (outcome === "result") this.emit(SchedulerEvents.FUTURE_RESULT, future, value);
-    else this.emit(SchedulerEvents.FUTURE_EXCEPTION, future, value);
+    emitFew(this, SchedulerEvents.FUTURE_DONE, 1, future);
+    if (outcome === "result") emitFew(this, SchedulerEvents.FUTURE_RESULT, 2, future, value);
+    else emitFew(this, SchedulerEvents.FUTURE_EXCEPTION, 2, future, value);
     if (task) reportToTask(task, future, outcome, value);
     if (outcome === "exception") this.#applyPolicy(value, this.#run?.options.onException);
     this.#checkEmpty();
@@ -1135,6 +1137,9 @@ export class Scheduler extends Emitter {
     // Deferred, so that a callback that settles one call and submits the next
     // in the same turn is not mistaken for an idle scheduler.
     if (this.#emptyCheckQueued) return;
+    // Busy now, it can only become idle through a settle, a callback's end or a timer's, each
+    // of which checks again: no microtask per call while calls are in flight.
+    if (!this.#idle()) return;
     this.#emptyCheckQueued = true;
     queueMicrotask(() => {
       this.#emptyCheckQueued = false;

@@ -5,7 +5,7 @@
  */
 
 import { checkOptions, quote } from "../options.ts";
-import { Emitter, type Subscriber } from "../events/emitter.ts";
+import { emitFew, Emitter, type Subscriber } from "../events/emitter.ts";
 import {
   CpuTimeLimitError,
   type LimitError,
@@ -364,12 +364,12 @@ export class Task<A extends unknown[] = unknown[], R = unknown> extends Emitter 
     const f = future as unknown as Future<Awaited<R>, A>;
     this.futures.delete(f);
     if (outcome === "cancelled") {
-      this.emit(TaskEvents.CANCELLED, f);
+      emitFew(this, TaskEvents.CANCELLED, 1, f);
       return;
     }
-    this.emit(TaskEvents.DONE, f);
+    emitFew(this, TaskEvents.DONE, 1, f);
     if (outcome === "result") {
-      this.emit(TaskEvents.RESULT, f, value);
+      emitFew(this, TaskEvents.RESULT, 2, f, value);
       return;
     }
     this.emit(TaskEvents.EXCEPTION, f, value);
