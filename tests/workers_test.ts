@@ -236,3 +236,29 @@ Deno.test("an error escaping a worker is told once, by its call: Deno prints no 
   ]);
   assert.doesNotMatch(run.stderr, /Uncaught|^\s+at /m);
 });
+
+Deno.test("workers: a prefetched call starts only after the call before it on its worker is settled", async () => {
+  const scheduler = Scheduler.withWorkers(1);
+  const task = scheduler.task(sleepThen);
+  const order: string[] = [];
+  const settledAt = new Map<number, number>();
+  const futures: Future[] = [];
+  scheduler.onStart(() => {
+    for (let i = 0; i < 6; i++) futures.push(task.submit(5, i)!);
+  });
+  task.onResult((future, value) => {
+    order.push(`result ${value}`);
+    settledAt.set(future.id, performance.timeOrigin + performance.now());
+    // A slow result callback: the next call must not be counted as started during it.
+    const until = performance.now() + 15;
+    while (performance.now() < until) { /* busy */ }
+  });
+  await scheduler.run();
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 5].map((i) => `result ${i}`));
+  for (let i = 1; i < futures.length; i++) {
+    assert.ok(
+      futures[i].startedAt! >= settledAt.get(futures[i - 1].id)!,
+      `call ${i} started before call ${i - 1} was settled`,
+    );
+  }
+});

@@ -431,9 +431,8 @@ export class Pool {
     if (slot.entries[0] === entry) slot.entries.shift();
     else slot.entries.splice(slot.entries.indexOf(entry), 1);
     stopTimer(entry.timer);
-    const next = slot.entries[0];
-    if (next && next.state === SENT) this.#begin(slot, next);
     if (entry.abandoned) {
+      this.#beginNext(slot);
       this.#afterAnswer();
       return;
     }
@@ -448,7 +447,15 @@ export class Pool {
         this.#host?.rejected(entry.call, decodeError(message.error, remoteModule(entry.call.fn)));
       }
     }
+    // After the answer is settled, so a worker's calls never overlap in time as the host sees them.
+    this.#beginNext(slot);
     this.#afterAnswer();
+  }
+
+  /** The worker has gone on to its next waiting call, if it holds one. */
+  #beginNext(slot: Slot): void {
+    const next = slot.entries[0];
+    if (slot.alive && next?.state === SENT) this.#begin(slot, next);
   }
 
   #whileRunning(slot: Slot): string {
