@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { FromWorker, FunctionRef, OutputMode, ToWorker } from "../src/wire/messages.ts";
+import type {
+  CallTuple,
+  FromWorker,
+  FunctionRef,
+  OutputMode,
+  ToWorker,
+} from "../src/wire/messages.ts";
 import { decodeError, encodeError } from "../src/wire/codec.ts";
 import { CancelledError } from "../src/wire/errors.ts";
 import { loadFunction } from "../src/executors/rebuild.ts";
@@ -49,15 +55,26 @@ export interface RuntimeOptions {
    * transport batches: a call that never returns must not hold them back.
    */
   beforeCall?: () => void;
+  /**
+   * Sends a successful answer in its compact form (`[id, value]`, see
+   * `ResultTuple`) instead of `post({ t: "ok", id, value })`; throws, like
+   * `post`, for a value that cannot be cloned.
+   */
+  postResult?: (id: number, value: unknown) => void;
 }
 
 const discard: OutputSink = () => {};
 
-/** Creates the runtime; feed it every message from the main side. */
+/**
+ * Creates the runtime; feed it every message from the main side (a call may
+ * come in its compact form, a `CallTuple`).
+ */
 export function createRuntime(
   post: Post,
   options: RuntimeOptions = {},
-): (message: ToWorker) => void {
+): (message: ToWorker | CallTuple) => void {
+  const postResult = options.postResult ??
+    ((id: number, value: unknown) => post({ t: "ok", id, value }));
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
   const comms = new Map<number, CommChannel>();
@@ -74,7 +91,7 @@ export function createRuntime(
     comms.delete(id);
     if (ok) {
       try {
-        post({ t: "ok", id, value: outcome });
+        postResult(id, outcome);
         return;
       } catch (error) {
         outcome = new DOMException(
@@ -171,6 +188,13 @@ export function createRuntime(
   }
 
   return (message) => {
+    if (Array.isArray(message)) {
+      const [id, fn, args] = message as CallTuple;
+      queue.push({ id, fn, args });
+      if (!running) runQueued();
+      return;
+    }
+    message = message as ToWorker;
     switch (message.t) {
       case "call":
         queue.push(message);
