@@ -131,6 +131,9 @@ interface Slot {
   readonly entries: Entry[];
   /** Function keys whose source this worker has. */
   readonly known: Set<number>;
+  /** The function of the last call sent here, and its key: most calls repeat it. */
+  lastFn?: Call["fn"];
+  lastKey: number;
   ready: boolean;
   alive: boolean;
 }
@@ -329,6 +332,8 @@ export class Pool {
       transport,
       entries: [],
       known: new Set(),
+      lastFn: undefined,
+      lastKey: 0,
       ready: false,
       alive: true,
     };
@@ -339,8 +344,10 @@ export class Pool {
 
   #assign(slot: Slot, entry: Entry): void {
     const { call } = entry;
-    const key = functionKey(call.fn);
-    const fn = slot.known.has(key) ? key : functionRef(call.fn);
+    // The same function as the last call sent here is known by its key already.
+    const repeat = call.fn === slot.lastFn;
+    const key = repeat ? slot.lastKey : functionKey(call.fn);
+    const fn = repeat || slot.known.has(key) ? key : functionRef(call.fn);
     try {
       const { transport } = slot;
       if (transport.postCall && !call.comm && !call.output) {
@@ -357,7 +364,11 @@ export class Pool {
       this.#host?.rejected(call, explainCloneError(error, call.fn.name, call.args, "to a worker"));
       return;
     }
-    slot.known.add(key);
+    if (!repeat) {
+      slot.known.add(key);
+      slot.lastFn = call.fn;
+      slot.lastKey = key;
+    }
     entry.state = SENT;
     entry.slot = slot;
     slot.entries.push(entry);
