@@ -78,7 +78,9 @@ export function createRuntime(
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
   const comms = new Map<number, CommChannel>();
-  let running: { id: number; context: Context } | undefined;
+  /** The context of the call that runs, and its id (two variables: no object per call). */
+  let running: Context | undefined;
+  let runningId = 0;
   /** Set while something the next call needs is loading. */
   let waiting = false;
 
@@ -87,8 +89,10 @@ export function createRuntime(
   function answer(id: number, ok: boolean, outcome: unknown, ref: FunctionRef | undefined): void {
     running = undefined;
     // The channel closes before the result is sent, so its frames come first.
-    comms.get(id)?.close();
-    comms.delete(id);
+    if (comms.size > 0) {
+      comms.get(id)?.close();
+      comms.delete(id);
+    }
     if (ok) {
       try {
         postResult(id, outcome);
@@ -156,7 +160,8 @@ export function createRuntime(
     options.beforeCall?.();
     const { id } = call;
     const context = new Context();
-    running = { id, context };
+    running = context;
+    runningId = id;
     let args = call.args as unknown[];
     if (call.comm) {
       const channel = new CommChannel((frame) => post({ t: "comm", id, frame }));
@@ -213,11 +218,11 @@ export function createRuntime(
         if (index > 0 || (index === 0 && !waiting)) {
           queue.splice(index, 1);
           post({ t: "dropped", id: message.id });
-        } else if (message.t === "cancel" && running?.id === message.id) {
+        } else if (message.t === "cancel" && running && runningId === message.id) {
           const reason = message.reason
             ? decodeError(message.reason)
             : new CancelledError(message.id);
-          (running.context.controller ??= new AbortController()).abort(reason);
+          (running.controller ??= new AbortController()).abort(reason);
         }
         break;
       }
