@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { FromWorker, FunctionRef, OutputMode, ToWorker } from "../src/wire/messages.ts";
+import type {
+  CallTuple,
+  FromWorker,
+  FunctionRef,
+  OutputMode,
+  ToWorker,
+} from "../src/wire/messages.ts";
 import { decodeError, encodeError } from "../src/wire/codec.ts";
 import { CancelledError } from "../src/wire/errors.ts";
 import { loadFunction } from "../src/executors/rebuild.ts";
@@ -49,19 +55,32 @@ export interface RuntimeOptions {
    * transport batches: a call that never returns must not hold them back.
    */
   beforeCall?: () => void;
+  /**
+   * Sends a successful answer in its compact form (`[id, value]`, see
+   * `ResultTuple`) instead of `post({ t: "ok", id, value })`; throws, like
+   * `post`, for a value that cannot be cloned.
+   */
+  postResult?: (id: number, value: unknown) => void;
 }
 
 const discard: OutputSink = () => {};
 
-/** Creates the runtime; feed it every message from the main side. */
+/**
+ * Creates the runtime; feed it every message from the main side (a call may
+ * come in its compact form, a `CallTuple`).
+ */
 export function createRuntime(
   post: Post,
   options: RuntimeOptions = {},
-): (message: ToWorker) => void {
+): (message: ToWorker | CallTuple) => void {
+  const postResult = options.postResult ??
+    ((id: number, value: unknown) => post({ t: "ok", id, value }));
   const functions = new Map<number, { fn: AnyFunction; ref: FunctionRef }>();
   const queue: Pending[] = [];
   const comms = new Map<number, CommChannel>();
-  let running: { id: number; context: Context } | undefined;
+  /** The context of the call that runs, and its id (two variables: no object per call). */
+  let running: Context | undefined;
+  let runningId = 0;
   /** Set while something the next call needs is loading. */
   let waiting = false;
 
@@ -70,11 +89,13 @@ export function createRuntime(
   function answer(id: number, ok: boolean, outcome: unknown, ref: FunctionRef | undefined): void {
     running = undefined;
     // The channel closes before the result is sent, so its frames come first.
-    comms.get(id)?.close();
-    comms.delete(id);
+    if (comms.size > 0) {
+      comms.get(id)?.close();
+      comms.delete(id);
+    }
     if (ok) {
       try {
-        post({ t: "ok", id, value: outcome });
+        postResult(id, outcome);
         return;
       } catch (error) {
         outcome = new DOMException(
@@ -139,7 +160,8 @@ export function createRuntime(
     options.beforeCall?.();
     const { id } = call;
     const context = new Context();
-    running = { id, context };
+    running = context;
+    runningId = id;
     let args = call.args as unknown[];
     if (call.comm) {
       const channel = new CommChannel((frame) => post({ t: "comm", id, frame }));
@@ -171,6 +193,13 @@ export function createRuntime(
   }
 
   return (message) => {
+    if (Array.isArray(message)) {
+      const [id, fn, args] = message as CallTuple;
+      queue.push({ id, fn, args });
+      if (!running) runQueued();
+      return;
+    }
+    message = message as ToWorker;
     switch (message.t) {
       case "call":
         queue.push(message);
@@ -189,11 +218,11 @@ export function createRuntime(
         if (index > 0 || (index === 0 && !waiting)) {
           queue.splice(index, 1);
           post({ t: "dropped", id: message.id });
-        } else if (message.t === "cancel" && running?.id === message.id) {
+        } else if (message.t === "cancel" && running && runningId === message.id) {
           const reason = message.reason
             ? decodeError(message.reason)
             : new CancelledError(message.id);
-          (running.context.controller ??= new AbortController()).abort(reason);
+          (running.controller ??= new AbortController()).abort(reason);
         }
         break;
       }

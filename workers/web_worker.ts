@@ -5,11 +5,11 @@
  */
 
 import { createRuntime } from "./runtime.ts";
-import type { FromWorker, ToWorker } from "../src/wire/messages.ts";
+import type { CallTuple, FromWorker, ResultTuple, ToWorker } from "../src/wire/messages.ts";
 
 const scope = self as unknown as {
   postMessage(message: unknown): void;
-  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+  onmessage: ((event: MessageEvent<ToWorker | CallTuple>) => void) | null;
   close(): void;
   addEventListener(type: string, listener: (event: Event) => void): void;
 };
@@ -18,6 +18,8 @@ const close = scope.close.bind(scope);
 const receive = createRuntime((message) => scope.postMessage(message), {
   announceExit: true,
   captureStdio: true,
+  // Answers go back in the compact form: the pool's worker transport reads both.
+  postResult: (id, value) => scope.postMessage([id, value] satisfies ResultTuple),
 });
 scope.onmessage = (event) => receive(event.data);
 

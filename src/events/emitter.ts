@@ -146,9 +146,15 @@ export class Emitter {
     return this.#registry ??= new Registry();
   }
 
-  /** How many times each event was emitted, by name (only events emitted at least once). */
+  /**
+   * How many times each event was emitted, by name (only events emitted at
+   * least once, in the order of their first emission): a snapshot, made
+   * when read, so that emitting only bumps a number.
+   */
   get eventCounts(): Map<string, number> {
-    return this.#r.counts;
+    const counts = new Map<string, number>();
+    for (const slot of this.#registry?.emitted ?? []) counts.set(slot.event.name, slot.count);
+    return counts;
   }
 
   /** The declared events, in declaration order. */
@@ -215,7 +221,7 @@ export class Emitter {
       this.addEvent(event as Event<unknown[]>);
       slot = r.events.get(name)!;
     }
-    r.counts.set(name, ++slot.count);
+    if (slot.count++ === 0) r.emitted.push(slot);
     return slot;
   }
 
@@ -282,7 +288,7 @@ export class Emitter {
     return Object.defineProperties(subscribe, {
       event: { value: event },
       emit: { value: (...args: A) => this.emit(event, ...args) },
-      count: { get: () => this.eventCounts.get(event.name) ?? 0 },
+      count: { get: () => this.#registry?.events.get(event.name)?.count ?? 0 },
     }) as unknown as Subscriber<A>;
   }
 
@@ -343,7 +349,7 @@ const NO_HANDLERS: readonly Handler<never>[] = Object.freeze([]);
 /** One declared event: what an emission needs, found with one lookup. */
 interface Slot {
   readonly event: Event<unknown[]>;
-  /** Emissions so far (what `counts` shows). */
+  /** Emissions so far (what `eventCounts` shows). */
   count: number;
   /** Its handlers; the list is replaced, never mutated, so emission can iterate safely. */
   handlers: readonly Handler<never>[];
@@ -351,8 +357,8 @@ interface Slot {
 
 /** An emitter's events, counts, handlers and taps, in one object made on first use. */
 class Registry {
-  /** How many times each event was emitted, by name. */
-  readonly counts = new Map<string, number>();
+  /** The events emitted at least once, in the order of their first emission (their counts). */
+  readonly emitted: Slot[] = [];
   /** The declared events by name, in declaration order, with their counts and handlers. */
   readonly events = new Map<string, Slot>();
   /** Observers of every emission (see `tap`); replaced, never mutated. */

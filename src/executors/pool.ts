@@ -12,7 +12,7 @@
 import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { Call, ExecutorHost, ExecutorInfo, WorkerInfo } from "./executor.ts";
 import type { ResolvedLimits } from "./limits.ts";
-import type { FromWorker, ToWorker } from "../wire/messages.ts";
+import type { CallTuple, FromWorker, ToWorker } from "../wire/messages.ts";
 import type { CommFrame } from "../wire/frames.ts";
 import { Queue } from "./queue.ts";
 import { functionKey, functionRef, remoteModule } from "./remote.ts";
@@ -33,6 +33,12 @@ export interface Transport {
   /** Sends a message (`dispatch` comes with a `"call"` message); throws when a value cannot be cloned. */
   post(message: ToWorker, dispatch?: Dispatch): void;
   /**
+   * Sends a plain call (no comm, no output mode) in its compact form, a
+   * `CallTuple`; throws when a value cannot be cloned. Without it, the pool
+   * sends `{ t: "call", ... }` through `post`.
+   */
+  postCall?(call: CallTuple): void;
+  /**
    * Ends the worker. `unanswered` is the call it was running and that never
    * answered (cancelled, or past its wall time): a transport that cannot
    * stop a busy worker may report it. The pool waits for the promise, if one
@@ -48,6 +54,8 @@ export interface Transport {
 export interface TransportEvents {
   /** A message arrived. */
   message(message: FromWorker): void;
+  /** A successful answer arrived in its compact form: the same as `{ t: "ok", id, value }`. */
+  result(id: number, value: unknown): void;
   /**
    * The worker died or failed to start. `error` rejects the call it was
    * running: a `WorkerCrashedError`, or the `LimitError` the call hit.
@@ -123,6 +131,9 @@ interface Slot {
   readonly entries: Entry[];
   /** Function keys whose source this worker has. */
   readonly known: Set<number>;
+  /** The function of the last call sent here, and its key: most calls repeat it. */
+  lastFn?: Call["fn"];
+  lastKey: number;
   ready: boolean;
   alive: boolean;
 }
@@ -300,6 +311,7 @@ export class Pool {
     try {
       transport = this.#options.spawn(key, {
         message: (message) => holder.slot && this.#onMessage(holder.slot, message),
+        result: (id, value) => holder.slot && this.#onResult(holder.slot, id, value),
         exit: (error) => holder.slot && this.#onExit(holder.slot, error),
         ready: () => holder.slot && this.#ready(holder.slot),
       });
@@ -320,6 +332,8 @@ export class Pool {
       transport,
       entries: [],
       known: new Set(),
+      lastFn: undefined,
+      lastKey: 0,
       ready: false,
       alive: true,
     };
@@ -330,20 +344,31 @@ export class Pool {
 
   #assign(slot: Slot, entry: Entry): void {
     const { call } = entry;
-    const key = functionKey(call.fn);
-    const fn = slot.known.has(key) ? key : functionRef(call.fn);
-    const message: ToWorker = { t: "call", id: call.id, fn, args: call.args };
-    if (call.comm) message.comm = true;
-    if (call.output) message.output = call.output;
+    // The same function as the last call sent here is known by its key already.
+    const repeat = call.fn === slot.lastFn;
+    const key = repeat ? slot.lastKey : functionKey(call.fn);
+    const fn = repeat || slot.known.has(key) ? key : functionRef(call.fn);
     try {
-      slot.transport.post(message, entry);
+      const { transport } = slot;
+      if (transport.postCall && !call.comm && !call.output) {
+        transport.postCall([call.id, fn, call.args]);
+      } else {
+        const message: ToWorker = { t: "call", id: call.id, fn, args: call.args };
+        if (call.comm) message.comm = true;
+        if (call.output) message.output = call.output;
+        transport.post(message, entry);
+      }
     } catch (error) {
       this.#entries.delete(call.id);
       entry.state = DONE;
       this.#host?.rejected(call, explainCloneError(error, call.fn.name, call.args, "to a worker"));
       return;
     }
-    slot.known.add(key);
+    if (!repeat) {
+      slot.known.add(key);
+      slot.lastFn = call.fn;
+      slot.lastKey = key;
+    }
     entry.state = SENT;
     entry.slot = slot;
     slot.entries.push(entry);
@@ -426,7 +451,24 @@ export class Pool {
         return;
       }
     }
-    const entry = find(slot, message.id);
+    this.#onAnswer(slot, message.id, message);
+  }
+
+  /** `[id, value]`: the compact form of `{ t: "ok", id, value }`. */
+  #onResult(slot: Slot, id: number, value: unknown): void {
+    if (!slot.alive) return;
+    this.#ready(slot);
+    this.#onAnswer(slot, id, undefined, value);
+  }
+
+  /** Call `id` answered: `message` is `dropped` or `err`; without one, it returned `value`. */
+  #onAnswer(
+    slot: Slot,
+    id: number,
+    message?: Extract<FromWorker, { t: "ok" | "err" | "dropped" }>,
+    value?: unknown,
+  ): void {
+    const entry = find(slot, id);
     if (!entry) return;
     if (slot.entries[0] === entry) slot.entries.shift();
     else slot.entries.splice(slot.entries.indexOf(entry), 1);
@@ -436,13 +478,14 @@ export class Pool {
       this.#afterAnswer();
       return;
     }
-    if (message.t === "dropped") {
+    if (message?.t === "dropped") {
       if (entry.stealing && this.#host) this.#requeue(entry);
       else this.#entries.delete(entry.call.id);
     } else {
       entry.state = DONE;
       this.#entries.delete(entry.call.id);
-      if (message.t === "ok") this.#host?.fulfilled(entry.call, message.value);
+      if (message === undefined) this.#host?.fulfilled(entry.call, value);
+      else if (message.t === "ok") this.#host?.fulfilled(entry.call, message.value);
       else {
         this.#host?.rejected(entry.call, decodeError(message.error, remoteModule(entry.call.fn)));
       }

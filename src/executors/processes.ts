@@ -167,6 +167,7 @@ export class ProcessExecutor implements Executor {
     spare?.process.kill();
     return this.#start(spec, {
       message: (message) => events.message(message),
+      result: (id, value) => events.result(id, value),
       exit: (error) => {
         // It died on its own: a replacement may be needed again (the spare
         // starts once this one's replacement is up).
@@ -224,6 +225,7 @@ export class ProcessExecutor implements Executor {
     try {
       spare.process = this.#start(spec, {
         message: (message) => spare.target?.message(message),
+        result: (id, value) => spare.target?.result(id, value),
         exit: (error) => {
           if (exit()) return;
           this.#spareKey = key;

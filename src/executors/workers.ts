@@ -15,7 +15,7 @@ import {
 import { Pool, type Transport, type TransportEvents } from "./pool.ts";
 import { WorkerCrashedError } from "../wire/errors.ts";
 import { assertWorkerOptions } from "./worker_options.ts";
-import type { FromWorker } from "../wire/messages.ts";
+import type { FromWorker, ResultTuple } from "../wire/messages.ts";
 import type { CommFrame } from "../wire/frames.ts";
 
 /**
@@ -199,8 +199,11 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
   } as WorkerOptions);
   let dead = false;
   let pong: (() => void) | undefined;
-  worker.onmessage = (event: MessageEvent<FromWorker>) => {
-    const message = event.data;
+  worker.onmessage = (event: MessageEvent<FromWorker | ResultTuple>) => {
+    const data = event.data;
+    // Most messages are answers, in their compact form (see `ResultTuple`).
+    if (Array.isArray(data)) return events.result((data as ResultTuple)[0], data[1]);
+    const message = data as FromWorker;
     if (message.t === "ready") events.ready();
     else if (message.t === "pong") pong?.();
     else events.message(message);
@@ -219,6 +222,7 @@ function spawnWorker(key: string, events: TransportEvents): Transport {
   worker.onmessageerror = () => die("A Web Worker sent a message that could not be read");
   return {
     post: (message) => worker.postMessage(message),
+    postCall: (call) => worker.postMessage(call),
     kill: (unanswered) => {
       if (dead) return;
       dead = true;

@@ -243,13 +243,18 @@ export interface LaterHandle {
   cancel(): boolean;
 }
 
-interface InFlight {
+/**
+ * A call as the scheduler tracks it, and the `Call` the executor is handed:
+ * one object per attempt, not two. The first attempt has the future's id;
+ * each retry is a fresh record with a fresh id, so a late answer of a
+ * failed attempt cannot settle the next.
+ */
+interface InFlight extends Call {
   readonly future: Future;
-  /** The current attempt's call: the first has the future's id, each retry a fresh one. */
-  call: Call;
-  readonly task?: AnyTask;
+  /** The task it was submitted through (`task` is the task's name, for executors). */
+  readonly owner?: AnyTask;
   /** The main process's end of the call's comm channel. */
-  comm?: Comm;
+  channel?: Comm;
   /** Attempts that failed so far. */
   failures: number;
   /** Set while the call is not with the executor: held by a plugin, or between attempts. */
@@ -267,6 +272,8 @@ interface ActiveRun {
 }
 
 const ACTIONS = ["raise", "end", "continue"];
+/** The limits of a call without a task: shared, executors only read them. */
+const NO_LIMITS: Call["limits"] = Object.freeze({});
 
 /** Submits a task's call; only `Task` calls it. */
 export let submitForTask: (
@@ -479,13 +486,13 @@ export class Scheduler extends Emitter {
       const entry = this.#inFlight.get(call.id);
       if (!entry) return;
       settleFuture(entry.future, "running", worker, at);
-      if (entry.task && entry.call.comm) {
+      if (entry.owner && entry.comm) {
         // A retried call gets a fresh channel; the old one's frames are void.
-        entry.comm?.shutdown("the call started again");
-        this.#openComm(entry, entry.task);
+        entry.channel?.shutdown("the call started again");
+        this.#openComm(entry, entry.owner);
       }
     },
-    comm: (call, frame) => this.#inFlight.get(call.id)?.comm?.receive(frame),
+    comm: (call, frame) => this.#inFlight.get(call.id)?.channel?.receive(frame),
     output: (call, text, stream) => this.#output(call, text, stream),
     fulfilled: (call, value) => this.#settle(call.id, "result", value),
     rejected: (call, error) => this.#settle(call.id, "exception", toError(error)),
@@ -856,30 +863,35 @@ export class Scheduler extends Emitter {
       throw new TypeError(`submit() needs a function, got ${typeof fn}`);
     }
     const future = new Future(fn, args, task, this.#cancelFuture);
-    const call: Call = {
+    const entry: InFlight = {
       id: future.id,
       fn,
       args,
-      limits: task?.limits ?? {},
+      limits: task?.limits ?? NO_LIMITS,
       permissions: task?.permissions,
       comm: task?.comm,
       output: this.#outputMode(task),
       task: task?.name,
+      future,
+      owner: task,
+      channel: undefined,
+      failures: 0,
+      waiting: undefined,
+      retryTimer: undefined,
     };
-    const entry: InFlight = { future, call, task, failures: 0 };
     this.#inFlight.set(future.id, entry);
     this.#submitCount++;
     task?.futures.add(future);
     emitFew(this, SchedulerEvents.FUTURE_SUBMITTED, 1, future);
     if (!task) {
-      this.executor.execute(call);
+      this.executor.execute(entry);
       return future;
     }
     // The usual one-argument task needs no spread array.
     if (args.length === 1) emitFew(task, Task.SUBMITTED, 2, future, args[0]);
     else task.emit(Task.SUBMITTED, future, ...args);
     const wait = task.plugins.length === 0 ? undefined : admission(task, future);
-    if (wait === undefined) this.executor.execute(call);
+    if (wait === undefined) this.executor.execute(entry);
     else {
       entry.waiting = "admission";
       wait.then(
@@ -892,11 +904,11 @@ export class Scheduler extends Emitter {
 
   /** A plugin let a held call go (or failed it): hand it to the executor. */
   #admit(entry: InFlight, error?: Error): void {
-    if (entry.waiting !== "admission" || this.#inFlight.get(entry.call.id) !== entry) return;
+    if (entry.waiting !== "admission" || this.#inFlight.get(entry.id) !== entry) return;
     entry.waiting = undefined;
-    if (error) this.#settle(entry.call.id, "exception", error);
+    if (error) this.#settle(entry.id, "exception", error);
     // After stop() it stays queued; the end of the run cancels it.
-    else if (this.running()) this.executor.execute(entry.call);
+    else if (this.running()) this.executor.execute(entry);
   }
 
   /**
@@ -905,7 +917,7 @@ export class Scheduler extends Emitter {
    * delay, under a fresh call id. Returns whether it will.
    */
   #retryLater(entry: InFlight, error: unknown): boolean {
-    const { future, task } = entry;
+    const { future, owner: task } = entry;
     if (!task || task.plugins.length === 0 || !this.running()) return false;
     entry.failures++;
     let delay: number | undefined;
@@ -916,8 +928,8 @@ export class Scheduler extends Emitter {
       return false;
     }
     if (delay === undefined) return false;
-    entry.comm?.shutdown("the attempt failed");
-    entry.comm = undefined;
+    entry.channel?.shutdown("the attempt failed");
+    entry.channel = undefined;
     entry.waiting = "retry";
     settleFuture(future, "pending");
     entry.retryTimer = startTimer(() => this.#runAgain(entry), delay);
@@ -927,15 +939,15 @@ export class Scheduler extends Emitter {
 
   #runAgain(entry: InFlight): void {
     entry.retryTimer = undefined;
-    if (entry.waiting !== "retry" || this.#inFlight.get(entry.call.id) !== entry) return;
+    if (entry.waiting !== "retry" || this.#inFlight.get(entry.id) !== entry) return;
     // After stop() it stays waiting; the end of the run cancels it.
     if (!this.running()) return;
     entry.waiting = undefined;
-    this.#inFlight.delete(entry.call.id);
-    entry.call = { ...entry.call, id: takeId() };
-    this.#inFlight.set(entry.call.id, entry);
-    this.#retried.set(entry.future.id, entry);
-    this.executor.execute(entry.call);
+    this.#inFlight.delete(entry.id);
+    const next: InFlight = { ...entry, id: takeId() };
+    this.#inFlight.set(next.id, next);
+    this.#retried.set(next.future.id, next);
+    this.executor.execute(next);
   }
 
   /** One call per item, yielded as each finishes; see `map`. */
@@ -980,13 +992,13 @@ export class Scheduler extends Emitter {
     if (!entry) return;
     if (outcome === "exception" && this.#retryLater(entry, value)) return;
     this.#inFlight.delete(id);
-    const { future, task } = entry;
+    const { future, owner: task } = entry;
     if (entry.failures > 0) this.#retried.delete(future.id);
     if (task?.report) {
       value = toReport(outcome === "result", value);
       outcome = "result";
     }
-    entry.comm?.shutdown("the call ended");
+    entry.channel?.shutdown("the call ended");
     settleFuture(future, outcome === "result" ? "fulfilled" : "rejected", value);
     emitFew(this, SchedulerEvents.FUTURE_DONE, 1, future);
     if (outcome === "result") emitFew(this, SchedulerEvents.FUTURE_RESULT, 2, future, value);
@@ -1009,7 +1021,7 @@ export class Scheduler extends Emitter {
     const entry = this.#inFlight.get(call.id);
     if (!entry) return;
     this.emit(SchedulerEvents.FUTURE_OUTPUT, entry.future, text, stream);
-    entry.task?.emit(TaskEvents.OUTPUT, entry.future, text, stream);
+    entry.owner?.emit(TaskEvents.OUTPUT, entry.future, text, stream);
     if (!this.echo) return;
     const bytes = new TextEncoder().encode(text);
     const out = stream === "stdout" ? Deno.stdout : Deno.stderr;
@@ -1029,7 +1041,7 @@ export class Scheduler extends Emitter {
     if (!entry) return false;
     const reason = new CancelledError(future.id, "cancel() was called");
     // A waiting call is not with the executor: there is nothing to take back.
-    if (!entry.waiting && !this.executor.cancel(entry.call, reason)) return false;
+    if (!entry.waiting && !this.executor.cancel(entry, reason)) return false;
     this.#cancel(entry, reason);
     if (policy && this.running()) {
       this.#applyPolicy(entry.future.error, this.#run?.options.onCancelled);
@@ -1041,23 +1053,24 @@ export class Scheduler extends Emitter {
   #cancel(entry: InFlight, reason: CancelledError): void {
     stopTimer(entry.retryTimer);
     entry.waiting = undefined;
-    this.#inFlight.delete(entry.call.id);
+    this.#inFlight.delete(entry.id);
     this.#retried.delete(entry.future.id);
-    entry.comm?.shutdown(`the call was cancelled (${reason.message})`);
+    entry.channel?.shutdown(`the call was cancelled (${reason.message})`);
     settleFuture(entry.future, "cancelled", reason);
     this.emit(SchedulerEvents.FUTURE_CANCELLED, entry.future);
-    if (entry.task) reportToTask(entry.task, entry.future, "cancelled");
+    if (entry.owner) reportToTask(entry.owner, entry.future, "cancelled");
   }
 
   /** Opens the main end of a call's comm channel; its frames become task events. */
   #openComm(entry: InFlight, task: AnyTask): void {
-    const { future, call } = entry;
+    const { future } = entry;
+    const call: Call = entry;
     const comm: Comm = new Comm((frame) => this.executor.sendComm(call, frame), {
       message: (data) => task.emit(Comm.MESSAGE, new Msg(data, future, task, comm)),
       request: (rid, data) => this.#answerRequest(new Msg(data, future, task, comm, rid)),
       close: () => task.emit(Comm.CLOSE, new Msg(undefined, future, task, comm)),
     });
-    entry.comm = comm;
+    entry.channel = comm;
     task.emit(Comm.OPEN, new Msg(undefined, future, task, comm));
   }
 

@@ -2,6 +2,13 @@
  * The messages between the main side and a worker (thread, process, or a
  * remote relay). One protocol for every transport.
  *
+ * Two messages are sent for every call: the call and its answer. Where
+ * messages are structured-cloned (Web Workers), they may also travel in a
+ * compact form, {@linkcode CallTuple} and {@linkcode ResultTuple}: an array
+ * clones, and is read back, faster than an object whose field names are
+ * written out in every message. A tuple means exactly what its object form
+ * means; everything else (comm, output, cancel, errors…) is always an object.
+ *
  * @module
  */
 
@@ -76,6 +83,28 @@ export type ToWorker =
   | { t: "steal"; id: number }
   /** Answer `pong` as soon as the worker's event loop is free. */
   | { t: "ping" };
+
+/**
+ * A plain call in compact form: `{ t: "call", id, fn, args }` as
+ * `[id, fn, args]`. Only for calls with neither `comm` nor `output` (those
+ * use the object form).
+ *
+ * @example
+ * ```ts ignore
+ * const call: CallTuple = [7, 1, [20, 22]]; // { t: "call", id: 7, fn: 1, args: [20, 22] }
+ * ```
+ */
+export type CallTuple = readonly [id: number, fn: FunctionRef | number, args: readonly unknown[]];
+
+/**
+ * A successful answer in compact form: `{ t: "ok", id, value }` as `[id, value]`.
+ *
+ * @example
+ * ```ts ignore
+ * const answer: ResultTuple = [7, 42]; // { t: "ok", id: 7, value: 42 }
+ * ```
+ */
+export type ResultTuple = readonly [id: number, value: unknown];
 
 /** Worker → main side. */
 export type FromWorker =
