@@ -72,13 +72,17 @@ export async function rawPingPong(inFlight: number, total: number): Promise<Meas
 export async function schedulerPingPong(inFlight: number, total: number): Promise<Measurement> {
   const scheduler = Scheduler.withWorkers(2);
   const task = scheduler.task(increment);
-  const submittedAt = new Map<number, number>();
+  // The same bookkeeping as the raw side: submit times in a typed array, by
+  // position (future ids are consecutive), and 0 for calls that are not timed.
+  const submittedAt = new Float64Array(total);
   const latencies: number[] = [];
   let submitted = 0;
   let started = 0;
+  let base = 0;
   const submit = () => {
     const future = task.submit(1)!;
-    submittedAt.set(future.id, performance.now());
+    if (submitted === 0) base = future.id;
+    submittedAt[future.id - base] = performance.now();
     submitted++;
   };
   scheduler.onStart(async () => {
@@ -88,13 +92,17 @@ export async function schedulerPingPong(inFlight: number, total: number): Promis
     for (let i = 0; i < inFlight; i++) submit();
   });
   task.onResult((future) => {
-    const at = submittedAt.get(future.id);
-    if (at === undefined) return;
-    latencies.push(performance.now() - at);
-    submittedAt.delete(future.id);
+    const index = future.id - base;
+    // The warm-up calls (before `base`) and any id outside this run are not timed.
+    if (submitted === 0 || index < 0 || index >= total || submittedAt[index] === 0) return;
+    latencies.push(performance.now() - submittedAt[index]);
+    submittedAt[index] = 0;
     if (submitted < total) submit();
   });
   await scheduler.run();
+  if (latencies.length !== total) {
+    throw new Error(`timed ${latencies.length} of ${total} calls: future ids were not consecutive`);
+  }
   return measure(latencies, performance.now() - started);
 }
 
