@@ -299,8 +299,10 @@ export abstract class Job<R = unknown> extends Emitter {
   // The only requirement, or a list of them (most jobs have at most one: no list then).
   #requirements: Job | Job[] | undefined;
   #slot = -1;
-  #startedAt: number | undefined;
-  #endedAt: number | undefined;
+  // NaN until set: always a double, so V8 keeps each in its own box and a store writes into it
+  // (an old job then holds no pointer to a young number: scavenges have less to scan and copy).
+  #startedAt = NaN;
+  #endedAt = NaN;
   #extras: Extras | undefined;
 
   static {
@@ -474,8 +476,10 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** How long it ran (so far), in milliseconds; `undefined` before it started. */
   get duration(): number | undefined {
-    if (this.#startedAt === undefined) return undefined;
-    return (this.#endedAt ?? performance.now()) - this.#startedAt;
+    const started = this.#startedAt;
+    if (started !== started) return undefined; // NaN: not started
+    const ended = this.#endedAt;
+    return (ended === ended ? ended : performance.now()) - started;
   }
 
   /** Whether the job finished, with a result or an error. */
