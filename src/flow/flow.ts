@@ -702,10 +702,13 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
       const reused = durable && durableHooks.begin(durable, job);
       emitFew(this, JOB_STARTED, 1, job);
       if (this.#ending) return;
-      let promise: Promise<unknown>;
+      let promise: Promise<unknown> | undefined;
       try {
-        promise = reused ??
-          (job instanceof TaskJob ? startTaskJob(leases, durable, job) : startJob(durable, job));
+        if (reused) promise = reused;
+        else if (job instanceof TaskJob) promise = startTaskJob(leases, durable, job);
+        else if (durable) promise = durableHooks.execute(durable, job);
+        // A function that returns synchronously is queued by settleSoon: no promise for it.
+        else if ((promise = JI.startOrSettle(job, settleSoon)) === undefined) return;
       } catch (error) {
         promise = Promise.reject(error);
       }
@@ -731,6 +734,34 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     };
     const failed = function (this: Job, error: unknown): void {
       settle(JI.slot(this), false, error);
+    };
+
+    // Outcomes of jobs that returned synchronously, settled one microtask later (as a resolved
+    // promise's would be), all of a dispatch in one microtask and in the order they came: the
+    // job's slot (its bitwise complement when it threw), and the value alongside.
+    const soon: number[] = [];
+    const soonValues: unknown[] = [];
+    let drained = 0;
+    const drainSoon = (): void => {
+      // Settling may start jobs that return synchronously too: they are appended, and drained here.
+      try {
+        while (drained < soon.length) {
+          const at = soon[drained], value = soonValues[drained];
+          soonValues[drained++] = undefined;
+          if (at >= 0) settle(at, true, value);
+          else settle(~at, false, value);
+        }
+      } finally {
+        // Should settle throw, the rest is still settled, in a microtask of its own.
+        if (drained < soon.length) queueMicrotask(drainSoon);
+        else soon.length = soonValues.length = drained = 0;
+      }
+    };
+    const settleSoon = (job: Job, ok: boolean, value: unknown): void => {
+      if (soon.length === 0) queueMicrotask(drainSoon);
+      const at = JI.slot(job);
+      soon.push(ok ? at : ~at);
+      soonValues.push(value);
     };
 
     const settle = (i: number, ok: boolean, value: unknown): void => {

@@ -235,6 +235,15 @@ export interface JobInternals {
   cancel(job: Job, why: string, now?: number): void;
   /** Runs the job's work; function jobs make their signal only if they read it. */
   start(job: Job): Promise<unknown>;
+  /**
+   * `start`, except that a function job whose function returns a primitive
+   * (or throws) synchronously reports it through `settled(job, ok, value)`
+   * before returning `undefined`: no promise for it.
+   */
+  startOrSettle(
+    job: Job,
+    settled: (job: Job, ok: boolean, value: unknown) => void,
+  ): Promise<unknown> | undefined;
   execute(job: Job, signal: AbortSignal): Promise<unknown>;
   awaitsCancellation(job: Job): boolean;
   /** The requirements as a list (do not change it). */
@@ -346,6 +355,10 @@ export abstract class Job<R = unknown> extends Emitter {
       },
       start: (job) =>
         job instanceof FunctionJob ? FunctionJob.invoke(job) : job.execute(signalOf(job)),
+      startOrSettle: (job, settled) =>
+        job instanceof FunctionJob
+          ? FunctionJob.invokeOrSettle(job, settled)
+          : job.execute(signalOf(job)),
       execute: (job, signal) => job.execute(signal),
       awaitsCancellation: (job) => job.awaitsCancellation,
       requirementList: (job) => {
@@ -800,6 +813,29 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
   /** The engine's entry: calls the function, making no signal unless it is read. */
   static invoke<A extends unknown[], R>(job: FunctionJob<A, R>): Promise<Awaited<R>> {
     return job.#call(new CallContext(job));
+  }
+
+  /**
+   * `invoke`, but a primitive returned (or a value thrown) synchronously is
+   * reported to `settled` instead of wrapped in a promise. An object or a
+   * function returned takes the promise path, as before: it may be a thenable.
+   */
+  static invokeOrSettle<A extends unknown[], R>(
+    job: FunctionJob<A, R>,
+    settled: (job: Job, ok: boolean, value: unknown) => void,
+  ): Promise<Awaited<R>> | undefined {
+    let result: R;
+    try {
+      result = job.#fn.apply(new CallContext(job), argsFor(job, job.#args));
+    } catch (error) {
+      settled(job, false, error);
+      return undefined;
+    }
+    if ((typeof result === "object" && result !== null) || typeof result === "function") {
+      return Promise.resolve(result) as Promise<Awaited<R>>;
+    }
+    settled(job, true, result);
+    return undefined;
   }
 
   protected execute(_signal: AbortSignal): Promise<Awaited<R>> {
