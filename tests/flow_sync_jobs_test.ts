@@ -105,3 +105,30 @@ Deno.test("with a window, synchronous jobs still run at most window at a time", 
   assert.equal(await flow.run(), true);
   assert.equal(most, 2);
 });
+
+Deno.test("job times live in the flow's run: durations before, during and after it", async () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const flow = new Flow();
+  const first = flow.add(job(async () => await sleep(5)));
+  const second = flow.add(job(() => 2), { requires: first });
+  // A cycle check while the run goes renumbers nothing the run relies on.
+  flow.onJobStarted(() => assert.equal(flow.checkCycles(), true));
+  const inner = new Flow({ label: "inner" });
+  const deep = inner.add(job(() => 3));
+  flow.add(inner, { requires: second });
+  assert.equal(first.duration, undefined);
+  assert.equal(flow.duration, undefined);
+  assert.equal(await flow.run(), true);
+  assert.ok(first.duration! >= 4, `first ran ${first.duration} ms`);
+  for (const j of [second, inner, deep, flow]) {
+    assert.equal(typeof j.duration, "number");
+    assert.ok(j.duration! >= 0);
+  }
+  // Ended: the durations stay put.
+  const before = first.duration;
+  await sleep(2);
+  assert.equal(first.duration, before);
+  assert.ok(flow.duration! >= first.duration!);
+  assert.equal(second.result, 2);
+  assert.equal(deep.result, 3);
+});

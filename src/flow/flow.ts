@@ -281,8 +281,11 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
   #finish?: (ending: Ending) => void;
   #shutdown?: Promise<boolean>;
   #plan?: Plan;
+  // The jobs' start and end times, by slot (see jobInternals.timesOf): made when the run begins.
+  #times?: Float64Array;
 
   static {
+    JI.timesOf = (flow) => flow.#times;
     assertEditable = (flow, what) => {
       if (flow.#finish) {
         throw new Error(`flow "${flow.label}" is running: cannot ${what} until run() settles`);
@@ -656,6 +659,7 @@ export class Flow extends Job<boolean> implements Iterable<Job> {
     let remaining = 0;
     for (let i = 0; i < n; i++) if (!jobs[i].forever) remaining++;
     const window = this.window;
+    this.#times = new Float64Array(2 * n).fill(NaN);
     const running = new Uint8Array(n);
     let runningCount = 0;
     // Only jobs that must be reaped after a cancellation keep their promise.
