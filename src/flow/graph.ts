@@ -116,7 +116,13 @@ export function successorMap(jobs: ReadonlySet<Job>): Map<Job, Job[]> {
 export function findCycle(jobs: ReadonlySet<Job>): Job[] | undefined {
   // Most graphs have none: a linear pass over typed arrays says so, without a map per job.
   const list = [...jobs];
-  if (plan(list, (j) => jobs.has(j)).sorted === list.length) return undefined;
+  // plan() renumbers the jobs' slots, which a run in progress (or one that ran: its jobs'
+  // times) relies on: they are put back.
+  const { slot, setSlot } = jobInternals;
+  const slots = Int32Array.from(list, slot);
+  const acyclic = plan(list, (j) => jobs.has(j)).sorted === list.length;
+  for (let i = 0; i < list.length; i++) setSlot(list[i], slots[i]);
+  if (acyclic) return undefined;
   // 0 = unseen, 1 = on the current path, 2 = finished.
   const color = new Map<Job, number>();
   for (const root of jobs) {

@@ -207,6 +207,17 @@ const CANCELLED = 2;
 const NOT_CRITICAL = 4;
 const FOREVER = 8;
 const CACHE = 16;
+// The state, in two bits of the flags too: a field less per job (a flow may hold 100k).
+const STATE_SHIFT = 5;
+const STATE_BITS = 3 << STATE_SHIFT;
+const STATES: readonly JobState[] = ["idle", "scheduled", "running", "done"];
+const STATE_CODES: Readonly<Record<JobState, number>> = {
+  idle: 0,
+  scheduled: 1 << STATE_SHIFT,
+  running: 2 << STATE_SHIFT,
+  done: 3 << STATE_SHIFT,
+};
+const DONE = STATE_CODES.done;
 
 /** What few jobs need (a signal, a cancel reason, a requirement index…), kept apart. */
 interface Extras {
@@ -215,6 +226,9 @@ interface Extras {
   index?: Set<Job>;
   /** The job whose output this one's is (a job run by another job for it). */
   outputOf?: Job;
+  /** When a job that ran in no flow (a top flow) started and ended; jobs of a flow: see timesOf. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 /** Past this many requirements, a job indexes them in a Set (dedup stays O(1)). */
@@ -235,6 +249,15 @@ export interface JobInternals {
   cancel(job: Job, why: string, now?: number): void;
   /** Runs the job's work; function jobs make their signal only if they read it. */
   start(job: Job): Promise<unknown>;
+  /**
+   * `start`, except that a function job whose function returns a primitive
+   * (or throws) synchronously reports it through `settled(job, ok, value)`
+   * before returning `undefined`: no promise for it.
+   */
+  startOrSettle(
+    job: Job,
+    settled: (job: Job, ok: boolean, value: unknown) => void,
+  ): Promise<unknown> | undefined;
   execute(job: Job, signal: AbortSignal): Promise<unknown>;
   awaitsCancellation(job: Job): boolean;
   /** The requirements as a list (do not change it). */
@@ -251,11 +274,23 @@ export interface JobInternals {
   /** The job's index in the run of its flow. */
   slot(job: Job): number;
   setSlot(job: Job, slot: number): void;
+  /**
+   * Where a flow keeps its jobs' times, once its run began: start and end
+   * of the job of slot `i` at `2i` and `2i + 1`, NaN until set (the flow
+   * module sets this hook). Two doubles per job in one array, rather than
+   * two fields and two heap numbers in every job.
+   */
+  timesOf: (flow: Flow) => Float64Array | undefined;
 }
 
 /** Set in Job's static block; the flow module uses it. */
 export let jobInternals: JobInternals;
 let signalOf: (job: Job) => AbortSignal;
+/** Stamps a job's start (`end` 0) or end (`end` 1). */
+let stamp: (job: Job, end: 0 | 1, now: number) => void;
+/** A job's start and end, NaN until stamped. */
+let startedAt: (job: Job) => number;
+let endedAt: (job: Job) => number;
 
 /**
  * A node of a {@linkcode Flow}: something to run once, after its
@@ -292,18 +327,33 @@ let signalOf: (job: Job) => AbortSignal;
 export abstract class Job<R = unknown> extends Emitter {
   // Few fields, most left undefined: a flow may hold 100k jobs.
   #label: string | (() => string) | undefined;
-  #state: JobState = "idle";
   #value: unknown;
   #flags = 0;
   #flow: Flow | undefined;
   // The only requirement, or a list of them (most jobs have at most one: no list then).
   #requirements: Job | Job[] | undefined;
   #slot = -1;
-  #startedAt: number | undefined;
-  #endedAt: number | undefined;
   #extras: Extras | undefined;
 
   static {
+    // Its flow's array when it has one (slot = index there), else the job's extras.
+    stamp = (job, end, now) => {
+      const flow = job.#flow;
+      const times = flow && jobInternals.timesOf(flow);
+      if (times) times[2 * job.#slot + end] = now;
+      else if (end) (job.#extras ??= {}).endedAt = now;
+      else (job.#extras ??= {}).startedAt = now;
+    };
+    startedAt = (job) => {
+      const flow = job.#flow;
+      const times = flow && jobInternals.timesOf(flow);
+      return times ? times[2 * job.#slot] : job.#extras?.startedAt ?? NaN;
+    };
+    endedAt = (job) => {
+      const flow = job.#flow;
+      const times = flow && jobInternals.timesOf(flow);
+      return times ? times[2 * job.#slot + 1] : job.#extras?.endedAt ?? NaN;
+    };
     signalOf = (job) => {
       const extras = job.#extras ??= {};
       let controller = extras.controller;
@@ -321,29 +371,33 @@ export abstract class Job<R = unknown> extends Emitter {
         job.#flow = undefined;
       },
       setState(job, state, now) {
-        job.#state = state;
-        if (state === "running") job.#startedAt = now ?? performance.now();
+        job.#flags = (job.#flags & ~STATE_BITS) | STATE_CODES[state];
+        if (state === "running") stamp(job, 0, now ?? performance.now());
       },
       succeed(job, result, now) {
-        job.#state = "done";
+        job.#flags |= DONE;
         job.#value = result;
-        job.#endedAt = now ?? performance.now();
+        stamp(job, 1, now ?? performance.now());
       },
       fail(job, error, now) {
-        job.#state = "done";
+        job.#flags |= DONE;
         job.#value = toError(error);
         job.#flags |= FAILED;
-        job.#endedAt = now ?? performance.now();
+        stamp(job, 1, now ?? performance.now());
       },
       cancel(job, why, now) {
         job.#flags |= CANCELLED;
-        job.#endedAt = now ?? performance.now();
+        stamp(job, 1, now ?? performance.now());
         const extras = job.#extras ??= {};
         extras.why = why;
         extras.controller?.abort(new JobCancelledError(job.label, why));
       },
       start: (job) =>
         job instanceof FunctionJob ? FunctionJob.invoke(job) : job.execute(signalOf(job)),
+      startOrSettle: (job, settled) =>
+        job instanceof FunctionJob
+          ? FunctionJob.invokeOrSettle(job, settled)
+          : job.execute(signalOf(job)),
       execute: (job, signal) => job.execute(signal),
       awaitsCancellation: (job) => job.awaitsCancellation,
       requirementList: (job) => {
@@ -351,10 +405,11 @@ export abstract class Job<R = unknown> extends Emitter {
         return r === undefined ? NO_JOBS : r instanceof Job ? [r] : r;
       },
       requirementsRaw: (job) => job.#requirements,
-      dropRequirement: (job, requirement) => job.#remove(requirement),
+      dropRequirement: (job, requirement) => Job.#remove(job, requirement),
       forwardOutput(from, to) {
         (from.#extras ??= {}).outputOf = to;
       },
+      timesOf: () => undefined,
       slot: (job) => job.#slot,
       setSlot(job, slot) {
         job.#slot = slot;
@@ -431,7 +486,7 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** `idle`, `scheduled` (waiting for a window slot), `running` or `done`. */
   get state(): JobState {
-    return this.#state;
+    return STATES[(this.#flags & STATE_BITS) >> STATE_SHIFT];
   }
 
   /** What the job returned, once done without error. */
@@ -474,13 +529,15 @@ export abstract class Job<R = unknown> extends Emitter {
 
   /** How long it ran (so far), in milliseconds; `undefined` before it started. */
   get duration(): number | undefined {
-    if (this.#startedAt === undefined) return undefined;
-    return (this.#endedAt ?? performance.now()) - this.#startedAt;
+    const started = startedAt(this);
+    if (started !== started) return undefined; // NaN: not started
+    const ended = endedAt(this);
+    return (ended === ended ? ended : performance.now()) - started;
   }
 
   /** Whether the job finished, with a result or an error. */
   isDone(): boolean {
-    return this.#state === "done";
+    return (this.#flags & STATE_BITS) === DONE;
   }
 
   /**
@@ -497,7 +554,7 @@ export abstract class Job<R = unknown> extends Emitter {
   requires(...requirements: (Requirement | RequiresOptions)[]): this {
     // The common case, one job, checked first: it cannot be the options.
     if (requirements.length === 1 && requirements[0] instanceof Job) {
-      this.#add(requirements[0]);
+      Job.#add(this, requirements[0]);
       return this;
     }
     const last = requirements[requirements.length - 1];
@@ -510,12 +567,12 @@ export abstract class Job<R = unknown> extends Emitter {
     // The common case, one job, without building a list.
     const only = requirements.length === 1 ? requirements[0] : undefined;
     if (!remove && only instanceof Job) {
-      this.#add(only);
+      Job.#add(this, only);
       return this;
     }
     for (const requirement of flattenRequirements(requirements as Requirement[])) {
-      if (!remove) this.#add(requirement);
-      else if (!this.#remove(requirement)) {
+      if (!remove) Job.#add(this, requirement);
+      else if (!Job.#remove(this, requirement)) {
         throw new Error(
           `job "${this.label}" does not require job "${requirement.label}", so it cannot be removed`,
         );
@@ -524,19 +581,20 @@ export abstract class Job<R = unknown> extends Emitter {
     return this;
   }
 
-  #add(requirement: Job): void {
-    if (requirement === this) return;
-    const held = this.#requirements;
+  // Static, as #remove: a private instance method would cost every job a field (its brand).
+  static #add(job: Job, requirement: Job): void {
+    if (requirement === job) return;
+    const held = job.#requirements;
     if (held === undefined) {
-      this.#requirements = requirement;
+      job.#requirements = requirement;
       return;
     }
     if (held instanceof Job) {
-      if (held !== requirement) this.#requirements = [held, requirement];
+      if (held !== requirement) job.#requirements = [held, requirement];
       return;
     }
     const list = held;
-    const index = this.#extras?.index;
+    const index = job.#extras?.index;
     if (index ? index.has(requirement) : list.includes(requirement)) return;
     if (index) {
       list.push(requirement);
@@ -547,28 +605,28 @@ export abstract class Job<R = unknown> extends Emitter {
       const grown: Job[] = new Array(list.length + 1);
       for (let k = 0; k < list.length; k++) grown[k] = list[k];
       grown[list.length] = requirement;
-      this.#requirements = grown;
+      job.#requirements = grown;
     } else {
       list.push(requirement);
-      (this.#extras ??= {}).index = new Set(list);
+      (job.#extras ??= {}).index = new Set(list);
     }
   }
 
-  #remove(requirement: Job): boolean {
-    const held = this.#requirements;
+  static #remove(job: Job, requirement: Job): boolean {
+    const held = job.#requirements;
     if (held instanceof Job) {
       if (held !== requirement) return false;
-      this.#requirements = undefined;
+      job.#requirements = undefined;
       return true;
     }
     const list = held;
     const at = list ? list.indexOf(requirement) : -1;
     if (at < 0) return false;
     list!.splice(at, 1);
-    const extras = this.#extras;
+    const extras = job.#extras;
     extras?.index?.delete(requirement);
     if (list!.length === 0) {
-      this.#requirements = undefined;
+      job.#requirements = undefined;
       if (extras) extras.index = undefined;
     }
     return true;
@@ -795,17 +853,44 @@ class FunctionJob<A extends unknown[], R> extends Job<Awaited<R>> {
 
   /** The engine's entry: calls the function, making no signal unless it is read. */
   static invoke<A extends unknown[], R>(job: FunctionJob<A, R>): Promise<Awaited<R>> {
-    return job.#call(new CallContext(job));
+    return FunctionJob.#call(job, new CallContext(job));
+  }
+
+  /**
+   * `invoke`, but a primitive returned (or a value thrown) synchronously is
+   * reported to `settled` instead of wrapped in a promise. An object or a
+   * function returned takes the promise path, as before: it may be a thenable.
+   */
+  static invokeOrSettle<A extends unknown[], R>(
+    job: FunctionJob<A, R>,
+    settled: (job: Job, ok: boolean, value: unknown) => void,
+  ): Promise<Awaited<R>> | undefined {
+    let result: R;
+    try {
+      result = job.#fn.apply(new CallContext(job), argsFor(job, job.#args));
+    } catch (error) {
+      settled(job, false, error);
+      return undefined;
+    }
+    if ((typeof result === "object" && result !== null) || typeof result === "function") {
+      return Promise.resolve(result) as Promise<Awaited<R>>;
+    }
+    settled(job, true, result);
+    return undefined;
   }
 
   protected execute(_signal: AbortSignal): Promise<Awaited<R>> {
-    return this.#call(new CallContext(this));
+    return FunctionJob.#call(this, new CallContext(this));
   }
 
-  #call(context: JobContext): Promise<Awaited<R>> {
+  // Static: a private instance method would cost every job a field (its brand).
+  static #call<A extends unknown[], R>(
+    job: FunctionJob<A, R>,
+    context: JobContext,
+  ): Promise<Awaited<R>> {
     // Calling synchronously keeps dispatch cheap; a synchronous throw becomes a rejection.
     try {
-      return Promise.resolve(this.#fn.apply(context, argsFor(this, this.#args)));
+      return Promise.resolve(job.#fn.apply(context, argsFor(job, job.#args)));
     } catch (error) {
       return Promise.reject(error);
     }
