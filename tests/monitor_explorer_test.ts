@@ -205,6 +205,23 @@ Deno.test("GET /api/failures lists the latest failed futures, newest first, even
   assert.equal(oldest.errorDetail.message.text, "failure 0");
 });
 
+Deno.test("by default the explorer keeps the latest 1000 finished futures (maxFutures)", async () => {
+  const scheduler = Scheduler.sequential();
+  const app = monitor(scheduler);
+  const t = scheduler.task(function t(i: number) {
+    return i;
+  });
+  scheduler.onStart(() => {
+    for (let i = 0; i < 3000; i++) t.submit(i);
+  });
+  await scheduler.run();
+  const page = await get(app, "/api/futures");
+  // Compaction runs with some slack, so between 1000 and 1000 + a quarter + 16 stay.
+  assert.ok(page.total >= 1000 && page.total <= 1266, `kept ${page.total}`);
+  assert.equal(page.total + page.evicted, 3000);
+  assert.equal(page.rows[0].args, "2999", "the newest are kept");
+});
+
 Deno.test("GET /api/timeline puts each call on the worker that ran it, without overlaps", async () => {
   const scheduler = Scheduler.withWorkers(2, { name: "pool" });
   const app = monitor(scheduler);

@@ -69,9 +69,12 @@ export interface MonitorOptions {
   /** How each scheduler's queue history (`GET /api/history`) is sampled. */
   history?: QueueMonitorOptions;
   /**
-   * Finished futures the explorer keeps per scheduler (default 10 000, as Flower);
-   * beyond, the oldest go (failures stay in the failures panel). Futures in
-   * flight are always kept.
+   * Finished futures the explorer keeps per scheduler (default 1000); beyond,
+   * the oldest go (failures stay in the failures panel). Futures in flight
+   * are always kept. Raise it (Flower keeps 10 000) to browse further back:
+   * every kept call outlives the young generation, and on a scheduler running
+   * trivial tasks flat out 10 000 of them made the garbage collector the
+   * monitor's largest cost.
    */
   maxFutures?: number;
   /** Lines of output kept per future or job for the log tail (default 1000). */
@@ -301,7 +304,7 @@ function checkMonitorOptions(options: MonitorOptions): CheckedOptions {
     clientBuffer: positiveInt("clientBuffer", options?.clientBuffer, 1024 * 1024),
     flushInterval: positiveInt("flushInterval", options?.flushInterval, 50),
     maxEventRate: positiveInt("maxEventRate", options?.maxEventRate, 1_000),
-    maxFutures: positiveInt("maxFutures", options?.maxFutures, 10_000),
+    maxFutures: positiveInt("maxFutures", options?.maxFutures, 1_000),
     logLines: positiveInt("logLines", options?.logLines, 1000),
     logBytes: parseSize(options?.logBytes ?? "32MB"),
     buckets: options?.buckets ?? [...DEFAULT_BUCKETS],
