@@ -22,8 +22,10 @@ interface Node {
 const SHOWN_WHEN_USED = new Set(["future-output", "output"]);
 
 function eventNodes(emitter: Emitter): Node[] {
+  // `eventCounts` is a snapshot made on each read: read it once.
+  const counts = emitter.eventCounts;
   return emitter.events.flatMap((event) => {
-    const count = emitter.eventCounts.get(event.name);
+    const count = counts.get(event.name);
     if (
       SHOWN_WHEN_USED.has(event.name) && !count &&
       emitter.handlers(event).every((h) => h.hidden)
