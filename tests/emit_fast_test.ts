@@ -92,3 +92,23 @@ Deno.test("emitFew declares an event on first use and refuses none it would not"
   em.addEvent(TWO);
   assert.throws(() => em.addEvent(new Event("two")), /already declares a different event/);
 });
+
+Deno.test("eventCounts is a snapshot in the order of first emission; subscriber counts are live", () => {
+  const em = new Emitter("e");
+  em.addEvent(TWO, ONE, NONE);
+  const one = em.subscriber(ONE);
+  assert.equal(one.count, 0);
+  assert.deepEqual([...em.eventCounts], []);
+  emitFew(em, ONE, 1, "a");
+  em.emit(TWO, "b", 1);
+  em.emit(ONE, "c");
+  const snapshot = em.eventCounts;
+  // Declared TWO, ONE, NONE; emitted ONE first: the order is the emissions'.
+  assert.deepEqual([...snapshot], [["one", 2], ["two", 1]]);
+  em.emit(ONE, "d");
+  assert.equal(snapshot.get("one"), 2, "a snapshot does not move");
+  assert.equal(em.eventCounts.get("one"), 3);
+  assert.equal(one.count, 3);
+  snapshot.set("one", 100);
+  assert.equal(em.eventCounts.get("one"), 3, "writing to a snapshot changes no count");
+});

@@ -312,3 +312,21 @@ Deno.test("workers: an explicit prefetch is kept fixed", async () => {
   await scheduler.run();
   assert.equal(held, 2);
 });
+
+Deno.test("a worker gets each function's source once, whatever the order of calls", async () => {
+  const { pool, workers } = fakePool({ size: 1, prefetch: 8 });
+  const a = function a() {};
+  const b = function b() {};
+  const order = [a, a, b, a, b, b, a];
+  order.forEach((fn, i) => pool.execute({ id: i + 1, fn, args: [], limits: {} }));
+  await tick();
+  const calls = workers[0].sent.filter((m) => m.t === "call") as { id: number; fn: unknown }[];
+  assert.deepEqual(calls.map((m) => m.id), [1, 2, 3, 4, 5, 6, 7]);
+  // The first call of each function carries its source; every later one only its key.
+  const sources = calls.map((m) => typeof m.fn !== "number");
+  assert.deepEqual(sources, [true, false, true, false, false, false, false]);
+  const keys = calls.map((m) => typeof m.fn === "number" ? m.fn : (m.fn as { key: number }).key);
+  assert.deepEqual(keys.map((k) => k === keys[0]), order.map((fn) => fn === a));
+  while (workers[0].held().length > 0) workers[0].answerNext();
+  await pool.shutdown(false);
+});
