@@ -15,12 +15,22 @@
  * @module
  */
 
+import process from "node:process";
+
 const here = new URL("..", import.meta.url).pathname;
 
 /** One child's figures. */
 interface Sample {
   /** Main-thread CPU per call, µs. */
   cpuPerCall: number;
+  /** Scavenges of the workers' isolates during the measured calls. */
+  workerScavenges: number;
+  /** The workers' GC pauses per call, µs (on their threads). */
+  workerGcPerCall: number;
+  /** Bytes the workers' isolates allocated per call (a little low: up to each one's last GC). */
+  workerAllocatedPerCall: number;
+  /** CPU per call of every thread of the process (workers, GC helpers, Deno's own), µs. */
+  processCpuPerCall: number;
   /** Scavenges of the main isolate during the measured calls. */
   scavenges: number;
   /** Mean bytes surviving a scavenge. */
@@ -55,16 +65,25 @@ async function child(root: string, subject: "raw" | "baton", calls: number): Pro
   await run(64, 4_000);
   const short = Math.round(calls / 5);
   let cpu = threadCpuNs();
+  let all = process.cpuUsage();
   await run(64, short);
   const shortNs = threadCpuNs() - cpu;
+  const shortAll = process.cpuUsage(all);
   const gc = (globalThis as unknown as { gc: () => void }).gc;
   gc();
   cpu = threadCpuNs();
+  all = process.cpuUsage();
   const { perSecond } = await run(64, calls);
   const longNs = threadCpuNs() - cpu;
+  const longAll = process.cpuUsage(all);
   gc();
   // stdout carries V8's trace; the result goes to stderr.
-  console.error(JSON.stringify({ cpuNsPerCall: (longNs - shortNs) / (calls - short), perSecond }));
+  const allUs = (u: { user: number; system: number }) => u.user + u.system;
+  console.error(JSON.stringify({
+    cpuNsPerCall: (longNs - shortNs) / (calls - short),
+    processUsPerCall: (allUs(longAll) - allUs(shortAll)) / (calls - short),
+    perSecond,
+  }));
 }
 
 /** Runs one child and reads its trace: the main isolate is the one whose GCs were forced. */
@@ -85,7 +104,9 @@ async function sample(root: string, subject: "raw" | "baton", calls: number): Pr
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   if (!output.success) throw new Error(`child failed: ${stderr}`);
-  const { cpuNsPerCall, perSecond } = JSON.parse(stderr.trim().split("\n").at(-1)!);
+  const { cpuNsPerCall, processUsPerCall, perSecond } = JSON.parse(
+    stderr.trim().split("\n").at(-1)!,
+  );
   const gcs: { isolate: string; json: Record<string, number | string> }[] = [];
   for (const line of new TextDecoder().decode(output.stdout).split("\n")) {
     const match = /^\[\d+:(0x[0-9a-f]+):\d+\]\s+[\d.]+ ms: GC: (\{.*\})\s*$/.exec(line);
@@ -112,8 +133,21 @@ async function sample(root: string, subject: "raw" | "baton", calls: number): Pr
       ),
     0,
   );
+  // The workers' isolates: every other isolate collecting during the window.
+  const workerGcs = gcs.slice(start, end).filter((g) => g.isolate !== isolate);
+  const workerPause = workerGcs.reduce((sum, g) => sum + Number(g.json.pause), 0);
+  // Counted from each worker's second GC on: its first counts from its start-up.
+  const seen = new Set<string>();
+  const workerAllocated = workerGcs.reduce((sum, g) => {
+    if (!seen.has(g.isolate)) return seen.add(g.isolate), sum;
+    return sum + Number(g.json.allocated);
+  }, 0);
   return {
+    workerScavenges: workerGcs.filter((g) => g.json.gc === "s").length,
+    workerGcPerCall: (workerPause * 1000) / calls,
+    workerAllocatedPerCall: workerAllocated / calls,
     cpuPerCall: cpuNsPerCall / 1000,
+    processCpuPerCall: processUsPerCall,
     scavenges: scavenges.length,
     survivedPerScavenge: scavenges.length ? survived / scavenges.length : 0,
     survivedMedian: median(scavenges.map((g) => Number(g.json.new_space_survived))),
@@ -158,11 +192,14 @@ if (import.meta.main) {
         const s = await sample(root, subject, calls);
         samples.get(name)!.push(s);
         console.log(
-          `round ${round + 1} ${name.padEnd(13)} cpu ${s.cpuPerCall.toFixed(2)} µs/call, ` +
+          `round ${round + 1} ${name.padEnd(13)} cpu ${s.cpuPerCall.toFixed(2)} µs/call ` +
+            `(process ${s.processCpuPerCall.toFixed(2)}), ` +
             `${s.scavenges} scavenges keeping ${(s.survivedPerScavenge / 1000).toFixed(0)} kB ` +
             `(median ${(s.survivedMedian / 1000).toFixed(0)} kB), ` +
             `${Math.round(s.allocatedPerCall)} B allocated/call, ` +
-            `gc ${s.gcPerCall.toFixed(2)} µs/call (+${s.gcHelpersPerCall.toFixed(2)} helpers), ${
+            `gc ${s.gcPerCall.toFixed(2)} µs/call (+${s.gcHelpersPerCall.toFixed(2)} helpers); ` +
+            `workers: ${s.workerScavenges} scavenges, ${Math.round(s.workerAllocatedPerCall)} B ` +
+            `allocated/call, gc ${s.workerGcPerCall.toFixed(2)} µs/call; ${
               Math.round(s.perSecond)
             } calls/s`,
         );
@@ -171,11 +208,14 @@ if (import.meta.main) {
     for (const [name, list] of samples) {
       console.log(
         `${name.padEnd(13)} cpu µs/call ${range(list.map((s) => s.cpuPerCall), 2)}; ` +
+          `process ${range(list.map((s) => s.processCpuPerCall), 2)}; ` +
           `kB kept/scavenge ${range(list.map((s) => s.survivedPerScavenge / 1000), 0)}, ` +
           `median ${range(list.map((s) => s.survivedMedian / 1000), 0)}; ` +
           `B allocated/call ${range(list.map((s) => s.allocatedPerCall), 0)}; ` +
           `gc µs/call ${range(list.map((s) => s.gcPerCall), 2)}, ` +
-          `helpers ${range(list.map((s) => s.gcHelpersPerCall), 2)}`,
+          `helpers ${range(list.map((s) => s.gcHelpersPerCall), 2)}; ` +
+          `workers' B allocated/call ${range(list.map((s) => s.workerAllocatedPerCall), 0)}, ` +
+          `gc µs/call ${range(list.map((s) => s.workerGcPerCall), 2)}`,
       );
     }
   }
