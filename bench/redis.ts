@@ -11,8 +11,10 @@
  * the worker processes, and their pool children. On a machine shared with
  * other work, throughput follows the load, CPU per job much less.
  *
- * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]`
- * (needs `redis-server` on PATH; it starts its own on a free port).
+ * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]
+ * [--against DIR]` (needs `redis-server` on PATH; it starts its own on a free port).
+ * `--against DIR` adds, in the same rounds, the rows of the baton checkout in
+ * DIR (its scheduler and its `baton worker`): an A/B of two versions.
  *
  * @module
  */
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     "raw-worker": { type: "string" },
     queue: { type: "string" },
     concurrency: { type: "string", default: "1" },
+    against: { type: "string" },
   },
 });
 
@@ -163,7 +166,34 @@ async function drive(
   return { ...measure(latencies, elapsed), cpuPerJob, cpu };
 }
 
-async function batonRun(url: string, redisPid: number, setup: Setup, executor: string) {
+/** A baton checkout: its scheduler and how it starts its `baton worker`. */
+interface Baton {
+  readonly label: string;
+  readonly Scheduler: typeof Scheduler;
+  readonly startWorker: typeof startWorker;
+}
+
+/** This checkout, and the one of `--against` if given. */
+async function checkouts(): Promise<Baton[]> {
+  const batons: Baton[] = [{ label: "", Scheduler, startWorker }];
+  if (values.against) {
+    const dir = new URL(`${values.against.replace(/\/$/, "")}/`, `file://${Deno.cwd()}/`);
+    batons.push({
+      label: ` ${values.against}`,
+      Scheduler: (await import(new URL("mod.ts", dir).href)).Scheduler,
+      startWorker: (await import(new URL("tests/redis_helpers.ts", dir).href)).startWorker,
+    });
+  }
+  return batons;
+}
+
+async function batonRun(
+  url: string,
+  redisPid: number,
+  setup: Setup,
+  executor: string,
+  { Scheduler, startWorker }: Baton,
+) {
   const queue = queueName("bench-baton");
   const args = ["--concurrency", String(setup.concurrency), "--executor", executor];
   const workers = await Promise.all(
@@ -277,21 +307,24 @@ async function compare(url: string, redisPid: number, setup: Setup, executors: s
       `${setup.concurrency}, ${setup.window} in flight, median of ${values.rounds} rounds`,
   );
   const raws: Result[] = [];
-  const batons = new Map<string, Result[]>(executors.map((e) => [e, []]));
+  const rows = (await checkouts()).flatMap((baton) =>
+    executors.map((executor) => ({ baton, executor, runs: [] as Result[] }))
+  );
   // Alternating rounds, median of each: a noisy machine hurts both sides alike.
   for (let round = 0; round < Number(values.rounds); round++) {
     raws.push(await rawRun(url, redisPid, setup));
-    for (const executor of executors) {
-      batons.get(executor)!.push(await batonRun(url, redisPid, setup, executor));
+    // Checkouts compared take turns going first.
+    const order = round % 2 === 0 ? rows : rows.toReversed();
+    for (const row of order) {
+      row.runs[round] = await batonRun(url, redisPid, setup, row.executor, row.baton);
     }
   }
   const raw = median(raws);
   console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raw));
-  for (const executor of executors) {
-    const runs = batons.get(executor)!;
+  for (const { baton, executor, runs } of rows) {
     // Each round's ratio to the raw run beside it: the spread the median hides.
     const ratios = runs.map((run, i) => run.perSecond / raws[i].perSecond);
-    console.log(line(`baton withRedis + baton worker (${executor})`, median(runs), raw, ratios));
+    console.log(line(`baton worker (${executor})${baton.label}`, median(runs), raw, ratios));
   }
 }
 
