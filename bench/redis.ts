@@ -281,8 +281,21 @@ async function rawWorker(url: string, queue: string, concurrency: number) {
 }
 
 /** The round with the median throughput. */
+/**
+ * The round with the median throughput, with the median CPU of the rounds
+ * (each figure's own median: CPU per job varies from round to round less
+ * than throughput, and not with it).
+ */
 function median(runs: Result[]): Result {
-  return runs.toSorted((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+  const mid = <T>(values: T[], by: (value: T) => number) =>
+    by(values.toSorted((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]);
+  const cpu = {} as CpuSplit;
+  for (const kind of Object.keys(runs[0].cpu) as (keyof CpuSplit)[]) {
+    cpu[kind] = mid(runs, (run) => run.cpu[kind]);
+  }
+  const byThroughput =
+    runs.toSorted((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+  return { ...byThroughput, cpuPerJob: mid(runs, (run) => run.cpuPerJob), cpu };
 }
 
 function line(name: string, result: Result, reference?: Result, ratios?: number[]): string {
