@@ -298,20 +298,26 @@ function median(runs: Result[]): Result {
   return { ...byThroughput, cpuPerJob: mid(runs, (run) => run.cpuPerJob), cpu };
 }
 
-function line(name: string, result: Result, reference?: Result, ratios?: number[]): string {
+const span = (values: number[]) =>
+  `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+
+/** A row: the medians of `runs`, and the spread over the rounds of the ratio and the CPU. */
+function line(name: string, runs: Result[], reference?: Result[]): string {
+  const result = median(runs);
   const { scheduler, redis, workers, children } = result.cpu;
   const split = `[scheduler ${scheduler.toFixed(2)}, redis ${redis.toFixed(2)}, workers ${
     workers.toFixed(2)
   }, children ${children.toFixed(2)}]`;
-  const cpu = `cpu ${result.cpuPerJob.toFixed(2).padStart(5)} ms/job ${split}`;
+  const cpu = `cpu ${result.cpuPerJob.toFixed(2).padStart(5)} ms/job (${
+    span(runs.map((run) => run.cpuPerJob))
+  }) ${split}`;
   if (!reference) return `${row(name, result)}  ${cpu}`;
-  const cpuRatio = reference.cpuPerJob / result.cpuPerJob;
-  const range = ratios
-    ? ` (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
-    : "";
-  return `${row(name, result, result.perSecond / reference.perSecond)}${range}  ${cpu} (${
-    cpuRatio.toFixed(2)
-  }× BullMQ's efficiency)`;
+  const raw = median(reference);
+  // Each round's ratio to the raw run beside it: the spread the median hides.
+  const ratios = runs.map((run, i) => run.perSecond / reference[i].perSecond);
+  return `${row(name, result, result.perSecond / raw.perSecond)} (rounds ${
+    span(ratios)
+  })  ${cpu} (${(raw.cpuPerJob / result.cpuPerJob).toFixed(2)}× BullMQ's efficiency)`;
 }
 
 async function compare(url: string, redisPid: number, setup: Setup, executors: string[]) {
@@ -332,12 +338,9 @@ async function compare(url: string, redisPid: number, setup: Setup, executors: s
       row.runs[round] = await batonRun(url, redisPid, setup, row.executor, row.baton);
     }
   }
-  const raw = median(raws);
-  console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raw));
+  console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raws));
   for (const { baton, executor, runs } of rows) {
-    // Each round's ratio to the raw run beside it: the spread the median hides.
-    const ratios = runs.map((run, i) => run.perSecond / raws[i].perSecond);
-    console.log(line(`baton worker (${executor})${baton.label}`, median(runs), raw, ratios));
+    console.log(line(`baton worker (${executor})${baton.label}`, runs, raws));
   }
 }
 
