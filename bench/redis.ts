@@ -298,8 +298,9 @@ function median(runs: Result[]): Result {
   return { ...byThroughput, cpuPerJob: mid(runs, (run) => run.cpuPerJob), cpu };
 }
 
-const span = (values: number[]) =>
-  `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+function span(values: number[]): string {
+  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+}
 
 /** A row: the medians of `runs`, and the spread over the rounds of the ratio and the CPU. */
 function line(name: string, runs: Result[], reference?: Result[]): string {
