@@ -343,6 +343,25 @@ async function compare(url: string, redisPid: number, setup: Setup, executors: s
   for (const { baton, executor, runs } of rows) {
     console.log(line(`baton worker (${executor})${baton.label}`, runs, raws));
   }
+  // Two checkouts: each round's CPU per job of this one over the other's, by kind.
+  for (const mine of rows.filter((row) => row.baton.label === "")) {
+    const other = rows.find((row) => row !== mine && row.executor === mine.executor);
+    if (!other) continue;
+    const ratio = (kind: "cpuPerJob" | keyof CpuSplit) => {
+      const ratios = mine.runs.map((run, i) =>
+        kind === "cpuPerJob"
+          ? run.cpuPerJob / other.runs[i].cpuPerJob
+          : run.cpu[kind] / other.runs[i].cpu[kind]
+      );
+      const sorted = ratios.toSorted((a, b) => a - b);
+      return `${kind} ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} (${span(ratios)})`;
+    };
+    const kinds = ["cpuPerJob", "scheduler", "redis", "workers"] as const;
+    console.log(
+      `  CPU per job, this checkout / ${other.baton.label.trim()} (${mine.executor}), median ` +
+        `(rounds): ${kinds.map(ratio).join(", ")}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
