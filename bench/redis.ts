@@ -5,13 +5,16 @@
  * rounds. Two set-ups: 2 workers × concurrency 4, and 8 workers ×
  * concurrency 1 with 10 000 jobs.
  *
- * Besides throughput, each row gives the CPU time per job summed over every
- * process involved (this one, the workers and their pool processes, and
- * redis-server): on a machine shared with other work, throughput follows
- * the load, CPU per job much less.
+ * Besides throughput (and the spread of each round's ratio to the raw run
+ * beside it), each row gives the CPU time per job summed over every process
+ * involved, and split by kind: this one (the scheduler side), redis-server,
+ * the worker processes, and their pool children. On a machine shared with
+ * other work, throughput follows the load, CPU per job much less.
  *
- * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]`
- * (needs `redis-server` on PATH; it starts its own on a free port).
+ * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]
+ * [--against DIR]` (needs `redis-server` on PATH; it starts its own on a free port).
+ * `--against DIR` adds, in the same rounds, the rows of the baton checkout in
+ * DIR (its scheduler and its `baton worker`): an A/B of two versions.
  *
  * @module
  */
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     "raw-worker": { type: "string" },
     queue: { type: "string" },
     concurrency: { type: "string", default: "1" },
+    against: { type: "string" },
   },
 });
 
@@ -73,32 +77,61 @@ interface Setup {
   readonly window: number;
 }
 
+/** CPU time (ms) per job of each kind of process, and their sum. */
+interface CpuSplit {
+  /** This process: the Queue and its events (raw), or the baton scheduler. */
+  scheduler: number;
+  redis: number;
+  /** The worker processes themselves (with their threads), without their children. */
+  workers: number;
+  /** The workers' children: baton's pool processes (none for raw BullMQ or `sequential`). */
+  children: number;
+}
+
 /** One measured run: throughput, latency and CPU time per job. */
 interface Result extends Measurement {
   cpuPerJob: number;
+  cpu: CpuSplit;
 }
 
-/** CPU time (ms) of `pid` and all its descendants, from /proc. */
-function cpuOfTree(pid: number): number {
-  let total = 0;
+/** CPU time (ms) of one process (all its threads), from /proc; 0 once it ended. */
+function cpuOf(pid: number | "self"): number {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // utime and stime are fields 14 and 15 (1-based), here 11 and 12 after the name.
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
-    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
-      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`);
-      for (const child of children.split(" ").filter(Boolean)) total += cpuOfTree(Number(child));
-    }
-  } catch { /* it ended */ }
-  return total;
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
-/** CPU of this process (without its children, which are counted by tree). */
-function cpuOfSelf(): number {
-  const stat = Deno.readTextFileSync("/proc/self/stat");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** The descendants of `pid`, from /proc. */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  try {
+    for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`);
+      for (const child of children.split(" ").filter(Boolean)) {
+        found.push(Number(child), ...descendants(Number(child)));
+      }
+    }
+  } catch { /* it ended */ }
+  return found;
+}
+
+/**
+ * CPU so far of each kind of process. Pool children that end during a run
+ * take their CPU with them (a pool keeps its processes, so few do).
+ */
+function cpuSplit(redisPid: number, workerPids: number[]): CpuSplit {
+  let workers = 0;
+  let children = 0;
+  for (const pid of workerPids) {
+    workers += cpuOf(pid);
+    for (const child of descendants(pid)) children += cpuOf(child);
+  }
+  return { scheduler: cpuOf("self"), redis: cpuOf(redisPid), workers, children };
 }
 
 /** Runs `count` calls keeping `window` in flight; measures the run and the CPU it took. */
@@ -106,12 +139,12 @@ async function drive(
   count: number,
   window: number,
   submit: (i: number) => Promise<unknown>,
-  pids: number[],
+  redisPid: number,
+  workerPids: number[],
 ): Promise<Result> {
   const latencies: number[] = [];
   let next = 0;
-  const cpu = () => cpuOfSelf() + pids.reduce((sum, pid) => sum + cpuOfTree(pid), 0);
-  const cpuBefore = cpu();
+  const cpuBefore = cpuSplit(redisPid, workerPids);
   const begun = performance.now();
   const lane = async () => {
     while (next < count) {
@@ -124,10 +157,43 @@ async function drive(
   };
   await Promise.all(Array.from({ length: window }, lane));
   const elapsed = performance.now() - begun;
-  return { ...measure(latencies, elapsed), cpuPerJob: (cpu() - cpuBefore) / count };
+  const cpuAfter = cpuSplit(redisPid, workerPids);
+  const cpu = {} as CpuSplit;
+  for (const kind of Object.keys(cpuAfter) as (keyof CpuSplit)[]) {
+    cpu[kind] = (cpuAfter[kind] - cpuBefore[kind]) / count;
+  }
+  const cpuPerJob = cpu.scheduler + cpu.redis + cpu.workers + cpu.children;
+  return { ...measure(latencies, elapsed), cpuPerJob, cpu };
 }
 
-async function batonRun(url: string, redisPid: number, setup: Setup, executor: string) {
+/** A baton checkout: its scheduler and how it starts its `baton worker`. */
+interface Baton {
+  readonly label: string;
+  readonly Scheduler: typeof Scheduler;
+  readonly startWorker: typeof startWorker;
+}
+
+/** This checkout, and the one of `--against` if given. */
+async function checkouts(): Promise<Baton[]> {
+  const batons: Baton[] = [{ label: "", Scheduler, startWorker }];
+  if (values.against) {
+    const dir = new URL(`${values.against.replace(/\/$/, "")}/`, `file://${Deno.cwd()}/`);
+    batons.push({
+      label: ` ${values.against}`,
+      Scheduler: (await import(new URL("mod.ts", dir).href)).Scheduler,
+      startWorker: (await import(new URL("tests/redis_helpers.ts", dir).href)).startWorker,
+    });
+  }
+  return batons;
+}
+
+async function batonRun(
+  url: string,
+  redisPid: number,
+  setup: Setup,
+  executor: string,
+  { Scheduler, startWorker }: Baton,
+) {
   const queue = queueName("bench-baton");
   const args = ["--concurrency", String(setup.concurrency), "--executor", executor];
   const workers = await Promise.all(
@@ -136,17 +202,13 @@ async function batonRun(url: string, redisPid: number, setup: Setup, executor: s
   try {
     const scheduler = Scheduler.withRedis({ connection: url, queue });
     const task = scheduler.task(increment);
-    const pids = [redisPid, ...workers.map((w) => w.pid)];
+    const pids = workers.map((w) => w.pid);
     let result: Result | undefined;
     scheduler.onStart(async () => {
       // Warm-up: every pool process loads the function once.
-      await drive(200, setup.window, (i) => Promise.resolve(task.submit(i)!), pids);
-      result = await drive(
-        setup.count,
-        setup.window,
-        (i) => Promise.resolve(task.submit(i)!),
-        pids,
-      );
+      const submit = (i: number) => Promise.resolve(task.submit(i)!);
+      await drive(200, setup.window, submit, redisPid, pids);
+      result = await drive(setup.count, setup.window, submit, redisPid, pids);
     });
     await scheduler.run();
     return result!;
@@ -179,10 +241,10 @@ async function rawRun(url: string, redisPid: number, setup: Setup) {
     queue.add("increment", { x: i }, { jobId, removeOnComplete: { age: 300 } });
     return promise;
   };
-  const pids = [redisPid, ...workers.map((w) => w.pid)];
+  const pids = workers.map((w) => w.pid);
   try {
-    await drive(200, setup.window, submit, pids);
-    return await drive(setup.count, setup.window, submit, pids);
+    await drive(200, setup.window, submit, redisPid, pids);
+    return await drive(setup.count, setup.window, submit, redisPid, pids);
   } finally {
     await events.close();
     await queue.close();
@@ -219,17 +281,44 @@ async function rawWorker(url: string, queue: string, concurrency: number) {
 }
 
 /** The round with the median throughput. */
+/**
+ * The round with the median throughput, with the median CPU of the rounds
+ * (each figure's own median: CPU per job varies from round to round less
+ * than throughput, and not with it).
+ */
 function median(runs: Result[]): Result {
-  return runs.toSorted((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+  const mid = <T>(values: T[], by: (value: T) => number) =>
+    by(values.toSorted((a, b) => by(a) - by(b))[Math.floor(values.length / 2)]);
+  const cpu = {} as CpuSplit;
+  for (const kind of Object.keys(runs[0].cpu) as (keyof CpuSplit)[]) {
+    cpu[kind] = mid(runs, (run) => run.cpu[kind]);
+  }
+  const byThroughput =
+    runs.toSorted((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)];
+  return { ...byThroughput, cpuPerJob: mid(runs, (run) => run.cpuPerJob), cpu };
 }
 
-function line(name: string, result: Result, reference?: Result): string {
-  const cpu = `cpu ${result.cpuPerJob.toFixed(2).padStart(5)} ms/job`;
+function span(values: number[]): string {
+  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+}
+
+/** A row: the medians of `runs`, and the spread over the rounds of the ratio and the CPU. */
+function line(name: string, runs: Result[], reference?: Result[]): string {
+  const result = median(runs);
+  const { scheduler, redis, workers, children } = result.cpu;
+  const split = `[scheduler ${scheduler.toFixed(2)}, redis ${redis.toFixed(2)}, workers ${
+    workers.toFixed(2)
+  }, children ${children.toFixed(2)}]`;
+  const cpu = `cpu ${result.cpuPerJob.toFixed(2).padStart(5)} ms/job (${
+    span(runs.map((run) => run.cpuPerJob))
+  }) ${split}`;
   if (!reference) return `${row(name, result)}  ${cpu}`;
-  const cpuRatio = reference.cpuPerJob / result.cpuPerJob;
-  return `${row(name, result, result.perSecond / reference.perSecond)}  ${cpu} (${
-    cpuRatio.toFixed(2)
-  }× BullMQ's efficiency)`;
+  const raw = median(reference);
+  // Each round's ratio to the raw run beside it: the spread the median hides.
+  const ratios = runs.map((run, i) => run.perSecond / reference[i].perSecond);
+  return `${row(name, result, result.perSecond / raw.perSecond)} (rounds ${
+    span(ratios)
+  })  ${cpu} (${(raw.cpuPerJob / result.cpuPerJob).toFixed(2)}× BullMQ's efficiency)`;
 }
 
 async function compare(url: string, redisPid: number, setup: Setup, executors: string[]) {
@@ -238,19 +327,40 @@ async function compare(url: string, redisPid: number, setup: Setup, executors: s
       `${setup.concurrency}, ${setup.window} in flight, median of ${values.rounds} rounds`,
   );
   const raws: Result[] = [];
-  const batons = new Map<string, Result[]>(executors.map((e) => [e, []]));
+  const rows = (await checkouts()).flatMap((baton) =>
+    executors.map((executor) => ({ baton, executor, runs: [] as Result[] }))
+  );
   // Alternating rounds, median of each: a noisy machine hurts both sides alike.
   for (let round = 0; round < Number(values.rounds); round++) {
     raws.push(await rawRun(url, redisPid, setup));
-    for (const executor of executors) {
-      batons.get(executor)!.push(await batonRun(url, redisPid, setup, executor));
+    // Checkouts compared take turns going first.
+    const order = round % 2 === 0 ? rows : rows.toReversed();
+    for (const row of order) {
+      row.runs[round] = await batonRun(url, redisPid, setup, row.executor, row.baton);
     }
   }
-  const raw = median(raws);
-  console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raw));
-  for (const executor of executors) {
-    const baton = median(batons.get(executor)!);
-    console.log(line(`baton withRedis + baton worker (${executor})`, baton, raw));
+  console.log(line("BullMQ directly (Queue + QueueEvents + Worker)", raws));
+  for (const { baton, executor, runs } of rows) {
+    console.log(line(`baton worker (${executor})${baton.label}`, runs, raws));
+  }
+  // Two checkouts: each round's CPU per job of this one over the other's, by kind.
+  for (const mine of rows.filter((row) => row.baton.label === "")) {
+    const other = rows.find((row) => row !== mine && row.executor === mine.executor);
+    if (!other) continue;
+    const ratio = (kind: "cpuPerJob" | keyof CpuSplit) => {
+      const ratios = mine.runs.map((run, i) =>
+        kind === "cpuPerJob"
+          ? run.cpuPerJob / other.runs[i].cpuPerJob
+          : run.cpu[kind] / other.runs[i].cpu[kind]
+      );
+      const sorted = ratios.toSorted((a, b) => a - b);
+      return `${kind} ${sorted[Math.floor(sorted.length / 2)].toFixed(2)} (${span(ratios)})`;
+    };
+    const kinds = ["cpuPerJob", "scheduler", "redis", "workers"] as const;
+    console.log(
+      `  CPU per job, this checkout / ${other.baton.label.trim()} (${mine.executor}), median ` +
+        `(rounds): ${kinds.map(ratio).join(", ")}`,
+    );
   }
 }
 

@@ -80,6 +80,12 @@ redisTest("redis: structured values, remote module functions, errors", async () 
         (m: Map<string, Date>) => new Map([...m].map(([k, d]) => [k, d.getTime()])),
         new Map([["epoch", new Date(0)]]),
       );
+      // Plain data goes as JSON, other values as V8 serialization: both arrive as sent.
+      results.plain = await scheduler.submit(
+        (v: { text: string; list: unknown[] }) => ({ ...v, echoed: v.text.length }),
+        { text: "é ☃ \u2028 \ud800", list: [1, null, { deep: [true] }] },
+      );
+      results.zero = await scheduler.submit((v: number) => [v, -v], -0);
       results.remote = await scheduler.submit(collatzPlusOffset, 7);
       const typeError = scheduler.submit((x: number) => {
         if (x > 0) throw new TypeError(`bad ${x}`);
@@ -98,6 +104,13 @@ redisTest("redis: structured values, remote module functions, errors", async () 
     const exit = await scheduler.run({ timeout: "60s", onException: "continue" });
     assert.deepStrictEqual(exit.code, "exhausted");
     assert.deepStrictEqual(results.map, new Map([["epoch", 0]]));
+    assert.deepStrictEqual(results.plain, {
+      text: "é ☃ \u2028 \ud800",
+      list: [1, null, { deep: [true] }],
+      echoed: 7,
+    });
+    assert.deepStrictEqual(results.zero, [-0, 0]);
+    assert.ok(Object.is((results.zero as number[])[0], -0));
     assert.deepStrictEqual(results.remote, 1022);
     assert.deepStrictEqual(scheduler.eventCounts.get("future-exception"), 2);
   });

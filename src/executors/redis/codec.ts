@@ -1,7 +1,12 @@
 /**
  * What travels through Redis: the job payload, results, errors and comm
  * messages. Values are V8-serialized (the structured-clone format the local
- * pools use), then base64, so a `Map` or a `Date` arrives as it would locally.
+ * pools use), then base64, so a `Map` or a `Date` arrives as it would locally;
+ * a small value that JSON carries exactly (numbers other than -0, NaN and
+ * ±Infinity, strings, booleans, null, and plain arrays and objects of them,
+ * none shared) goes as JSON instead, which is tens of times cheaper here:
+ * `node:v8` costs some 10–25 µs a value, and each job has four (its
+ * arguments and its result, each encoded and decoded).
  *
  * @module
  */
@@ -50,12 +55,49 @@ export interface OriginMessage {
   out?: { text: string; stream: OutputStream };
 }
 
-/** Encodes a value in the structured-clone format, as base64 text. */
+/** Starts JSON text; base64 never contains `:`, so the two forms cannot be mistaken. */
+const JSON_MARK = "j:";
+/** Nodes a value may have to go as JSON, so that checking stays cheap; bigger ones go as V8. */
+const JSON_NODES = 256;
+
+/**
+ * Encodes a value as `j:` and its JSON when JSON gives it back exactly,
+ * otherwise in the structured-clone format, as base64 text.
+ */
 export function encodeValue(value: unknown): string {
+  if (jsonExact(value)) return JSON_MARK + JSON.stringify(value);
   return Buffer.from(serialize(value)).toString("base64");
 }
 
 /** Decodes what {@linkcode encodeValue} made. */
 export function decodeValue(text: string): unknown {
+  if (text.startsWith(JSON_MARK)) return JSON.parse(text.slice(JSON_MARK.length));
   return deserialize(Buffer.from(text, "base64"));
+}
+
+/** Whether `JSON.parse(JSON.stringify(value))` is what a structured clone of `value` would be. */
+function jsonExact(value: unknown): boolean {
+  let left = JSON_NODES;
+  // A shared object (or a cycle) comes back shared from a clone, twice from JSON.
+  const seen = new Set<object>();
+  const check = (v: unknown): boolean => {
+    if (--left < 0) return false;
+    if (typeof v === "string" || typeof v === "boolean" || v === null) return true;
+    if (typeof v === "number") return Number.isFinite(v) && !Object.is(v, -0);
+    if (typeof v !== "object" || seen.has(v)) return false;
+    seen.add(v);
+    const proto = Object.getPrototypeOf(v);
+    if (Array.isArray(v)) {
+      if (proto !== Array.prototype) return false;
+      // A hole reads as undefined (JSON's null); other properties JSON would drop.
+      for (let i = 0; i < v.length; i++) if (!check(v[i])) return false;
+      return Object.keys(v).length === v.length;
+    }
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key of Object.keys(v)) {
+      if (!check((v as Record<string, unknown>)[key])) return false;
+    }
+    return true;
+  };
+  return check(value);
 }
