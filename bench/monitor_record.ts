@@ -69,12 +69,16 @@ for (let i = 0; i < rounds; i++) {
 }
 const cpuCost = plain.map((p, i) => monitored[i].cpu - p.cpu);
 const wallCost = plain.map((p, i) => monitored[i].wall - p.wall);
-console.log(`  without: CPU ${range(plain.map((r) => r.cpu))} µs/call, wall ${
-  range(plain.map((r) => r.wall))
-} µs/call`);
-console.log(`  with:    CPU ${range(monitored.map((r) => r.cpu))} µs/call, wall ${
-  range(monitored.map((r) => r.wall))
-} µs/call`);
+console.log(
+  `  without: CPU ${range(plain.map((r) => r.cpu))} µs/call, wall ${
+    range(plain.map((r) => r.wall))
+  } µs/call`,
+);
+console.log(
+  `  with:    CPU ${range(monitored.map((r) => r.cpu))} µs/call, wall ${
+    range(monitored.map((r) => r.wall))
+  } µs/call`,
+);
 console.log(
   `  monitor: CPU ${range(cpuCost)} µs/call, wall ${range(wallCost)} µs/call ` +
     `(median, min–max of the per-round differences)`,
