@@ -116,6 +116,9 @@ function outputArgs(args: readonly unknown[]): readonly unknown[] {
 const HEARTBEAT_MS = 15_000;
 const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow"}\n\n`);
 
+/** Settled once: a reaction on it is the cheapest way to run something at the end of the turn. */
+const RESOLVED = Promise.resolve();
+
 /**
  * Reads the clock once per turn of the event loop: the events of one turn
  * (a call's six or so) share a timestamp, and reading the clock per event
@@ -124,18 +127,21 @@ const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow
 class TurnClock {
   /** Read once: the getter checks its receiver on every call. */
   static readonly origin = performance.timeOrigin;
-  #now?: number;
+  /** `NaN` until read in this turn (a number field either way, which V8 keeps unboxed). */
+  #now = NaN;
   readonly #forget = () => {
-    this.#now = undefined;
+    this.#now = NaN;
   };
 
-  /** Milliseconds since the epoch, read at most once per turn. */
+  /** Milliseconds since the epoch (the monotonic clock), read at most once per turn. */
   epoch(): number {
-    if (this.#now === undefined) {
-      this.#now = TurnClock.origin + performance.now();
-      queueMicrotask(this.#forget);
+    let now = this.#now;
+    if (now !== now) {
+      now = this.#now = TurnClock.origin + performance.now();
+      // A promise reaction, not queueMicrotask: no wrapper, same end-of-turn timing.
+      RESOLVED.then(this.#forget);
     }
-    return this.#now;
+    return now;
   }
 }
 
@@ -150,7 +156,7 @@ export class EventHub {
   readonly #names: string[];
   /** The emitter's arguments, kept as they were: they become text only when a client asks. */
   readonly #args: (readonly unknown[])[];
-  /** Milliseconds since the epoch, rounded. */
+  /** Milliseconds since the epoch (rounded when sent). */
   readonly #times: Float64Array;
   readonly #clock = new TurnClock();
   readonly #frames: (string | undefined)[];
@@ -233,8 +239,9 @@ export class EventHub {
         taskIndex,
       };
       this.#observe(task, (name, args) => {
-        this.#recorder.onTask(task, name, args, this.#clock.epoch());
-        this.#record(origin, name, name === "output" ? outputArgs(args) : args);
+        const now = this.#clock.epoch();
+        this.#recorder.onTask(task, name, args, now);
+        this.#record(origin, name, name === "output" ? outputArgs(args) : args, now);
       });
     });
   }
@@ -251,8 +258,9 @@ export class EventHub {
       if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
         this.#targets.rescanFlow(flow);
       }
-      this.#recorder.onFlow(flow, name, args, this.#clock.epoch());
-      this.#record(origin, name, name === "job-output" ? outputArgs(args) : args);
+      const now = this.#clock.epoch();
+      this.#recorder.onFlow(flow, name, args, now);
+      this.#record(origin, name, name === "job-output" ? outputArgs(args) : args, now);
     });
   }
 
@@ -333,24 +341,25 @@ export class EventHub {
     name: string,
     args: readonly unknown[],
   ): void {
-    this.#recorder.onScheduler(scheduler, watch.calls, name, args, this.#clock.epoch());
+    const now = this.#clock.epoch();
+    this.#recorder.onScheduler(scheduler, watch.calls, name, args, now);
     watch.also?.(name, args);
     // A task made after the monitor attached: subscribe before its own `submitted`.
     if (name === "future-submitted") {
       const task = (args[0] as Future).task;
       if (task && !watch.tasks.has(task)) this.watchTasks(scheduler);
     }
-    this.#record(watch.origin, name, args);
+    this.#record(watch.origin, name, args, now);
   }
 
   /** The hot path: a few column writes per event; text is made only when a client wants it. */
-  #record(origin: Origin, event: string, args: readonly unknown[]): void {
+  #record(origin: Origin, event: string, args: readonly unknown[], now: number): void {
     const id = ++this.#lastId;
     const slot = id % this.#size;
     this.#origins[slot] = origin;
     this.#names[slot] = event;
     this.#args[slot] = args;
-    this.#times[slot] = Math.round(this.#clock.epoch());
+    this.#times[slot] = now;
     this.#frames[slot] = undefined;
     if (this.#clients.size === 0) {
       this.#flushedId = id;
@@ -370,7 +379,7 @@ export class EventHub {
     // The keys in the order clients have always seen them.
     const r: MonitorEvent = {
       id,
-      time: this.#times[slot],
+      time: Math.round(this.#times[slot]),
       source: o.source,
       emitter: o.emitter,
       event: this.#names[slot],
