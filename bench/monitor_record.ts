@@ -5,27 +5,61 @@
  * server, no clients), in alternating rounds. CPU time (`process.cpuUsage`)
  * and wall time per call; the difference within a round is the monitor's work.
  * Given another checkout (e.g. `/work/main`), it measures that one's monitor
- * too, in the same rounds (the order flips every round).
+ * too, in the same rounds (the order flips every round). With `--fed`, no
+ * executor runs: each call's six events are emitted by hand, one call per
+ * turn, which leaves out the executor's noise (and its allocation, so the
+ * garbage collector's share is smaller than in a real run).
  *
- * Run: `deno run -A bench/monitor_record.ts [calls per round] [rounds] [maxFutures|default] [other checkout]`
+ * Run: `deno run -A bench/monitor_record.ts [--fed] [calls per round] [rounds] [maxFutures|default] [other checkout]`
  *
  * @module
  */
 
 import { cpuUsage } from "node:process";
-import * as here from "../mod.ts";
+import type * as here from "../mod.ts";
+import type { emitFew } from "../src/events/emitter.ts";
+import type { Future, settleFuture } from "../src/scheduler/future.ts";
+import type { SchedulerEvents, TaskEvents } from "../src/scheduler/events.ts";
 
-const calls = Number(Deno.args[0] ?? 200_000);
-const rounds = Number(Deno.args[1] ?? 7);
-const maxFutures = Deno.args[2] === undefined || Deno.args[2] === "default"
-  ? undefined
-  : Number(Deno.args[2]);
-const other = Deno.args[3];
+const fed = Deno.args.includes("--fed");
+const args = Deno.args.filter((a) => a !== "--fed");
+const calls = Number(args[0] ?? 200_000);
+const rounds = Number(args[1] ?? 7);
+const maxFutures = args[2] === undefined || args[2] === "default" ? undefined : Number(args[2]);
+const other = args[3];
 
-type Lib = Pick<typeof here, "monitor" | "Scheduler">;
-const libs: [string, Lib][] = [["this checkout", here]];
+/** What a round needs of a checkout: its API, and for `--fed` the internals that emit. */
+interface Lib {
+  monitor: typeof here.monitor;
+  Scheduler: typeof here.Scheduler;
+  emitFew: typeof emitFew;
+  Future: typeof Future;
+  settleFuture: typeof settleFuture;
+  events: { SchedulerEvents: typeof SchedulerEvents; TaskEvents: typeof TaskEvents };
+}
+async function checkout(root: string): Promise<Lib> {
+  const at = (path: string) => import(new URL(path, root).href);
+  const [api, emitter, future, events] = await Promise.all([
+    at("mod.ts"),
+    at("src/events/emitter.ts"),
+    at("src/scheduler/future.ts"),
+    at("src/scheduler/events.ts"),
+  ]);
+  return {
+    monitor: api.monitor,
+    Scheduler: api.Scheduler,
+    emitFew: emitter.emitFew,
+    Future: future.Future,
+    settleFuture: future.settleFuture,
+    events,
+  };
+}
+const libs: [string, Lib][] = [[
+  "this checkout",
+  await checkout(new URL("../", import.meta.url).href),
+]];
 if (other) {
-  libs.push([other, await import(new URL(`${other.replace(/\/$/, "")}/mod.ts`, "file:///").href)]);
+  libs.push([other, await checkout(new URL(`${other.replace(/\/$/, "")}/`, "file:///").href)]);
 }
 
 function trivial(n: number): number {
@@ -37,19 +71,44 @@ async function round(lib: Lib, monitored: boolean): Promise<{ cpu: number; wall:
   const scheduler = lib.Scheduler.sequential();
   const task = scheduler.task(trivial);
   let left = calls;
-  scheduler.onStart(() => task.submit(0));
-  task.onResult((_f, n) => {
-    if (--left > 0) task.submit(n);
-  });
+  if (!fed) {
+    scheduler.onStart(() => task.submit(0));
+    task.onResult((_f, n) => {
+      if (--left > 0) task.submit(n);
+    });
+  }
   const stop = new AbortController();
   if (monitored) lib.monitor(scheduler, { signal: stop.signal, maxFutures });
   const c0 = cpuUsage();
   const t0 = performance.now();
-  await scheduler.run();
+  if (fed) await feed(lib, scheduler, task);
+  else await scheduler.run();
   const wall = performance.now() - t0;
   const c = cpuUsage(c0);
   stop.abort();
   return { cpu: (c.user + c.system) / calls, wall: (wall * 1000) / calls };
+}
+
+/** The events of `calls` calls, as the scheduler emits them, one call per turn. */
+async function feed(
+  lib: Lib,
+  scheduler: here.Scheduler,
+  task: here.AnyTask,
+): Promise<void> {
+  const { emitFew, Future, settleFuture } = lib;
+  const { SchedulerEvents: S, TaskEvents: T } = lib.events;
+  const cancel = () => false;
+  for (let i = 0; i < calls; i++) {
+    const future = new Future(trivial, [i], task, cancel);
+    emitFew(scheduler, S.FUTURE_SUBMITTED, 1, future);
+    emitFew(task, T.SUBMITTED, 2, future, i);
+    settleFuture(future, "fulfilled", i + 1);
+    emitFew(scheduler, S.FUTURE_DONE, 1, future);
+    emitFew(scheduler, S.FUTURE_RESULT, 2, future, i + 1);
+    emitFew(task, T.DONE, 1, future);
+    emitFew(task, T.RESULT, 2, future, i + 1);
+    await null;
+  }
 }
 
 const range = (xs: number[]) => {
@@ -59,7 +118,9 @@ const range = (xs: number[]) => {
 const load = () => Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
 
 console.log(
-  `monitor recording: ${calls} trivial calls per round on Scheduler.sequential(), ${rounds} ` +
+  `monitor recording: ${calls} trivial calls per round on Scheduler.sequential()${
+    fed ? " (events fed by hand)" : ""
+  }, ${rounds} ` +
     `rounds each, maxFutures ${maxFutures ?? "default"}, load ${load()}`,
 );
 const results = libs.map(() => ({
