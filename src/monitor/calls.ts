@@ -36,6 +36,11 @@ export interface Failed {
   ended: number;
 }
 
+/** The calls in flight of a log: how many, and each, oldest first. */
+export interface InFlight extends Iterable<Future> {
+  readonly size: number;
+}
+
 /** Every call of one scheduler, oldest first, at most `max` finished ones. */
 export class CallLog {
   /** The scheduler's index in the monitor. */
@@ -46,8 +51,13 @@ export class CallLog {
   #submitted: number[] = [];
   /** Milliseconds since the epoch, by position; `NaN` until it ends. */
   #ended: number[] = [];
-  /** Futures submitted and not ended, oldest first. */
-  readonly inFlight: Set<Future> = new Set();
+  /**
+   * Futures submitted and not ended, oldest first: the held calls not ended
+   * (compaction keeps them all), read from the arrays rather than kept in a
+   * set, whose add and delete per call cost more than the rest of the log.
+   */
+  readonly inFlight: InFlight;
+  #inFlightCount = 0;
   /** The latest failures, oldest first, whether or not the log still holds them. */
   #failures: Failed[] = [];
   /** Calls let go of to stay within `max`. */
@@ -62,6 +72,18 @@ export class CallLog {
   constructor(scheduler: number, max: number) {
     this.scheduler = scheduler;
     this.#max = max;
+    // deno-lint-ignore no-this-alias
+    const log = this;
+    this.inFlight = {
+      get size() {
+        return log.#inFlightCount;
+      },
+      *[Symbol.iterator]() {
+        for (let i = 0; i < log.#futures.length; i++) {
+          if (Number.isNaN(log.#ended[i])) yield log.#futures[i];
+        }
+      },
+    };
   }
 
   /** How many calls the log holds. */
@@ -74,20 +96,22 @@ export class CallLog {
     this.#futures.push(future);
     this.#submitted.push(time);
     this.#ended.push(NaN);
-    this.inFlight.add(future);
+    this.#inFlightCount++;
   }
 
-  /** Records that `future` ended at `time`; returns when it was submitted (or `NaN`). */
+  /**
+   * Records that `future` ended at `time`; returns when it was submitted, or
+   * `NaN` (and records nothing) if the log did not see it start or saw it end.
+   */
   ended(future: Future, time: number): number {
-    if (!this.inFlight.delete(future)) return NaN;
-    this.version++;
     const i = this.#indexOf(future.id);
-    const submitted = i < 0 ? NaN : this.#submitted[i];
-    if (i >= 0) {
-      this.#ended[i] = time;
-      // Slack, so that compaction runs once per many calls, not per call.
-      if (++this.#finished > this.#max + (this.#max >> 2) + 16) this.#compact();
-    }
+    if (i < 0 || !Number.isNaN(this.#ended[i])) return NaN;
+    this.#inFlightCount--;
+    this.version++;
+    const submitted = this.#submitted[i];
+    this.#ended[i] = time;
+    // Slack, so that compaction runs once per many calls, not per call.
+    if (++this.#finished > this.#max + (this.#max >> 2) + 16) this.#compact();
     if (future.status === "rejected") {
       this.#failures.push({ future, submitted, ended: time });
       if (this.#failures.length > FAILURES_KEPT * 2) this.#failures.splice(0, FAILURES_KEPT);

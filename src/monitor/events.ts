@@ -83,12 +83,24 @@ interface SchedulerWatch {
   readonly index: number;
   readonly tasks: Set<AnyTask>;
   readonly calls: CallLog;
+  /** What its events share. */
+  readonly origin: Origin;
   /** Also told of each scheduler event (the queue history), after the recorder. */
   also?: (event: string, args: readonly unknown[]) => void;
 }
 
-/** A recorded event before expansion: the emitter's arguments, kept as they were. */
-type Raw = MonitorEvent & { args: readonly unknown[] };
+/**
+ * Where an event came from: made once per watched emitter and shared by all
+ * its events, so that recording one allocates nothing of its own.
+ */
+interface Origin {
+  readonly source: MonitorEvent["source"];
+  readonly emitter: string;
+  readonly scheduler?: number;
+  readonly task?: string;
+  readonly taskIndex?: number;
+  readonly flow?: number;
+}
 
 const encoder = new TextEncoder();
 
@@ -104,6 +116,9 @@ function outputArgs(args: readonly unknown[]): readonly unknown[] {
 const HEARTBEAT_MS = 15_000;
 const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow"}\n\n`);
 
+/** Settled once: a reaction on it is the cheapest way to run something at the end of the turn. */
+const RESOLVED = Promise.resolve();
+
 /**
  * Reads the clock once per turn of the event loop: the events of one turn
  * (a call's six or so) share a timestamp, and reading the clock per event
@@ -112,23 +127,21 @@ const DROPPED = encoder.encode(`event: dropped\ndata: {"reason":"client too slow
 class TurnClock {
   /** Read once: the getter checks its receiver on every call. */
   static readonly origin = performance.timeOrigin;
-  #now?: number;
+  /** `NaN` until read in this turn (a number field either way, which V8 keeps unboxed). */
+  #now = NaN;
   readonly #forget = () => {
-    this.#now = undefined;
+    this.#now = NaN;
   };
 
-  /** Milliseconds, as `performance.now()`, read at most once per turn. */
-  now(): number {
-    if (this.#now === undefined) {
-      this.#now = performance.now();
-      queueMicrotask(this.#forget);
-    }
-    return this.#now;
-  }
-
-  /** Milliseconds since the epoch, from the same reading. */
+  /** Milliseconds since the epoch (the monotonic clock), read at most once per turn. */
   epoch(): number {
-    return TurnClock.origin + this.now();
+    let now = this.#now;
+    if (now !== now) {
+      now = this.#now = TurnClock.origin + performance.now();
+      // A promise reaction, not queueMicrotask: no wrapper, same end-of-turn timing.
+      RESOLVED.then(this.#forget);
+    }
+    return now;
   }
 }
 
@@ -137,7 +150,14 @@ export class EventHub {
   readonly #targets: Targets;
   readonly #options: HubOptions;
   readonly #recorder: Recorder;
-  readonly #ring: (Raw | undefined)[];
+  /** The ring of recorded events, one column per field, by `id % size`: no object per event. */
+  readonly #size: number;
+  readonly #origins: Origin[];
+  readonly #names: string[];
+  /** The emitter's arguments, kept as they were: they become text only when a client asks. */
+  readonly #args: (readonly unknown[])[];
+  /** Milliseconds since the epoch (rounded when sent). */
+  readonly #times: Float64Array;
   readonly #clock = new TurnClock();
   readonly #frames: (string | undefined)[];
   #lastId = 0;
@@ -160,8 +180,13 @@ export class EventHub {
     this.#targets = targets;
     this.#recorder = recorder;
     this.#options = options;
-    this.#ring = new Array(options.bufferSize);
-    this.#frames = new Array(options.bufferSize);
+    const size = options.bufferSize;
+    this.#size = size;
+    this.#origins = new Array(size);
+    this.#names = new Array(size);
+    this.#args = new Array(size);
+    this.#times = new Float64Array(size);
+    this.#frames = new Array(size);
     this.#perWindow = Math.max(1, Math.ceil(options.maxEventRate));
   }
 
@@ -186,7 +211,14 @@ export class EventHub {
   ): void {
     if (this.#schedulers.has(scheduler)) return;
     const calls = this.#recorder.addScheduler(scheduler, index);
-    this.#schedulers.set(scheduler, { index, tasks: new Set(), calls, also: also?.(calls) });
+    const origin: Origin = { source: "scheduler", emitter: scheduler.name, scheduler: index };
+    this.#schedulers.set(scheduler, {
+      index,
+      tasks: new Set(),
+      calls,
+      origin,
+      also: also?.(calls),
+    });
     this.watchTasks(scheduler);
   }
 
@@ -199,12 +231,17 @@ export class EventHub {
     });
     scheduler.tasks.forEach((task, taskIndex) => {
       watch.tasks.add(task);
+      const origin: Origin = {
+        source: "task",
+        emitter: task.name,
+        scheduler: watch.index,
+        task: task.name,
+        taskIndex,
+      };
       this.#observe(task, (name, args) => {
-        this.#recorder.onTask(task, name, args, this.#clock.epoch());
-        const r = this.#record("task", task, name, name === "output" ? outputArgs(args) : args);
-        r.scheduler = watch.index;
-        r.task = task.name;
-        r.taskIndex = taskIndex;
+        const now = this.#clock.epoch();
+        this.#recorder.onTask(task, name, args, now);
+        this.#record(origin, name, name === "output" ? outputArgs(args) : args, now);
       });
     });
   }
@@ -212,6 +249,7 @@ export class EventHub {
   /** Subscribes to a flow's events. */
   watchFlow(flow: Flow, index: number): void {
     if (this.#closed) return;
+    const origin: Origin = { source: "flow", emitter: flow.name, flow: index };
     this.#observe(flow, (name, args) => {
       const job = args[0];
       // job-output goes up to every outer flow (watched too): taken once, on the job's own flow.
@@ -220,9 +258,9 @@ export class EventHub {
       if (name === "job-started" && (job instanceof Flow || job instanceof TaskJob)) {
         this.#targets.rescanFlow(flow);
       }
-      this.#recorder.onFlow(flow, name, args, this.#clock.epoch());
-      this.#record("flow", flow, name, name === "job-output" ? outputArgs(args) : args).flow =
-        index;
+      const now = this.#clock.epoch();
+      this.#recorder.onFlow(flow, name, args, now);
+      this.#record(origin, name, name === "job-output" ? outputArgs(args) : args, now);
     });
   }
 
@@ -235,7 +273,7 @@ export class EventHub {
   recent(n: number): MonitorEvent[] {
     const out: MonitorEvent[] = [];
     for (let id = Math.max(this.#oldestId(), this.#lastId - n + 1); id <= this.#lastId; id++) {
-      out.push(this.#expand(this.#ring[id % this.#ring.length]!));
+      out.push(this.#expand(id));
     }
     return out;
   }
@@ -303,57 +341,53 @@ export class EventHub {
     name: string,
     args: readonly unknown[],
   ): void {
-    this.#recorder.onScheduler(scheduler, watch.calls, name, args, this.#clock.epoch());
+    const now = this.#clock.epoch();
+    this.#recorder.onScheduler(scheduler, watch.calls, name, args, now);
     watch.also?.(name, args);
     // A task made after the monitor attached: subscribe before its own `submitted`.
     if (name === "future-submitted") {
       const task = (args[0] as Future).task;
       if (task && !watch.tasks.has(task)) this.watchTasks(scheduler);
     }
-    this.#record("scheduler", scheduler, name, args).scheduler = watch.index;
+    this.#record(watch.origin, name, args, now);
   }
 
-  /**
-   * The hot path: one small object per event holding the emitter's
-   * arguments; they are turned into text only when a client wants them.
-   */
-  #record(
-    source: MonitorEvent["source"],
-    emitter: Emitter,
-    event: string,
-    args: readonly unknown[],
-  ) {
+  /** The hot path: a few column writes per event; text is made only when a client wants it. */
+  #record(origin: Origin, event: string, args: readonly unknown[], now: number): void {
     const id = ++this.#lastId;
-    // Every field present from the start keeps these objects one shape for V8.
-    const r: Raw = {
-      id,
-      time: Math.round(this.#clock.epoch()),
-      source,
-      emitter: emitter.name,
-      event,
-      scheduler: undefined,
-      task: undefined,
-      taskIndex: undefined,
-      flow: undefined,
-      args,
-    };
-    const slot = id % this.#ring.length;
-    this.#ring[slot] = r;
+    const slot = id % this.#size;
+    this.#origins[slot] = origin;
+    this.#names[slot] = event;
+    this.#args[slot] = args;
+    this.#times[slot] = now;
     this.#frames[slot] = undefined;
     if (this.#clients.size === 0) {
       this.#flushedId = id;
     } else if (
-      id - this.#flushedId >= this.#ring.length >> 1 && this.#windowSent < this.#perWindow
+      id - this.#flushedId >= this.#size >> 1 && this.#windowSent < this.#perWindow
     ) {
       // Flush before the ring wraps, or live clients would miss events (within the rate cap).
       this.#flush();
     }
-    return r;
   }
 
-  /** The event as clients see it: arguments become ids, labels and short text. */
-  #expand(raw: Raw): MonitorEvent {
-    const { args, ...r } = raw;
+  /** The event `id` (still in the ring) as clients see it: arguments become ids, labels and short text. */
+  #expand(id: number): MonitorEvent {
+    const slot = id % this.#size;
+    const o = this.#origins[slot];
+    const args = this.#args[slot];
+    // The keys in the order clients have always seen them.
+    const r: MonitorEvent = {
+      id,
+      time: Math.round(this.#times[slot]),
+      source: o.source,
+      emitter: o.emitter,
+      event: this.#names[slot],
+      scheduler: o.scheduler,
+      task: o.task,
+      taskIndex: o.taskIndex,
+      flow: o.flow,
+    };
     let detail: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
@@ -383,13 +417,12 @@ export class EventHub {
   }
 
   #oldestId(): number {
-    return Math.max(1, this.#lastId - this.#ring.length + 1);
+    return Math.max(1, this.#lastId - this.#size + 1);
   }
 
   #frame(id: number): string {
-    const slot = id % this.#ring.length;
-    return this.#frames[slot] ??= `id: ${id}\ndata: ${
-      JSON.stringify(this.#expand(this.#ring[slot]!))
+    return this.#frames[id % this.#size] ??= `id: ${id}\ndata: ${
+      JSON.stringify(this.#expand(id))
     }\n\n`;
   }
 

@@ -35,6 +35,8 @@ export class Histograms {
   readonly buckets: readonly number[];
   /** By task (or by scheduler, for its raw submits): an object key costs no string per call. */
   readonly #byKey = new Map<object, Histogram>();
+  #lastKey?: object;
+  #last?: Histogram;
 
   constructor(buckets: readonly number[] = DEFAULT_BUCKETS) {
     if (
@@ -55,11 +57,14 @@ export class Histograms {
 
   /** Counts one duration of `seconds` under `key` (a task, or a scheduler for raw submits). */
   observe(key: object, scheduler: string, task: string, seconds: number): void {
-    let h = this.#byKey.get(key);
+    // Calls of one task come in runs: the last histogram spares a lookup per call.
+    let h = key === this.#lastKey ? this.#last : this.#byKey.get(key);
     if (!h) {
       h = { scheduler, task, counts: new Array(this.buckets.length + 1).fill(0), sum: 0, count: 0 };
       this.#byKey.set(key, h);
     }
+    this.#lastKey = key;
+    this.#last = h;
     let i = 0;
     while (i < this.buckets.length && seconds > this.buckets[i]) i++;
     h.counts[i]++;

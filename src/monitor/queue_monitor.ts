@@ -67,12 +67,12 @@ const OPTIONS = ["interval", "maxRows"] as const;
 /**
  * A queue monitor fed by the monitor's own observer instead of a tap of its
  * own, counting running futures in the monitor's set of calls in flight:
- * one observer and one set per scheduler, not two. Internal.
+ * one observer and one record of calls in flight per scheduler, not two. Internal.
  */
 export let fedQueueMonitor: (
   scheduler: Scheduler,
   options: QueueMonitorOptions | undefined,
-  inFlight: ReadonlySet<Future>,
+  inFlight: Iterable<Future>,
 ) => { queue: QueueMonitor; observe: (event: string, args: readonly unknown[]) => void };
 
 /** Set while `fedQueueMonitor` constructs one, so that the constructor does not tap. */
@@ -112,7 +112,7 @@ export class QueueMonitor {
   readonly maxRows: number;
   #interval: number;
   #rows: QueueMonitorRow[] = [];
-  #inFlight: Set<Future> | ReadonlySet<Future> = new Set<Future>();
+  #inFlight: Set<Future> | Iterable<Future> = new Set<Future>();
   /** Whether `#inFlight` is someone else's (then it is only read). */
   #fed = false;
   #done = 0;

@@ -122,7 +122,9 @@ export class Recorder {
 
   /** A task event: links task jobs to their futures, and keeps output. */
   onTask(task: AnyTask, name: string, args: readonly unknown[], now: number): void {
+    // Most tasks have no job waiting for its future: the size check spares a lookup per call.
     if (name === "submitted") {
+      if (this.#awaiting.size === 0) return;
       const waiting = this.#awaiting.get(task);
       const job = waiting?.shift();
       if (job) {

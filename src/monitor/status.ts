@@ -13,6 +13,8 @@ import { brief } from "./brief.ts";
 import { limitsText } from "./text.ts";
 import type { Targets } from "./target.ts";
 import type { EventHub } from "./events.ts";
+import type { CallLog } from "./calls.ts";
+import type { Future } from "../scheduler/future.ts";
 
 /**
  * `GET /api/status`: every watched scheduler and flow.
@@ -218,7 +220,7 @@ function schedulerStatus(scheduler: Scheduler, index: number, hub: EventHub): Sc
     queueSize: scheduler.queueSize,
     eventCounts: counts(scheduler.eventCounts),
     tasks: scheduler.tasks.map(taskStatus),
-    futures: [...(calls?.inFlight ?? [])].slice(0, 100).map((future) => {
+    futures: firstInFlight(calls, 100).map((future) => {
       const i = calls!.find(future.id);
       return {
         id: future.id,
@@ -276,4 +278,15 @@ function jobStatus(job: Job, targets: Targets): JobStatus {
     ...(duration !== undefined ? { duration: Math.round(duration) } : {}),
     ...(nested >= 0 ? { flow: nested } : {}),
   };
+}
+
+/** The oldest `n` calls in flight of `calls`. */
+function firstInFlight(calls: CallLog | undefined, n: number): Future[] {
+  const out: Future[] = [];
+  if (!calls) return out;
+  for (const future of calls.inFlight) {
+    if (out.length >= n) break;
+    out.push(future);
+  }
+  return out;
 }
