@@ -50,6 +50,14 @@ function inherited(kind: (typeof PERMISSION_KINDS)[number]): boolean {
   }
 }
 
+/**
+ * Whether a child started with these arguments may connect to a Unix socket
+ * (Deno asks for net, read and write) without being given anything more.
+ */
+export function mayConnectBack(args: readonly string[]): boolean {
+  return ["--allow-net", "--allow-read", "--allow-write"].every((flag) => args.includes(flag));
+}
+
 /** The module URLs that hold `remote` functions known in this process. */
 export function remoteModules(): string[] {
   const registry = (globalThis as unknown as Record<symbol, Map<string, unknown> | undefined>)[
