@@ -52,10 +52,13 @@ function inherited(kind: (typeof PERMISSION_KINDS)[number]): boolean {
 
 /**
  * Whether a child started with these arguments may connect to a Unix socket
- * (Deno asks for net, read and write) without being given anything more.
+ * (Deno asks for net, read and write) without being given anything more. Not
+ * in a compiled binary: its children hold the permissions it was compiled
+ * with, whatever the flags say.
  */
 export function mayConnectBack(args: readonly string[]): boolean {
-  return ["--allow-net", "--allow-read", "--allow-write"].every((flag) => args.includes(flag));
+  return !Deno.build.standalone &&
+    ["--allow-net", "--allow-read", "--allow-write"].every((flag) => args.includes(flag));
 }
 
 /** The module URLs that hold `remote` functions known in this process. */
