@@ -9,11 +9,12 @@
  * rounds.
  *
  * `--against <dir>` runs the same executor from another checkout (e.g. the
- * main branch) in alternating rounds too, for an A/B of the hop itself.
+ * main branch) in alternating rounds too, for an A/B of the hop itself;
+ * `--v8-flags a,b` adds this branch's executor with those V8 flags.
  *
  * ```sh
  * deno run -A bench/process_hop.ts [--children 4] [--slots 4] [--gap 1] [--calls 4000]
- *   [--rounds 6] [--against /work/main]
+ *   [--rounds 6] [--against /work/main] [--v8-flags a,b]
  * ```
  *
  * @module
@@ -32,6 +33,7 @@ const { values: options } = parseArgs({
     calls: { type: "string", default: "4000" },
     rounds: { type: "string", default: "6" },
     against: { type: "string" },
+    "v8-flags": { type: "string" },
   },
 });
 const children = Number(options.children);
@@ -46,6 +48,10 @@ const subjects: Array<[string, Make | undefined]> = [
   ["timers only", undefined],
   ["this branch", (n) => new here(n, { forwardStderr: false })],
 ];
+if (options["v8-flags"]) {
+  const v8Flags = options["v8-flags"].split(",");
+  subjects.push([`+ ${v8Flags.join(" ")}`, (n) => new here(n, { forwardStderr: false, v8Flags })]);
+}
 if (options.against) {
   const url = new URL(`file://${options.against.replace(/\/?$/, "/")}mod.ts`);
   const there = (await import(url.href)).ProcessExecutor as typeof here;
