@@ -20,7 +20,7 @@
  */
 
 import { createRuntime } from "./runtime.ts";
-import { FrameBatch, FrameReader, SOCKET_ARG } from "../src/wire/framing.ts";
+import { FrameBatch, FrameReader, REVOKE_ARG, SOCKET_ARG } from "../src/wire/framing.ts";
 import type { ToWorker } from "../src/wire/messages.ts";
 
 // Task code must not write into the protocol stream: keep stdout for frames
@@ -33,10 +33,20 @@ for (const method of ["log", "info", "debug", "dir", "dirxml", "table"] as const
 
 // Frames come over a Unix socket when the parent made one (read on the event
 // loop; stdin is read on a blocking thread, which costs a thread hop per read).
-const socketPath = Deno.args.find((arg) => arg.startsWith(SOCKET_ARG))?.slice(SOCKET_ARG.length);
+const argument = (prefix: string) =>
+  Deno.args.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+const socketPath = argument(SOCKET_ARG);
 const input: { read(buffer: Uint8Array): Promise<number | null> } = socketPath
   ? await Deno.connect({ transport: "unix", path: socketPath })
   : Deno.stdin;
+// What was granted only to connect is taken back before any call runs.
+for (const kind of argument(REVOKE_ARG)?.split(",") ?? []) {
+  Deno.permissions.revokeSync(
+    kind === "net"
+      ? { name: "net", host: `unix:${socketPath}` }
+      : { name: kind as "read" | "write", path: socketPath },
+  );
+}
 
 const batch = new FrameBatch();
 let flushQueued = false;

@@ -12,7 +12,8 @@ import { startTimer, stopTimer, type Timer } from "../timers.ts";
 import type { FromWorker, ToWorker, WireError } from "../wire/messages.ts";
 import { decodeError, encodeError } from "../wire/codec.ts";
 import type { Dispatch, Transport, TransportEvents } from "./pool.ts";
-import { encodeFrame, FrameBatch, FrameReader, SOCKET_ARG } from "../wire/framing.ts";
+import { encodeFrame, FrameBatch, FrameReader } from "../wire/framing.ts";
+import { connectBackArgs } from "./process_flags.ts";
 import {
   cpuTimeUsed,
   findTool,
@@ -30,12 +31,6 @@ export interface ProcessSpec {
   readonly dataLimit?: number;
   /** Copy the child's stderr to ours (it is always kept for crash reports). */
   readonly forwardStderr: boolean;
-  /**
-   * Send frames over a Unix socket the child connects back to, not its
-   * stdin (only when the child holds net, read and write in full, so it
-   * needs nothing more to connect; see `openSocket`).
-   */
-  readonly socket?: boolean;
 }
 
 /** A process transport; `done` settles once the child exited and its pipes closed. */
@@ -122,12 +117,14 @@ class ProcessChannel implements ProcessTransport {
 
   constructor(spec: ProcessSpec, events: TransportEvents) {
     this.#events = events;
-    this.#socket = spec.socket ? openSocket() : undefined;
-    const [command, args] = wrap(
-      this.#socket
-        ? { ...spec, denoArgs: [...spec.denoArgs, `${SOCKET_ARG}${this.#socket.path}`] }
-        : spec,
-    );
+    let socket = openSocket();
+    const socketArgs = socket && connectBackArgs(spec.denoArgs, socket.path);
+    if (!socketArgs) {
+      socket?.close();
+      socket = undefined;
+    }
+    this.#socket = socket;
+    const [command, args] = wrap(socketArgs ? { ...spec, denoArgs: socketArgs } : spec);
     this.#child = new Deno.Command(command, {
       args,
       stdin: "piped",

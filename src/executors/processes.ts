@@ -22,7 +22,7 @@ import { Pool } from "./pool.ts";
 import type { CommFrame } from "../wire/frames.ts";
 import { type ProcessSpec, type ProcessTransport, spawnProcess } from "./process_transport.ts";
 import type { TransportEvents } from "./pool.ts";
-import { denoArgs, mayConnectBack } from "./process_flags.ts";
+import { denoArgs } from "./process_flags.ts";
 import { whyNoKernelLimits } from "./prlimit.ts";
 
 /**
@@ -319,17 +319,15 @@ export class ProcessExecutor implements Executor {
     const permissions: Permissions = permissionKey === "inherit" || permissionKey === "none"
       ? permissionKey
       : JSON.parse(permissionKey);
-    const args = denoArgs({
-      poolId: this.poolId,
-      permissions,
-      heapMegabytes: memory === null ? undefined : Math.max(1, Math.floor(memory / 1024 ** 2)),
-      v8Flags: this.#v8Flags,
-    });
     return {
-      denoArgs: args,
+      denoArgs: denoArgs({
+        poolId: this.poolId,
+        permissions,
+        heapMegabytes: memory === null ? undefined : Math.max(1, Math.floor(memory / 1024 ** 2)),
+        v8Flags: this.#v8Flags,
+      }),
       dataLimit: memory === null ? undefined : memory + DATA_HEADROOM,
       forwardStderr: this.#forwardStderr,
-      socket: mayConnectBack(args),
     };
   }
 }

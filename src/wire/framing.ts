@@ -36,6 +36,8 @@ const MAX_JSON_DEPTH = 16;
  * Unix socket to read its frames from, instead of its stdin.
  */
 export const SOCKET_ARG = "--baton-socket=";
+/** The permission kinds (`net,read,write`) a child was granted only to connect to that socket. */
+export const REVOKE_ARG = "--baton-revoke=";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
