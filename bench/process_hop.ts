@@ -10,11 +10,12 @@
  *
  * `--against <dir>` runs the same executor from another checkout (e.g. the
  * main branch) in alternating rounds too, for an A/B of the hop itself;
- * `--v8-flags a,b` adds this branch's executor with those V8 flags.
+ * `--v8-flags a,b` adds this branch's executor with those V8 flags;
+ * `--sandbox` runs every child with no permissions.
  *
  * ```sh
  * deno run -A bench/process_hop.ts [--children 4] [--slots 4] [--gap 1] [--calls 4000]
- *   [--rounds 6] [--against /work/main] [--v8-flags a,b]
+ *   [--rounds 6] [--against /work/main] [--v8-flags a,b] [--sandbox]
  * ```
  *
  * @module
@@ -34,6 +35,7 @@ const { values: options } = parseArgs({
     rounds: { type: "string", default: "6" },
     against: { type: "string" },
     "v8-flags": { type: "string" },
+    sandbox: { type: "boolean", default: false },
   },
 });
 const children = Number(options.children);
@@ -41,21 +43,26 @@ const slots = Number(options.slots);
 const gap = Number(options.gap);
 const calls = Number(options.calls);
 const rounds = Number(options.rounds);
+/** `--sandbox`: every child runs with no permissions. */
+const permissions = options.sandbox ? "none" as const : undefined;
 
 type Make = (n: number) => Executor;
 const here = (await import("../mod.ts")).ProcessExecutor;
 const subjects: Array<[string, Make | undefined]> = [
   ["timers only", undefined],
-  ["this branch", (n) => new here(n, { forwardStderr: false })],
+  ["this branch", (n) => new here(n, { forwardStderr: false, permissions })],
 ];
 if (options["v8-flags"]) {
   const v8Flags = options["v8-flags"].split(",");
-  subjects.push([`+ ${v8Flags.join(" ")}`, (n) => new here(n, { forwardStderr: false, v8Flags })]);
+  subjects.push([
+    `+ ${v8Flags.join(" ")}`,
+    (n) => new here(n, { forwardStderr: false, permissions, v8Flags }),
+  ]);
 }
 if (options.against) {
   const url = new URL(`file://${options.against.replace(/\/?$/, "/")}mod.ts`);
   const there = (await import(url.href)).ProcessExecutor as typeof here;
-  subjects.push([options.against, (n) => new there(n, { forwardStderr: false })]);
+  subjects.push([options.against, (n) => new there(n, { forwardStderr: false, permissions })]);
 }
 
 /** CPU ms a process used so far (all its threads). */
