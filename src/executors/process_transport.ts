@@ -499,7 +499,7 @@ interface Socket {
  * back to. Frames to the child go over it rather than its stdin: Deno
  * reads stdin on a blocking thread (a thread hop per read, on top of the
  * wake-up), a socket on the event loop. Measured in bench/process_hop.ts:
- * about a quarter less CPU per call in the child. `undefined` when this
+ * a quarter to a half less CPU per call in the child. `undefined` when this
  * process may not make one: the child then reads its stdin.
  */
 function openSocket(): Socket | undefined {
