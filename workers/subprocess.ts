@@ -1,8 +1,9 @@
 /**
- * Entry module of a subprocess in the process pool. Frames arrive on stdin
- * and leave on stdout (see `src/wire/framing.ts`); stderr is left for
- * diagnostics, and carries what task code prints unless its call captures
- * it. The process exits when stdin closes, i.e. when the parent goes away.
+ * Entry module of a subprocess in the process pool. Frames arrive on stdin,
+ * or on a Unix socket the parent names (`--baton-socket=`), and leave on
+ * stdout (see `src/wire/framing.ts`); stderr is left for diagnostics, and
+ * carries what task code prints unless its call captures it. The process
+ * exits when its input closes, i.e. when the parent goes away.
  *
  * Writes are batched: answers go into one buffer, written in one
  * `writeSync` when the current task of the event loop ends, and always
@@ -19,7 +20,7 @@
  */
 
 import { createRuntime } from "./runtime.ts";
-import { FrameBatch, FrameReader } from "../src/wire/framing.ts";
+import { FrameBatch, FrameReader, REVOKE_ARG, SOCKET_ARG } from "../src/wire/framing.ts";
 import type { ToWorker } from "../src/wire/messages.ts";
 
 // Task code must not write into the protocol stream: keep stdout for frames
@@ -28,6 +29,23 @@ const protocol = Deno.stdout;
 Object.defineProperty(Deno, "stdout", { value: Deno.stderr, configurable: true });
 for (const method of ["log", "info", "debug", "dir", "dirxml", "table"] as const) {
   (console as unknown as Record<string, unknown>)[method] = console.error.bind(console);
+}
+
+// Frames come over a Unix socket when the parent made one (read on the event
+// loop; stdin is read on a blocking thread, which costs a thread hop per read).
+const argument = (prefix: string) =>
+  Deno.args.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+const socketPath = argument(SOCKET_ARG);
+const input: { read(buffer: Uint8Array): Promise<number | null> } = socketPath
+  ? await Deno.connect({ transport: "unix", path: socketPath })
+  : Deno.stdin;
+// What was granted only to connect is taken back before any call runs.
+for (const kind of argument(REVOKE_ARG)?.split(",") ?? []) {
+  Deno.permissions.revokeSync(
+    kind === "net"
+      ? { name: "net", host: `unix:${socketPath}` }
+      : { name: kind as "read" | "write", path: socketPath },
+  );
 }
 
 const batch = new FrameBatch();
@@ -66,7 +84,7 @@ async function listen(): Promise<void> {
   const chunk = new Uint8Array(64 * 1024);
   try {
     for (;;) {
-      const n = await Deno.stdin.read(chunk);
+      const n = await input.read(chunk);
       if (n === null) break;
       for (const message of reader.push(chunk.subarray(0, n))) receive(message as ToWorker);
     }
@@ -75,7 +93,7 @@ async function listen(): Promise<void> {
     console.error(`baton subprocess: ${(error as Error)?.message ?? error}`);
     Deno.exit(70);
   }
-  // stdin closed: the parent is gone or done with us.
+  // The input closed: the parent is gone or done with us.
   flush();
   Deno.exit(0);
 }

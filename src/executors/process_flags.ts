@@ -8,6 +8,8 @@
 
 import { PERMISSION_KINDS, type Permissions, resolvePermissions } from "./limits.ts";
 import { activeConfig } from "./deno_config.ts";
+import { resolve } from "node:path";
+import { REVOKE_ARG, SOCKET_ARG } from "../wire/framing.ts";
 
 function configFlags(): string[] {
   const config = activeConfig();
@@ -48,6 +50,46 @@ function inherited(kind: (typeof PERMISSION_KINDS)[number]): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The arguments of a child that reads its frames from the Unix socket at
+ * `path` (see `openSocket` in process_transport.ts): Deno asks for net, read
+ * and write to connect, so a kind the child does not hold for that path is
+ * granted for it alone, and the child revokes it once connected (before any
+ * call runs). `undefined` in a compiled binary, whose children hold the
+ * permissions it was compiled with whatever the flags say.
+ */
+export function connectBackArgs(args: readonly string[], path: string): string[] | undefined {
+  if (Deno.build.standalone || path.includes(",")) return undefined;
+  const out = [...args];
+  const main = out.findIndex((arg) => arg.startsWith("data:"));
+  if (main < 0) return undefined;
+  const revoke: string[] = [];
+  for (const [kind, value] of [["net", `unix:${path}`], ["read", path], ["write", path]]) {
+    const flag = `--allow-${kind}`;
+    if (out.includes(flag)) continue;
+    const at = out.findIndex((arg) => arg.startsWith(`${flag}=`));
+    if (at < 0) out.splice(main, 0, `${flag}=${value}`);
+    else {
+      // Already granted by an entry of the child's own: revoking would take that entry away.
+      if (out[at].slice(flag.length + 1).split(",").some((entry) => covers(entry, value))) continue;
+      out[at] = `${out[at]},${value}`;
+    }
+    revoke.push(kind);
+  }
+  out.push(`${SOCKET_ARG}${path}`);
+  if (revoke.length > 0) out.push(`${REVOKE_ARG}${revoke.join(",")}`);
+  return out;
+}
+
+/** Whether a permission entry may cover `value` (a path, or `unix:` and a path): then leave it be. */
+function covers(entry: string, value: string): boolean {
+  const unix = value.startsWith("unix:");
+  if (unix !== entry.startsWith("unix:")) return false;
+  const dir = unix ? entry.slice(5) : resolve(entry);
+  const path = unix ? value.slice(5) : value;
+  return path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
 /** The module URLs that hold `remote` functions known in this process. */

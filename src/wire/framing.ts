@@ -31,6 +31,14 @@ const MAX_JSON_NODES = 256;
 /** Nested deeper than this, a message goes through v8 (which handles cycles). */
 const MAX_JSON_DEPTH = 16;
 
+/**
+ * The argument (after the main module) that gives a child the path of the
+ * Unix socket to read its frames from, instead of its stdin.
+ */
+export const SOCKET_ARG = "--baton-socket=";
+/** The permission kinds (`net,read,write`) a child was granted only to connect to that socket. */
+export const REVOKE_ARG = "--baton-revoke=";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
