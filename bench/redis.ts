@@ -12,7 +12,9 @@
  * other work, throughput follows the load, CPU per job much less.
  *
  * Run: `deno run -A bench/redis.ts [--tasks N] [--tasks8 N] [--window W] [--rounds R] [--only 2|8]
- * [--against DIR]` (needs `redis-server` on PATH; it starts its own on a free port).
+ * [--against DIR] [--executors processes,sequential,workers]` (needs `redis-server` on PATH; it
+ * starts its own on a free port). `--executors` names the `baton worker --executor` rows of the
+ * 2 × 4 set-up (default: processes,sequential).
  * `--against DIR` adds, in the same rounds, the rows of the baton checkout in
  * DIR (its scheduler and its `baton worker`): an A/B of two versions.
  *
@@ -381,7 +383,7 @@ async function main(): Promise<void> {
         concurrency: 4,
         count: Number(values.tasks),
         window,
-      }, ["processes", "sequential"]);
+      }, values.executors.split(","));
     }
     if (values.only !== "2") {
       await compare(redis.url, pid, {
