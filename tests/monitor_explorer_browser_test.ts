@@ -162,6 +162,8 @@ Deno.test({
       assert.equal(await jobRow.locator("span").nth(2).textContent(), XSS.job);
       assert.equal(await jobRow.locator("span").nth(1).textContent(), XSS.flow);
       await jobRow.click();
+      // The future's detail stays on screen until the job's arrives: wait for the job's own.
+      await detail.locator("h2", { hasText: /^Job / }).waitFor({ timeout: 10_000 });
       await detail.locator("pre.logs .line").first().waitFor({ timeout: 10_000 });
       assert.equal(
         await detail.locator("pre.logs .line").first().evaluate((e: DomNode) =>
