@@ -40,6 +40,7 @@ const { values } = parseArgs({
     queue: { type: "string" },
     concurrency: { type: "string", default: "1" },
     against: { type: "string" },
+    executors: { type: "string", default: "processes,sequential" },
   },
 });
 
