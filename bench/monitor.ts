@@ -5,11 +5,17 @@
  * polling the explorer as the page does (a page of futures every 1.5 s,
  * status, timeline and queue history every 2 s, failures every 2.5 s,
  * durations every 5 s). Rounds alternate (plain, monitored, plain, …) in the
- * same run; the medians are compared. The clients run in a Web Worker, as a
+ * same run (the order flips every round); the medians are compared. Each
+ * round also reads the main thread's CPU time, so the report gives the
+ * monitor's direct cost per call on that thread (median of the per-round
+ * differences) beside the ratio. The clients run in a Web Worker, as a
  * browser or Prometheus would run elsewhere: only the server's work (the
  * recording of every call included) lands on the scheduler's thread.
  *
- * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds] [SSE clients] [workers|sequential]`
+ * Run: `deno run -A bench/monitor.ts [seconds per round] [rounds] [SSE clients] [workers|sequential] [--no-polls]`
+ *
+ * `--no-polls` leaves out the scrape and the dashboard (SSE clients only);
+ * with 0 SSE clients too, what remains is the recording and an idle server.
  *
  * @module
  */
@@ -17,10 +23,12 @@
 import { type MonitorServer, Scheduler, serveMonitor } from "../mod.ts";
 import { targetLine } from "./stats.ts";
 
-const seconds = Number(Deno.args[0] ?? 2);
-const rounds = Number(Deno.args[1] ?? 3);
-const nClients = Number(Deno.args[2] ?? 10);
-const only = Deno.args[3];
+const polls = !Deno.args.includes("--no-polls");
+const args = Deno.args.filter((a) => a !== "--no-polls");
+const seconds = Number(args[0] ?? 2);
+const rounds = Number(args[1] ?? 7);
+const nClients = Number(args[2] ?? 10);
+const only = args[3];
 
 // The clients: SSE readers, a Prometheus scraper and one dashboard's polling, counting what they get.
 const CLIENTS = `
@@ -51,6 +59,7 @@ self.onmessage = async ({ data }) => {
   if (data.url) {
     const u = data.url;
     for (let i = 0; i < data.clients; i++) read(u);
+    if (!data.polls) return self.postMessage({ ready: true });
     every(1000, async () => { await get(u + "metrics"); scrapes++; });
     every(1500, async () => { await get(u + "api/futures?offset=0&limit=40"); polls++; });
     every(2000, async () => {
@@ -69,6 +78,13 @@ self.onmessage = async ({ data }) => {
 };
 `;
 
+/** The main thread's CPU time so far, ns (the scheduler, the monitor and the HTTP server run there). */
+function mainCpuNs(): number {
+  return Number(
+    Deno.readTextFileSync(`/proc/${Deno.pid}/task/${Deno.pid}/schedstat`).split(" ")[0],
+  );
+}
+
 function trivial(n: number): number {
   return n + 1;
 }
@@ -76,7 +92,7 @@ function trivial(n: number): number {
 async function round(
   make: () => Scheduler,
   monitored: boolean,
-): Promise<{ rate: number; clients?: Record<string, number> }> {
+): Promise<{ rate: number; mainUs: number; clients?: Record<string, number> }> {
   const scheduler = make();
   const task = scheduler.task(trivial);
   let done = 0;
@@ -97,13 +113,15 @@ async function round(
       { type: "module" },
     );
     const ready = new Promise((r) => worker!.onmessage = r);
-    worker.postMessage({ url: server.url, clients: nClients });
+    worker.postMessage({ url: server.url, clients: nClients, polls });
     await ready;
     await new Promise((r) => setTimeout(r, 200)); // let the 10 streams connect
   }
+  const c0 = mainCpuNs();
   const t0 = performance.now();
   await scheduler.run({ timeout: seconds * 1000 });
   const rate = done / ((performance.now() - t0) / 1000);
+  const mainUs = (mainCpuNs() - c0) / 1000 / done;
   let clients: Record<string, number> | undefined;
   if (worker) {
     const report = new Promise<MessageEvent>((r) => worker!.onmessage = r);
@@ -112,7 +130,7 @@ async function round(
     worker.terminate();
   }
   await server?.shutdown();
-  return { rate, clients };
+  return { rate, mainUs, clients };
 }
 
 function median(xs: number[]): number {
@@ -122,7 +140,7 @@ function median(xs: number[]): number {
 
 console.log(
   `monitor overhead: trivial tasks for ${seconds} s per round, ${rounds} rounds each, ` +
-    `${nClients} SSE clients + /metrics every second + one dashboard's polling`,
+    `${nClients} SSE clients` + (polls ? " + /metrics every second + one dashboard's polling" : ""),
 );
 for (
   const [name, make] of [
@@ -133,12 +151,17 @@ for (
   if (only && !name.startsWith(only)) continue;
   const plain: number[] = [];
   const monitored: number[] = [];
+  const mainCost: number[] = [];
   let last: Record<string, number> | undefined;
   for (let i = 0; i < rounds; i++) {
-    plain.push((await round(make, false)).rate);
-    const r = await round(make, true);
-    monitored.push(r.rate);
-    last = r.clients;
+    // The order flips every round, so neither kind always runs on a warmer machine.
+    const first = await round(make, i % 2 === 1);
+    const second = await round(make, i % 2 === 0);
+    const [p, m] = i % 2 === 0 ? [first, second] : [second, first];
+    plain.push(p.rate);
+    monitored.push(m.rate);
+    mainCost.push(m.mainUs - p.mainUs);
+    last = m.clients;
   }
   const a = median(plain), b = median(monitored);
   const ratio = b / a;
@@ -151,6 +174,13 @@ for (
           `${last.events} events to clients, ${(last.bytes / 1e6).toFixed(1)} MB, ` +
           `${last.drops} client drops)`
         : ""),
+  );
+  console.log(
+    `  ${"".padEnd(11)} the monitor's direct cost on the main thread: ${
+      median(mainCost).toFixed(2)
+    } µs of CPU per call (median of the per-round differences, ${
+      Math.min(...mainCost).toFixed(2)
+    } to ${Math.max(...mainCost).toFixed(2)})`,
   );
   const sorted = plain.map((p, i) => monitored[i] / p).sort((x, y) => x - y);
   console.log(targetLine(
